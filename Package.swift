@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-market-maker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mm", targets: ["mm"]),
+        .library(name: "MMCore", targets: ["MMCore"]),
+        .library(name: "MMRing", targets: ["MMRing"]),
+        .library(name: "MMBook", targets: ["MMBook"]),
+        .library(name: "MMBinanceWire", targets: ["MMBinanceWire"]),
+        .library(name: "MMReplay", targets: ["MMReplay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // Pure modules: standard library (and Synchronization) only, so their tests build in seconds.
+        .target(name: "MMCore"),
+        .target(name: "MMRing", dependencies: ["MMCore"]),
+        .target(name: "MMBook", dependencies: ["MMCore"]),
+        .target(name: "MMBinanceWire", dependencies: ["MMCore", "MMBook"]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "MMReplay", dependencies: ["MMCore", "MMBook", "MMBinanceWire", "CZlib"]),
+        .executableTarget(
+            name: "mm",
+            dependencies: [
+                "MMCore", "MMBook", "MMBinanceWire", "MMReplay",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .target(name: "TestSupport", dependencies: ["MMCore"], path: "Tests/TestSupport"),
+        .testTarget(
+            name: "MMCoreTests",
+            dependencies: ["MMCore", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "MMRingTests", dependencies: ["MMRing", "TestSupport"]),
+        .testTarget(name: "MMBookTests", dependencies: ["MMBook", "TestSupport"]),
+        .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "TestSupport"]),
+        .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

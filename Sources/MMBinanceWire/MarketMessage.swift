@@ -1,0 +1,37 @@
+import MMBook
+import MMCore
+
+/// A decoded Binance market-data message. Reused across messages as a scratch: decoding into it allocates
+/// nothing once its level buffers have grown to the largest message seen.
+public struct MarketMessage: Sendable {
+    /// What the last decoded message was.
+    public enum Kind: UInt8, Sendable, Hashable {
+        /// `depthUpdate` diff, in `depth`.
+        case depthUpdate
+        /// Partial book (`@depth5/10/20`): a top-N snapshot, not a diff. Levels in `depth` (futures form) or
+        /// `snapshot` (spot form with `lastUpdateId`).
+        case partialDepth
+        /// REST depth snapshot body, in `snapshot`.
+        case depthSnapshot
+        /// `bookTicker`, in `bookTicker`.
+        case bookTicker
+        /// `trade`, in `trade`.
+        case trade
+        /// `aggTrade`, in `trade` (tradeID is the aggregate ID).
+        case aggTrade
+        /// A well-formed message of another type (kline, markPrice, subscription reply, ...).
+        case other
+    }
+
+    public var kind: Kind = .other
+    public var depth: DepthUpdate
+    public var snapshot: DepthSnapshot
+    public var bookTicker = BookTicker()
+    public var trade = Trade()
+
+    /// Creates a scratch with room for `levelCapacity` diff levels and `snapshotCapacity` snapshot levels per side.
+    public init(levelCapacity: Int = 256, snapshotCapacity: Int = 1024) {
+        depth = DepthUpdate(levelCapacity: levelCapacity)
+        snapshot = DepthSnapshot(levelCapacity: snapshotCapacity)
+    }
+}

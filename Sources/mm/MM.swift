@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `mm` command line.
+@main
+struct MM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mm",
+        abstract: "swift-market-maker: a low-latency market maker for Binance USDⓈ-M futures.",
+        subcommands: [Replay.self]
+    )
+}
