@@ -39,7 +39,7 @@ let package = Package(
         ),
         .testTarget(name: "MMRingTests", dependencies: ["MMRing", "TestSupport"]),
         .testTarget(name: "MMBookTests", dependencies: ["MMBook", "TestSupport"]),
-        .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "TestSupport"]),
+        .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

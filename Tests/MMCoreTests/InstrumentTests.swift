@@ -1,0 +1,97 @@
+import MMCore
+import PropertyBased
+import Testing
+
+@Suite("Instruments, grids and fixed-point money")
+struct InstrumentTests {
+    let btc = try! Instrument(
+        symbol: Symbol("BTCUSDT")!, tickSize: "0.10", stepSize: "0.001", minQuantity: "0.001", minNotional: "5")
+
+    @Test func ticksAndLots() throws {
+        #expect(btc.ticks(try Price(parsing: "63943.90")) == Ticks(639_439))
+        #expect(btc.ticks(try Price(parsing: "63943.95")) == nil)
+        #expect(btc.lots(try Quantity(parsing: "46.372")) == Lots(46_372))
+        #expect(btc.lots(try Quantity(parsing: "0.0005")) == nil)
+        #expect(btc.price(Ticks(639_439)) == (try Price(parsing: "63943.9")))
+    }
+
+    @Test func roundingNeverImprovesTheQuote() throws {
+        let p = try Price(parsing: "100.05")
+        #expect(btc.roundPrice(p, for: .buy) == (try Price(parsing: "100.0")))
+        #expect(btc.roundPrice(p, for: .sell) == (try Price(parsing: "100.1")))
+        let onGrid = try Price(parsing: "100.1")
+        #expect(btc.roundPrice(onGrid, for: .buy) == onGrid)
+        #expect(btc.roundPrice(onGrid, for: .sell) == onGrid)
+        #expect(btc.roundQuantityDown(try Quantity(parsing: "0.0089")) == (try Quantity(parsing: "0.008")))
+    }
+
+    @Test func minNotionalIsExact() throws {
+        // 0.001 × 5000.0 = 5.000 exactly meets a 5 USDT minimum; one tick less does not.
+        #expect(btc.meetsMinNotional(price: try Price(parsing: "5000.0"), quantity: try Quantity(parsing: "0.001")))
+        #expect(!btc.meetsMinNotional(price: try Price(parsing: "4999.9"), quantity: try Quantity(parsing: "0.001")))
+        let n = Notional(price: try Price(parsing: "63943.9"), quantity: try Quantity(parsing: "0.008"))
+        #expect(n?.description == "511.5512")
+    }
+
+    @Test("instruments not exact at the scale are refused", arguments: [
+        ("0.000000001", "0.001", "tickSize"), ("0.1", "0.0000000001", "stepSize"), ("abc", "1", "tickSize"),
+    ])
+    func inexactRefused(tick: String, step: String, field: String) {
+        do {
+            _ = try Instrument(symbol: Symbol("X")!, tickSize: tick, stepSize: step)
+            Issue.record("accepted tick \(tick) step \(step)")
+        } catch {
+            guard case .badNumber(let f, _, _) = error else {
+                Issue.record("wrong error \(error)")
+                return
+            }
+            #expect(f == field)
+            #expect(error.description.contains(field))
+        }
+    }
+
+    @Test func nonPositiveAndOffGridRefused() {
+        #expect(throws: InstrumentError.notPositive(field: "tickSize", value: "0")) {
+            try Instrument(symbol: Symbol("X")!, tickSize: "0", stepSize: "1")
+        }
+        #expect(throws: InstrumentError.offGrid(field: "minQty", value: "0.0015", grid: "0.001")) {
+            try Instrument(symbol: Symbol("X")!, tickSize: "0.1", stepSize: "0.001", minQuantity: "0.0015")
+        }
+    }
+
+    @Test func bookGridFollowsPricePrecision() throws {
+        // CTKUSDT: tick 0.001 but pricePrecision 5 — old resting orders sit at 0.00001 steps.
+        let ctk = try Instrument(symbol: Symbol("CTKUSDT")!, tickSize: "0.00100", stepSize: "1", pricePrecision: 5, quantityPrecision: 0)
+        #expect(ctk.bookGrid.tickSize == (try Price(parsing: "0.00001")))
+        #expect(ctk.bookGrid.ticks(try Price(parsing: "0.50579")) == Ticks(50_579))
+        #expect(ctk.ticks(try Price(parsing: "0.50579")) == nil)
+        #expect(ctk.bookGrid.stepSize == ctk.stepSize)
+    }
+
+    @Test func exactDivisorAgreesWithDivision() async {
+        await propertyCheck(count: 3000, input: Gen.int64(in: 1...1_000_000_000_000), Gen.int64(in: -9_000_000...9_000_000)) { d, q in
+            let div = ExactDivisor(d)
+            let (v, o) = q.multipliedReportingOverflow(by: d)
+            if !o {
+                #expect(div.divide(v) == q)
+                if d > 1 {
+                    let r = Int64(abs(q % d)) % (d - 1) + 1
+                    if let off = Optional(v.addingReportingOverflow(r)), !off.overflow {
+                        #expect(div.divide(off.partialValue) == nil)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func symbolsAreInlineAndUppercased() {
+        let s = Symbol("btcusdt")!
+        #expect(s.description == "BTCUSDT")
+        #expect(s == Symbol("BTCUSDT"))
+        #expect(s.lowercased == "btcusdt")
+        #expect(Symbol("") == nil)
+        #expect(Symbol(String(repeating: "A", count: 33)) == nil)
+        #expect(Symbol("BTC\"USDT") == nil)
+        #expect(Symbol(String(repeating: "A", count: 32))?.count == 32)
+    }
+}

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Locates the shared, externally recorded fixtures (`../shared/fixtures` beside the package) and the
+/// package's own files.
+public enum Fixtures {
+    /// The package root, derived from this file's location.
+    public static let packageRoot: String = {
+        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)  // Tests/TestSupport/Fixtures.swift
+        return parts.joined(separator: "/")
+    }()
+
+    /// `../shared/fixtures` relative to the package root (override with `MM_FIXTURES`).
+    public static let root: String = {
+        if let env = getenv("MM_FIXTURES") { return String(cString: env) }
+        return packageRoot + "/../shared/fixtures"
+    }()
+
+    /// Absolute path of a fixture.
+    public static func path(_ relative: String) -> String { root + "/" + relative }
+
+    /// Path of one of the hftbacktest depth recordings.
+    public static func recording(_ name: String) -> String {
+        path("binance_usdm/depth_recordings/hftbacktest_usdm_" + name)
+    }
+
+    /// Reads a whole plain file.
+    public static func bytes(atPath path: String) -> [UInt8] {
+        guard let f = fopen(path, "rb") else { fatalError("missing fixture \(path)") }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    /// Reads a whole fixture.
+    public static func bytes(_ relative: String) -> [UInt8] { bytes(atPath: path(relative)) }
+
+    /// Reads a fixture as text.
+    public static func text(_ relative: String) -> String { String(decoding: bytes(relative), as: UTF8.self) }
+
+    /// Lines of a fixture.
+    public static func lines(_ relative: String) -> [String] {
+        text(relative).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    /// A temporary file path unique to this process.
+    public static func temporaryPath(_ name: String) -> String {
+        "/tmp/mm-test-\(getpid())-\(name)"
+    }
+
+    /// Writes bytes to a path.
+    public static func write(_ bytes: [UInt8], to path: String) {
+        guard let f = fopen(path, "wb") else { fatalError("cannot write \(path)") }
+        _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+        fclose(f)
+    }
+}
+
+/// A small, fast, seeded generator so randomized tests replay exactly.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
