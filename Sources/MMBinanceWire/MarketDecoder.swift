@@ -274,6 +274,10 @@ extension MarketDecoder {
             return
         }
         repeat {
+            if let level = quickLevel(&s.p, s.end) {
+                levels.append(level)
+                continue
+            }
             try s.expect(UInt8(ascii: "["))
             let price = try s.readDecimal(.level)
             try s.expect(UInt8(ascii: ","))
@@ -281,6 +285,55 @@ extension MarketDecoder {
             while try s.next(closing: UInt8(ascii: "]")) { try s.skipValue(depth: 2) }
             levels.append(PriceLevel(price: Price(raw: price), quantity: Quantity(raw: qty)))
         } while try s.next(closing: UInt8(ascii: "]"))
+    }
+
+    /// The exact compact form Binance sends, `["63943.90","46.372"]`, read in one pass. Anything else
+    /// (whitespace, signs, long numbers, extra elements) returns `nil` without moving `p`, and the general
+    /// path then reads it or reports the precise error.
+    @inlinable @inline(__always)
+    static func quickLevel(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> PriceLevel? {
+        var q = p
+        guard end - q >= 9, q[0] == UInt8(ascii: "["), q[1] == UInt8(ascii: "\"") else { return nil }
+        q += 2
+        guard let price = quickDecimal(&q, end), end - q >= 3, q[0] == UInt8(ascii: ","), q[1] == UInt8(ascii: "\"")
+        else { return nil }
+        q += 2
+        guard let qty = quickDecimal(&q, end), q < end, q[0] == UInt8(ascii: "]") else { return nil }
+        p = q + 1
+        return PriceLevel(price: Price(raw: price), quantity: Quantity(raw: qty))
+    }
+
+    /// A quoted non-negative decimal with at most 10 integer and 8 fraction digits, up to and including
+    /// the closing quote; `nil` for anything else. At most 18 digits, so the accumulator cannot overflow.
+    @inlinable @inline(__always)
+    static func quickDecimal(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int64? {
+        var q = p
+        var m: UInt64 = 0
+        let intStart = q
+        while q < end {
+            let d = q.pointee &- 48
+            if d > 9 { break }
+            m = m &* 10 &+ UInt64(d)
+            q += 1
+        }
+        let intDigits = intStart.distance(to: q)
+        guard intDigits > 0, intDigits <= 10, q < end else { return nil }
+        var f = 0
+        if q.pointee == UInt8(ascii: ".") {
+            q += 1
+            while q < end {
+                let d = q.pointee &- 48
+                if d > 9 { break }
+                if f == FixedPointScale.fractionDigits { return nil }
+                m = m &* 10 &+ UInt64(d)
+                f += 1
+                q += 1
+            }
+            guard f > 0, q < end else { return nil }
+        }
+        guard q.pointee == UInt8(ascii: "\"") else { return nil }
+        p = q + 1
+        return Int64(m &* UInt64(FixedPointScale.lift(fractionDigits: f)))
     }
 
     @inlinable

@@ -95,15 +95,15 @@ public struct OrderBook: Sendable {
     /// Best bid, O(1).
     @inlinable
     public var bestBid: BookLevel? {
-        guard let k = bids.keys.last else { return nil }
-        return BookLevel(ticks: Ticks(k), lots: Lots(bids.lots[bids.keys.count - 1]))
+        guard let l = bids.last else { return nil }
+        return BookLevel(ticks: Ticks(l.key), lots: Lots(l.lots))
     }
 
     /// Best ask, O(1).
     @inlinable
     public var bestAsk: BookLevel? {
-        guard let k = asks.keys.last else { return nil }
-        return BookLevel(ticks: Ticks(-k), lots: Lots(asks.lots[asks.keys.count - 1]))
+        guard let l = asks.last else { return nil }
+        return BookLevel(ticks: Ticks(-l.key), lots: Lots(l.lots))
     }
 
     /// Number of levels on a side.
@@ -113,11 +113,8 @@ public struct OrderBook: Sendable {
     /// The level `index` places from the touch (0 = best), if present.
     @inlinable
     public func level(_ side: BookSide, _ index: Int) -> BookLevel? {
-        let ladder = side == .bid ? bids : asks
-        let i = ladder.count - 1 - index
-        guard index >= 0, i >= 0 else { return nil }
-        let k = ladder.keys[i]
-        return BookLevel(ticks: Ticks(side == .bid ? k : -k), lots: Lots(ladder.lots[i]))
+        guard let l = side == .bid ? bids.fromBest(index) : asks.fromBest(index) else { return nil }
+        return BookLevel(ticks: Ticks(side == .bid ? l.key : -l.key), lots: Lots(l.lots))
     }
 
     /// Size resting at a price (zero if none).
@@ -129,8 +126,8 @@ public struct OrderBook: Sendable {
     /// True when both sides exist and best bid ≥ best ask.
     @inlinable
     public var isCrossed: Bool {
-        guard let b = bids.keys.last, let a = asks.keys.last else { return false }
-        return b >= -a
+        guard let b = bids.last, let a = asks.last else { return false }
+        return b.key >= -a.key
     }
 
     /// Best bid and ask in exchange units.
@@ -155,6 +152,7 @@ public struct OrderBook: Sendable {
 
     /// All levels of a side from the touch outward, in exchange units (for tests and tools, not the hot path).
     public func levels(_ side: BookSide) -> [PriceLevel] {
+        // Walks from the best each time: quadratic, for tests and tools only.
         (0..<depth(side)).map { i in
             let l = level(side, i)!
             return PriceLevel(price: instrument.bookGrid.price(l.ticks), quantity: instrument.bookGrid.quantity(l.lots))

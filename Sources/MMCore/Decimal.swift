@@ -5,14 +5,9 @@ public enum FixedPointScale {
     /// `10^fractionDigits`.
     public static let unit: Int64 = 100_000_000
 
-    @usableFromInline
-    static let powersOfTen: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) = (
-        100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1
-    )
-
     /// `10^(8 - n)` for `n` in `0...8`: the factor that lifts `n` parsed fraction digits to the scale.
     @inlinable
-    static func lift(fractionDigits n: Int) -> Int64 {
+    public static func lift(fractionDigits n: Int) -> Int64 {
         switch n {
         case 0: return 100_000_000
         case 1: return 10_000_000
@@ -68,8 +63,54 @@ public enum DecimalCodec {
     public static func scan(
         _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>
     ) throws(DecimalError) -> (value: Int64, next: UnsafePointer<UInt8>) {
+        // Fast path: at most 18 digits cannot overflow a UInt64 accumulator, so no per-digit checks.
         var p = start
         guard p < end else { throw .empty }
+        let negative = p.pointee == UInt8(ascii: "-")
+        if negative { p += 1 }
+        let intStart = p
+        var mantissa: UInt64 = 0
+        while p < end {
+            let d = p.pointee &- 48
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            p += 1
+        }
+        let intDigits = intStart.distance(to: p)
+        if intDigits == 0 { throw .missingDigits(offset: start.distance(to: p)) }
+        var fractionDigits = 0
+        if p < end && p.pointee == UInt8(ascii: ".") {
+            p += 1
+            let fracStart = p
+            while p < end && fractionDigits < FixedPointScale.fractionDigits {
+                let d = p.pointee &- 48
+                if d > 9 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                fractionDigits += 1
+                p += 1
+            }
+            while p < end {
+                let d = p.pointee &- 48
+                if d > 9 { break }
+                if d != 0 { throw .tooManyFractionDigits }
+                p += 1
+            }
+            if p == fracStart { throw .missingDigits(offset: start.distance(to: p)) }
+        }
+        if intDigits + fractionDigits > 18 { return try scanWide(start, end) }
+        let (scaled, overflow) = mantissa.multipliedReportingOverflow(
+            by: UInt64(FixedPointScale.lift(fractionDigits: fractionDigits)))
+        if overflow || scaled > UInt64(Int64.max) { throw .overflow }
+        let value = Int64(scaled)
+        return (negative ? -value : value, p)
+    }
+
+    /// The careful path for long digit strings (leading zeros, or values near the Int64 limit).
+    @usableFromInline
+    static func scanWide(
+        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>
+    ) throws(DecimalError) -> (value: Int64, next: UnsafePointer<UInt8>) {
+        var p = start
         var negative = false
         if p.pointee == UInt8(ascii: "-") {
             negative = true
@@ -77,7 +118,6 @@ public enum DecimalCodec {
         }
         var mantissa: UInt64 = 0
         var significant = 0
-        let intStart = p
         while p < end {
             let d = p.pointee &- 48
             if d > 9 { break }
@@ -86,12 +126,9 @@ public enum DecimalCodec {
             mantissa = mantissa &* 10 &+ UInt64(d)
             p += 1
         }
-        if p == intStart { throw .missingDigits(offset: start.distance(to: p)) }
-        if significant == 19 && mantissa > UInt64(Int64.max) { throw .overflow }
         var fractionDigits = 0
         if p < end && p.pointee == UInt8(ascii: ".") {
             p += 1
-            let fracStart = p
             while p < end {
                 let d = p.pointee &- 48
                 if d > 9 { break }
@@ -100,12 +137,9 @@ public enum DecimalCodec {
                     if significant > 19 { throw .overflow }
                     mantissa = mantissa &* 10 &+ UInt64(d)
                     fractionDigits += 1
-                } else if d != 0 {
-                    throw .tooManyFractionDigits
                 }
                 p += 1
             }
-            if p == fracStart { throw .missingDigits(offset: start.distance(to: p)) }
         }
         let (scaled, overflow) = mantissa.multipliedReportingOverflow(
             by: UInt64(FixedPointScale.lift(fractionDigits: fractionDigits)))
