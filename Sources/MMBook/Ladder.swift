@@ -8,14 +8,16 @@
 @usableFromInline
 struct Ladder: Sendable {
     @usableFromInline static var blockSize: Int { 64 }
-    /// Slot storage: block `id` owns `[id * blockSize, (id + 1) * blockSize)`.
+    /// Slot storage: block `id` owns `[id * blockSize, (id + 1) * blockSize)`; unused slots hold
+    /// `Int64.max` so a block is always searched as 64 sorted keys, in a fixed number of steps.
     @usableFromInline var keys: ContiguousArray<Int64>
     @usableFromInline var lots: ContiguousArray<Int64>
     /// Levels used in each block, by block id.
     @usableFromInline var counts: ContiguousArray<Int>
     /// Block ids in ascending key order.
     @usableFromInline var order: ContiguousArray<Int>
-    /// First key of each block, parallel to `order`.
+    /// First key of each block, parallel to `order`, padded to a power of two with `Int64.max` so the
+    /// search over it has a fixed number of steps.
     @usableFromInline var mins: ContiguousArray<Int64>
     /// Recycled block ids.
     @usableFromInline var free: ContiguousArray<Int>
@@ -23,14 +25,14 @@ struct Ladder: Sendable {
 
     @usableFromInline
     init(capacity: Int) {
-        let blocks = max(4, (capacity * 2) / Self.blockSize + 1)
-        keys = ContiguousArray(repeating: 0, count: blocks * Self.blockSize)
+        var blocks = 4
+        while blocks < (capacity * 2) / Self.blockSize + 1 { blocks <<= 1 }
+        keys = ContiguousArray(repeating: .max, count: blocks * Self.blockSize)
         lots = ContiguousArray(repeating: 0, count: blocks * Self.blockSize)
         counts = ContiguousArray(repeating: 0, count: blocks)
         order = []
         order.reserveCapacity(blocks)
-        mins = []
-        mins.reserveCapacity(blocks)
+        mins = ContiguousArray(repeating: .max, count: blocks)
         free = ContiguousArray((0..<blocks).reversed())
         free.reserveCapacity(blocks)
     }
@@ -38,55 +40,80 @@ struct Ladder: Sendable {
     @inlinable var count: Int { total }
 
     /// Position in `order` of the block that holds (or would hold) `key`: the last block whose first key
-    /// is `<= key`, or 0. Branch-free binary search: diff levels land all over the book, so the direction
-    /// of each step is unpredictable and a conditional move beats a branch.
+    /// is `<= key`, or 0. Diff levels land all over the book, so every step's direction is unpredictable:
+    /// the search is a fixed number of mask-and-add steps with no data-dependent branch.
     @inlinable
     func blockPosition(_ key: Int64) -> Int {
         mins.withUnsafeBufferPointer { m -> Int in
-            var base = 0
-            var n = m.count
-            while n > 1 {
-                let half = n >> 1
-                base = m[base &+ half] <= key ? base &+ half : base
-                n &-= half
+            var i = 0
+            var half = m.count >> 1
+            while half > 0 {
+                i &+= half & -Int(unsafeBitCast(m[i &+ half &- 1] <= key, to: UInt8.self))
+                half >>= 1
             }
-            return base
+            i &+= Int(unsafeBitCast(m[i] <= key, to: UInt8.self))
+            return max(i &- 1, 0)
         }
     }
 
-    /// Index within block `id` of the first key `>= key` (branch-free lower bound).
+    /// `blockPosition(key)`, trying the block of the previous key and its neighbours first: a diff's levels
+    /// arrive sorted, so consecutive keys usually share a block. The guess is checked, never trusted.
+    @inlinable
+    func blockPosition(_ key: Int64, near hint: Int) -> Int {
+        mins.withUnsafeBufferPointer { m -> Int in
+            let n = order.count
+            if hint >= 0 && hint < n {
+                if m[hint] <= key {
+                    if hint + 1 == n || m[hint + 1] > key { return hint }
+                    if hint + 2 == n || m[hint + 2] > key { return hint + 1 }
+                } else if hint > 0 && m[hint - 1] <= key {
+                    return hint - 1
+                }
+            }
+            return blockPosition(key)
+        }
+    }
+
+    /// Index within block `id` of the first key `>= key` (0...64): seven mask-and-add steps over 64 sorted keys.
     @inlinable
     func slot(_ key: Int64, in id: Int) -> Int {
-        let n = counts[id]
-        if n == 0 { return 0 }
-        return keys.withUnsafeBufferPointer { k -> Int in
+        keys.withUnsafeBufferPointer { k -> Int in
             let b = k.baseAddress! + id &* Self.blockSize
-            var base = 0
-            var len = n
-            while len > 1 {
-                let half = len >> 1
-                base = b[base &+ half] < key ? base &+ half : base
-                len &-= half
-            }
-            return base &+ (b[base] < key ? 1 : 0)
+            var i = 0
+            i &+= 32 & -Int(unsafeBitCast(b[i &+ 31] < key, to: UInt8.self))
+            i &+= 16 & -Int(unsafeBitCast(b[i &+ 15] < key, to: UInt8.self))
+            i &+= 8 & -Int(unsafeBitCast(b[i &+ 7] < key, to: UInt8.self))
+            i &+= 4 & -Int(unsafeBitCast(b[i &+ 3] < key, to: UInt8.self))
+            i &+= 2 & -Int(unsafeBitCast(b[i &+ 1] < key, to: UInt8.self))
+            i &+= 1 & -Int(unsafeBitCast(b[i] < key, to: UInt8.self))
+            i &+= Int(unsafeBitCast(b[i] < key, to: UInt8.self))
+            return i
         }
     }
 
     /// Sets the size at `key` (0 removes).
     @inlinable
     mutating func set(key: Int64, lots newLots: Int64) {
+        var hint = -1
+        set(key: key, lots: newLots, hint: &hint)
+    }
+
+    /// Sets the size at `key` (0 removes); `hint` is the block position of the previous key and is updated.
+    @inlinable
+    mutating func set(key: Int64, lots newLots: Int64, hint: inout Int) {
         if order.isEmpty {
             if newLots == 0 { return }
             let id = allocateBlock()
             order.append(id)
-            mins.append(key)
+            mins[0] = key
             keys[id * Self.blockSize] = key
             lots[id * Self.blockSize] = newLots
             counts[id] = 1
             total = 1
             return
         }
-        let p = blockPosition(key)
+        let p = blockPosition(key, near: hint)
+        hint = p
         let id = order[p]
         let i = slot(key, in: id)
         let base = id * Self.blockSize
@@ -115,11 +142,16 @@ struct Ladder: Sendable {
                 (l.baseAddress! + base + i).update(from: l.baseAddress! + base + i + 1, count: n - 1 - i)
             }
         }
+        keys[base + n - 1] = .max
         counts[id] = n - 1
         total -= 1
         if n == 1 {
+            let used = order.count
             order.remove(at: p)
-            mins.remove(at: p)
+            mins.withUnsafeMutableBufferPointer { m in
+                if p < used - 1 { (m.baseAddress! + p).update(from: m.baseAddress! + p + 1, count: used - 1 - p) }
+                m[used - 1] = .max
+            }
             free.append(id)
         } else if i == 0 {
             mins[p] = keys[base]
@@ -137,12 +169,20 @@ struct Ladder: Sendable {
             let newID = allocateBlock()
             let from = id * Self.blockSize + half
             let to = newID * Self.blockSize
-            keys.withUnsafeMutableBufferPointer { k in (k.baseAddress! + to).update(from: k.baseAddress! + from, count: half) }
+            keys.withUnsafeMutableBufferPointer { k in
+                (k.baseAddress! + to).update(from: k.baseAddress! + from, count: half)
+                (k.baseAddress! + from).update(repeating: .max, count: half)
+            }
             lots.withUnsafeMutableBufferPointer { l in (l.baseAddress! + to).update(from: l.baseAddress! + from, count: half) }
             counts[id] = half
             counts[newID] = half
+            let used = order.count
             order.insert(newID, at: p + 1)
-            mins.insert(keys[to], at: p + 1)
+            let newMin = keys[to]
+            mins.withUnsafeMutableBufferPointer { m in
+                if p + 1 < used { (m.baseAddress! + p + 2).update(from: m.baseAddress! + p + 1, count: used - p - 1) }
+                m[p + 1] = newMin
+            }
             if i > half {
                 id = newID
                 i -= half
@@ -171,11 +211,11 @@ struct Ladder: Sendable {
         if let id = free.popLast() { return id }
         // Grow (warm-up only): double the number of blocks.
         let old = counts.count
-        keys.append(contentsOf: repeatElement(0, count: old * Self.blockSize))
+        keys.append(contentsOf: repeatElement(.max, count: old * Self.blockSize))
         lots.append(contentsOf: repeatElement(0, count: old * Self.blockSize))
         counts.append(contentsOf: repeatElement(0, count: old))
         order.reserveCapacity(old * 2)
-        mins.reserveCapacity(old * 2)
+        mins.append(contentsOf: repeatElement(.max, count: old))
         free.reserveCapacity(old * 2)
         for id in (old + 1..<old * 2).reversed() { free.append(id) }
         return old
@@ -220,11 +260,13 @@ struct Ladder: Sendable {
     @inlinable
     mutating func removeAll() {
         for id in order {
+            let base = id * Self.blockSize
+            for i in 0..<counts[id] { keys[base + i] = .max }
             counts[id] = 0
             free.append(id)
         }
+        for p in 0..<order.count { mins[p] = .max }
         order.removeAll(keepingCapacity: true)
-        mins.removeAll(keepingCapacity: true)
         total = 0
     }
 }

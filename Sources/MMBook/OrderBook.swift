@@ -67,8 +67,27 @@ public struct OrderBook: Sendable {
     /// Applies a diff's levels and records its `u`. Sequencing is the caller's responsibility.
     @inlinable
     public mutating func apply(_ update: DepthUpdate) {
-        for level in update.bids { set(.bid, price: level.price, quantity: level.quantity) }
-        for level in update.asks { set(.ask, price: level.price, quantity: level.quantity) }
+        let grid = instrument.bookGrid
+        var hint = -1
+        for level in update.bids {
+            guard level.price.raw >= 0, level.quantity.raw >= 0,
+                let t = grid.tickDivisor.divide(level.price.raw), let l = grid.stepDivisor.divide(level.quantity.raw)
+            else {
+                _rejectedLevels += 1
+                continue
+            }
+            bids.set(key: t, lots: l, hint: &hint)
+        }
+        hint = -1
+        for level in update.asks {
+            guard level.price.raw >= 0, level.quantity.raw >= 0,
+                let t = grid.tickDivisor.divide(level.price.raw), let l = grid.stepDivisor.divide(level.quantity.raw)
+            else {
+                _rejectedLevels += 1
+                continue
+            }
+            asks.set(key: -t, lots: l, hint: &hint)
+        }
         _lastUpdateID = update.finalUpdateID
         _lastEventTimeMillis = update.eventTimeMillis
     }
