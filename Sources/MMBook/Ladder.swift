@@ -56,24 +56,6 @@ struct Ladder: Sendable {
         }
     }
 
-    /// `blockPosition(key)`, trying the block of the previous key and its neighbours first: a diff's levels
-    /// arrive sorted, so consecutive keys usually share a block. The guess is checked, never trusted.
-    @inlinable
-    func blockPosition(_ key: Int64, near hint: Int) -> Int {
-        mins.withUnsafeBufferPointer { m -> Int in
-            let n = order.count
-            if hint >= 0 && hint < n {
-                if m[hint] <= key {
-                    if hint + 1 == n || m[hint + 1] > key { return hint }
-                    if hint + 2 == n || m[hint + 2] > key { return hint + 1 }
-                } else if hint > 0 && m[hint - 1] <= key {
-                    return hint - 1
-                }
-            }
-            return blockPosition(key)
-        }
-    }
-
     /// Index within block `id` of the first key `>= key` (0...64): seven mask-and-add steps over 64 sorted keys.
     @inlinable
     func slot(_ key: Int64, in id: Int) -> Int {
@@ -94,13 +76,6 @@ struct Ladder: Sendable {
     /// Sets the size at `key` (0 removes).
     @inlinable
     mutating func set(key: Int64, lots newLots: Int64) {
-        var hint = -1
-        set(key: key, lots: newLots, hint: &hint)
-    }
-
-    /// Sets the size at `key` (0 removes); `hint` is the block position of the previous key and is updated.
-    @inlinable
-    mutating func set(key: Int64, lots newLots: Int64, hint: inout Int) {
         if order.isEmpty {
             if newLots == 0 { return }
             let id = allocateBlock()
@@ -112,8 +87,7 @@ struct Ladder: Sendable {
             total = 1
             return
         }
-        let p = blockPosition(key, near: hint)
-        hint = p
+        let p = blockPosition(key)
         let id = order[p]
         let i = slot(key, in: id)
         let base = id * Self.blockSize

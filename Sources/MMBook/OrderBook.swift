@@ -68,7 +68,6 @@ public struct OrderBook: Sendable {
     @inlinable
     public mutating func apply(_ update: DepthUpdate) {
         let grid = instrument.bookGrid
-        var hint = -1
         for level in update.bids {
             guard level.price.raw >= 0, level.quantity.raw >= 0,
                 let t = grid.tickDivisor.divide(level.price.raw), let l = grid.stepDivisor.divide(level.quantity.raw)
@@ -76,9 +75,8 @@ public struct OrderBook: Sendable {
                 _rejectedLevels += 1
                 continue
             }
-            bids.set(key: t, lots: l, hint: &hint)
+            bids.set(key: t, lots: l)
         }
-        hint = -1
         for level in update.asks {
             guard level.price.raw >= 0, level.quantity.raw >= 0,
                 let t = grid.tickDivisor.divide(level.price.raw), let l = grid.stepDivisor.divide(level.quantity.raw)
@@ -86,7 +84,7 @@ public struct OrderBook: Sendable {
                 _rejectedLevels += 1
                 continue
             }
-            asks.set(key: -t, lots: l, hint: &hint)
+            asks.set(key: -t, lots: l)
         }
         _lastUpdateID = update.finalUpdateID
         _lastEventTimeMillis = update.eventTimeMillis
