@@ -68,26 +68,26 @@ public struct OrderBook: Sendable {
     @inlinable
     public mutating func apply(_ update: DepthUpdate) {
         let grid = instrument.bookGrid
-        for level in update.bids {
-            guard level.price.raw >= 0, level.quantity.raw >= 0,
-                let t = grid.tickDivisor.divide(level.price.raw), let l = grid.stepDivisor.divide(level.quantity.raw)
-            else {
-                _rejectedLevels += 1
-                continue
-            }
-            bids.set(key: t, lots: l)
-        }
-        for level in update.asks {
-            guard level.price.raw >= 0, level.quantity.raw >= 0,
-                let t = grid.tickDivisor.divide(level.price.raw), let l = grid.stepDivisor.divide(level.quantity.raw)
-            else {
-                _rejectedLevels += 1
-                continue
-            }
-            asks.set(key: -t, lots: l)
-        }
+        _rejectedLevels &+= Self.apply(update.bids, to: &bids, grid: grid, sign: 1)
+        _rejectedLevels &+= Self.apply(update.asks, to: &asks, grid: grid, sign: -1)
         _lastUpdateID = update.finalUpdateID
         _lastEventTimeMillis = update.eventTimeMillis
+    }
+
+    /// Sets each level on one ladder (`sign` maps ticks to its key); returns how many were off the grid.
+    @inlinable
+    static func apply(_ levels: ContiguousArray<PriceLevel>, to ladder: inout Ladder, grid: Grid, sign: Int64) -> Int {
+        var rejected = 0
+        for level in levels {
+            guard level.price.raw >= 0, level.quantity.raw >= 0,
+                let t = grid.tickDivisor.divide(level.price.raw), let l = grid.stepDivisor.divide(level.quantity.raw)
+            else {
+                rejected += 1
+                continue
+            }
+            ladder.set(key: sign &* t, lots: l)
+        }
+        return rejected
     }
 
     /// Replaces the whole book with a snapshot.
