@@ -131,6 +131,19 @@ struct RealMessageTests {
         #expect(maxLevels > 10)
     }
 
+    @Test func prettyPrintedRestDepth() throws {
+        // Multi-line, indented REST body: whitespace everywhere between tokens.
+        var m = MarketMessage()
+        let kind = try MarketDecoder.decode(
+            Fixtures.bytes(
+                "binance_usdm/nautilus_trader/tests/integration_tests/adapters/binance/resources/http_responses/http_futures_market_depth.json"),
+            into: &m)
+        #expect(kind == .depthSnapshot)
+        #expect(m.snapshot.lastUpdateID == 1_027_024 && m.snapshot.eventTimeMillis == 1_589_436_922_972)
+        #expect(m.snapshot.bids == [PriceLevel(price: Price("4")!, quantity: Quantity("431")!)])
+        #expect(m.snapshot.asks == [PriceLevel(price: Price("4.000002")!, quantity: Quantity("12")!)])
+    }
+
     @Test func pythonDumpedSnapshotWithSpaces() throws {
         var m = MarketMessage()
         let kind = try MarketDecoder.decode(
