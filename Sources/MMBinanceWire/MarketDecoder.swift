@@ -6,14 +6,21 @@ import MMCore
 /// `{"stream":…,"data":…}`. Fields may come in any order; unknown fields and message types are skipped.
 public enum MarketDecoder {
     /// Decodes `bytes` into `message`, returning its kind. Malformed input throws and leaves `message`
-    /// partially written.
+    /// partially written. `fastPath: false` skips the fixed-layout depth reader (for equivalence tests).
     @inlinable
-    public static func decode(_ bytes: UnsafeRawBufferPointer, into message: inout MarketMessage) throws(WireError) -> MarketMessage.Kind {
+    public static func decode(
+        _ bytes: UnsafeRawBufferPointer, into message: inout MarketMessage, fastPath: Bool = true
+    ) throws(WireError) -> MarketMessage.Kind {
         guard let base = bytes.baseAddress, bytes.count > 0 else { throw .notAnObject }
-        var scanner = ByteScanner(base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
-        var fields = SeenFields()
+        let start = base.assumingMemoryBound(to: UInt8.self)
         message.depth.clear()
         message.snapshot.clear()
+        if fastPath && decodeDepthFast(start, start + bytes.count, into: &message) {
+            message.kind = .depthUpdate
+            return .depthUpdate
+        }
+        var scanner = ByteScanner(start, count: bytes.count)
+        var fields = SeenFields()
         guard try scanner.peek() == UInt8(ascii: "{") else { throw .notAnObject }
         try decodeObject(&scanner, &message, &fields, topLevel: true)
         scanner.skipWhitespace()
@@ -24,9 +31,9 @@ public enum MarketDecoder {
     }
 
     /// Decodes a `[UInt8]` message (tests and tools).
-    public static func decode(_ bytes: [UInt8], into message: inout MarketMessage) throws(WireError) -> MarketMessage.Kind {
+    public static func decode(_ bytes: [UInt8], into message: inout MarketMessage, fastPath: Bool = true) throws(WireError) -> MarketMessage.Kind {
         let result: Result<MarketMessage.Kind, WireError> = bytes.withUnsafeBytes { raw in
-            do throws(WireError) { return .success(try decode(raw, into: &message)) } catch { return .failure(error) }
+            do throws(WireError) { return .success(try decode(raw, into: &message, fastPath: fastPath)) } catch { return .failure(error) }
         }
         return try result.get()
     }
@@ -307,6 +314,7 @@ extension MarketDecoder {
     /// the closing quote; `nil` for anything else. At most 18 digits, so the accumulator cannot overflow.
     @inlinable @inline(__always)
     static func quickDecimal(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int64? {
+        if let v = SWARDecimal.quoted(&p, end) { return v }
         var q = p
         var m: UInt64 = 0
         let intStart = q

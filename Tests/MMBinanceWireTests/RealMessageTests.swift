@@ -144,6 +144,55 @@ struct RealMessageTests {
         #expect(m.snapshot.asks == [PriceLevel(price: Price("4.000002")!, quantity: Quantity("12")!)])
     }
 
+    @Test("fixed-layout depth reader agrees with the general decoder on every real diff", arguments: [
+        "btcusdt_20240718.gz", "ethusdt_20240808.gz", "btcusdt_20230404.dat.gz",
+    ])
+    func fastPathEquivalence(file: String) throws {
+        var fast = MarketMessage()
+        var general = MarketMessage()
+        let reader = try RecordingReader(paths: [Fixtures.recording(file)])
+        var diffs = 0
+        while let (line, f) = try reader.next() {
+            let a = try MarketDecoder.decode(line.json, into: &fast)
+            let b = try MarketDecoder.decode(line.json, into: &general, fastPath: false)
+            #expect(a == b)
+            if a == .depthUpdate {
+                diffs += 1
+                #expect(fast.depth.bids == general.depth.bids && fast.depth.asks == general.depth.asks)
+                #expect(fast.depth.symbol == general.depth.symbol)
+                #expect(fast.depth.firstUpdateID == general.depth.firstUpdateID)
+                #expect(fast.depth.finalUpdateID == general.depth.finalUpdateID)
+                #expect(fast.depth.prevFinalUpdateID == general.depth.prevFinalUpdateID)
+                #expect(fast.depth.eventTimeMillis == general.depth.eventTimeMillis)
+                #expect(fast.depth.transactionTimeMillis == general.depth.transactionTimeMillis)
+            }
+            try reader.consume(file: f)
+        }
+        #expect(diffs > 3000)
+    }
+
+    @Test("near-miss layouts fall back to the general decoder", arguments: [
+        #"{"stream":"btcusdt@depth","data":{"e":"depthUpdate","E":1,"T":2,"s":"BTCUSDT","U":3,"u":4,"pu":2,"b":[["1.5","2"]],"a":[],"x":1}}"#,
+        #"{"stream":"btcusdt@depth","data":{"e":"depthUpdate","E":1,"T":2,"s":"BTCUSDT","U":3,"u":4,"pu":2,"b":[["1.5", "2"]],"a":[]}}"#,
+        #"{"e":"depthUpdate","E":1,"T":2,"s":"BTCUSDT","U":3,"u":4,"pu":2,"b":[["1.12345678000","2"]],"a":[]}"#,
+        #"{"e":"depthUpdate","E":1,"T":2,"s":"BTCUSDT","U":3,"u":4,"pu":2,"b":[["12345678.5","2"]],"a":[]} "#,
+    ])
+    func nearMisses(json: String) throws {
+        var fast = MarketMessage()
+        var general = MarketMessage()
+        #expect(try MarketDecoder.decode(json, into: &fast) == .depthUpdate)
+        _ = try MarketDecoder.decode(Array(json.utf8), into: &general)
+        #expect(fast.depth.bids.count == 1 && fast.depth.bids == general.depth.bids)
+        #expect(fast.depth.bids[0].quantity == Quantity("2")!)
+        #expect(fast.depth.finalUpdateID == 4)
+    }
+
+    @Test func partialDepthIsNotTakenForADiff() throws {
+        var m = MarketMessage()
+        let json = #"{"stream":"ethusdt@depth20@100ms","data":{"e":"depthUpdate","E":1,"T":2,"s":"ETHUSDT","U":3,"u":4,"pu":2,"b":[["1.5","2"]],"a":[]}}"#
+        #expect(try MarketDecoder.decode(json, into: &m) == .partialDepth)
+    }
+
     @Test func pythonDumpedSnapshotWithSpaces() throws {
         var m = MarketMessage()
         let kind = try MarketDecoder.decode(
