@@ -40,13 +40,17 @@ struct Ladder: Sendable {
     @inlinable var count: Int { total }
 
     /// Position in `order` of the block that holds (or would hold) `key`: the last block whose first key
-    /// is `<= key`, or 0. Diff levels land all over the book, so every step's direction is unpredictable:
-    /// the search is a fixed number of mask-and-add steps with no data-dependent branch.
+    /// is `<= key`, or 0: a fixed number of halving steps over the sentinel-padded first keys.
     @inlinable
     func blockPosition(_ key: Int64) -> Int {
-        mins.withUnsafeBufferPointer { m -> Int in
+        // Entries past the used blocks are Int64.max, so the smallest power of two covering the used
+        // blocks is as good as the whole padded array, and shorter. (Forcing this loop branch-free by
+        // unrolling measured slower: the predicted branch lets the next load start early.)
+        let used = order.count
+        let span = used <= 1 ? 1 : 1 << (Int.bitWidth - (used - 1).leadingZeroBitCount)
+        return mins.withUnsafeBufferPointer { m -> Int in
             var i = 0
-            var half = m.count >> 1
+            var half = span >> 1
             while half > 0 {
                 i &+= half & -Int(unsafeBitCast(m[i &+ half &- 1] <= key, to: UInt8.self))
                 half >>= 1
