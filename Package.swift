@@ -11,10 +11,12 @@ let package = Package(
         .library(name: "MMBook", targets: ["MMBook"]),
         .library(name: "MMBinanceWire", targets: ["MMBinanceWire"]),
         .library(name: "MMReplay", targets: ["MMReplay"]),
+        .library(name: "MMSim", targets: ["MMSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Pure modules: standard library (and Synchronization) only, so their tests build in seconds.
@@ -24,10 +26,21 @@ let package = Package(
         .target(name: "MMBinanceWire", dependencies: ["MMCore", "MMBook"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MMReplay", dependencies: ["MMCore", "MMBook", "MMBinanceWire", "CZlib"]),
+        // The simulated Binance USDⓈ-M venue: the only module besides the engine's network layer that speaks NIO.
+        .target(
+            name: "MMSim",
+            dependencies: [
+                "MMCore", "MMBook", "MMBinanceWire", "MMReplay",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "mm",
             dependencies: [
-                "MMCore", "MMBook", "MMBinanceWire", "MMReplay",
+                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +54,16 @@ let package = Package(
         .testTarget(name: "MMBookTests", dependencies: ["MMBook", "TestSupport"]),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
+        .testTarget(
+            name: "MMSimTests",
+            dependencies: [
+                "MMSim", "MMBook", "MMBinanceWire", "MMReplay", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,6 +30,11 @@ public struct Grid: Hashable, Sendable {
     @inlinable public func price(_ ticks: Ticks) -> Price { Price(raw: ticks.value &* tickSize.raw) }
     /// The quantity of a lot count.
     @inlinable public func quantity(_ lots: Lots) -> Quantity { Quantity(raw: lots.value &* stepSize.raw) }
+
+    /// Fraction digits needed to print any price on this grid.
+    public var priceFractionDigits: Int { Instrument.fractionDigits(of: tickSize.raw) }
+    /// Fraction digits needed to print any quantity on this grid.
+    public var quantityFractionDigits: Int { Instrument.fractionDigits(of: stepSize.raw) }
 }
 
 /// Why an instrument definition was refused.

@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// The `mm` command line.
 @main
-struct MM: ParsableCommand {
+struct MM: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mm",
         abstract: "swift-market-maker: a low-latency market maker for Binance USDⓈ-M futures.",
-        subcommands: [Replay.self]
+        subcommands: [Replay.self, Sim.self]
     )
 }

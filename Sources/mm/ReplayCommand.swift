@@ -78,6 +78,12 @@ struct Replay: ParsableCommand {
     }
 }
 
+/// Writes a line to stdout unbuffered, so a person or a script sees it at once.
+func printLine(_ text: String) {
+    var line = text + "\n"
+    line.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+}
+
 func printError(_ text: String) {
     var line = text + "\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }

@@ -1,0 +1,152 @@
+import MMBinanceWire
+import MMCore
+import NIOCore
+import NIOHTTP1
+
+/// Serves the venue's REST endpoints. Runs on the hub's event loop.
+final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Request bodies larger than this are refused (Binance's bodies are small).
+    static let maxBody = 1 << 20
+    private let hub: StreamHub
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
+
+    init(hub: StreamHub) {
+        self.hub = hub
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body.removeAll(keepingCapacity: true)
+            tooLarge = false
+        case .body(var chunk):
+            if body.count + chunk.readableBytes > Self.maxBody {
+                tooLarge = true
+            } else if let bytes = chunk.readBytes(length: chunk.readableBytes) {
+                body.append(contentsOf: bytes)
+            }
+        case .end:
+            guard let head else { return }
+            let (status, payload) = tooLarge
+                ? (HTTPResponseStatus.payloadTooLarge, binanceErrorBody(code: -1000, message: "Request body too large."))
+                : route(head)
+            respond(context: context, head: head, status: status, body: payload)
+            self.head = nil
+        }
+    }
+
+    private func route(_ head: HTTPRequestHead) -> (HTTPResponseStatus, [UInt8]) {
+        let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = String(parts[0])
+        let query = Query(parts.count > 1 ? String(parts[1]) : "")
+        switch (head.method, path) {
+        case (.GET, "/fapi/v1/ping"):
+            return (.ok, Array("{}".utf8))
+        case (.GET, "/fapi/v1/time"):
+            return (.ok, Array(#"{"serverTime":\#(UnixNanos.now().millis)}"#.utf8))
+        case (.GET, "/fapi/v1/exchangeInfo"):
+            return (.ok, ExchangeInfoBody.make(hub.instruments, serverTimeMillis: UnixNanos.now().millis))
+        case (.GET, "/fapi/v1/depth"):
+            return depth(query)
+        default:
+            return (.notFound, binanceErrorBody(code: -1000, message: "Path \(path), Method \(head.method.rawValue) is invalid"))
+        }
+    }
+
+    private func depth(_ query: Query) -> (HTTPResponseStatus, [UInt8]) {
+        guard let name = query["symbol"], !name.isEmpty else {
+            return (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."))
+        }
+        guard let symbol = Symbol(name), name == name.uppercased(), hub.markets[symbol] != nil else {
+            return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol."))
+        }
+        var limit = 500
+        if let text = query["limit"] {
+            guard let l = Int(text), [5, 10, 20, 50, 100, 500, 1000].contains(l) else {
+                return (.badRequest, binanceErrorBody(code: -1100, message: "Illegal characters found in parameter 'limit'; legal range is '5, 10, 20, 50, 100, 500, 1000'."))
+            }
+            limit = l
+        }
+        return (.ok, hub.depthBody(symbol: symbol, limit: limit) ?? [])
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, body: [UInt8]) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "X-MBX-USED-WEIGHT-1M", value: "1")
+        if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
+        let response = HTTPResponseHead(version: head.version, status: status, headers: headers)
+        context.write(wrapOutboundOut(.head(response)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        let keepAlive = head.isKeepAlive
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+}
+
+/// A decoded query string.
+struct Query {
+    private var items: [(String, String)] = []
+
+    init(_ text: String) {
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            items.append((Query.unescape(kv[0]), kv.count > 1 ? Query.unescape(kv[1]) : ""))
+        }
+    }
+
+    subscript(key: String) -> String? { items.first { $0.0 == key }?.1 }
+
+    static func unescape(_ s: Substring) -> String {
+        var out: [UInt8] = []
+        var bytes = Array(s.utf8)[...]
+        while let b = bytes.popFirst() {
+            if b == UInt8(ascii: "%"), bytes.count >= 2, let v = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) {
+                out.append(v)
+                bytes = bytes.dropFirst(2)
+            } else if b == UInt8(ascii: "+") {
+                out.append(0x20)
+            } else {
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// `GET /fapi/v1/exchangeInfo` for the venue's instruments, with the fields standard clients read.
+enum ExchangeInfoBody {
+    static func make(_ instruments: [Instrument], serverTimeMillis: Int64) -> [UInt8] {
+        var symbols: [String] = []
+        for i in instruments {
+            let name = i.symbol.description
+            let quote = ["USDT", "USDC", "BUSD"].first { name.hasSuffix($0) } ?? "USDT"
+            let base = String(name.dropLast(quote.count))
+            let pd = i.bookGrid.priceFractionDigits
+            let qd = i.bookGrid.quantityFractionDigits
+            var filters = [
+                #"{"filterType":"PRICE_FILTER","minPrice":"\#(i.minPrice)","maxPrice":"\#(i.maxPrice)","tickSize":"\#(i.tickSize)"}"#,
+                #"{"filterType":"LOT_SIZE","minQty":"\#(i.minQuantity)","maxQty":"\#(i.maxQuantity)","stepSize":"\#(i.stepSize)"}"#,
+                #"{"filterType":"MARKET_LOT_SIZE","minQty":"\#(i.minQuantity)","maxQty":"\#(i.maxQuantity)","stepSize":"\#(i.stepSize)"}"#,
+                #"{"filterType":"MAX_NUM_ORDERS","limit":200}"#,
+                #"{"filterType":"MIN_NOTIONAL","notional":"\#(i.minNotional)"}"#,
+            ]
+            if let up = i.percentPriceUp, let down = i.percentPriceDown {
+                filters.append(#"{"filterType":"PERCENT_PRICE","multiplierUp":"\#(up)","multiplierDown":"\#(down)","multiplierDecimal":"4"}"#)
+            }
+            symbols.append(
+                #"{"symbol":"\#(name)","pair":"\#(name)","contractType":"PERPETUAL","deliveryDate":4133404800000,"onboardDate":1569398400000,"status":"TRADING","baseAsset":"\#(base)","quoteAsset":"\#(quote)","marginAsset":"\#(quote)","pricePrecision":\#(pd),"quantityPrecision":\#(qd),"baseAssetPrecision":8,"quotePrecision":8,"underlyingType":"COIN","triggerProtect":"0.0500","filters":[\#(filters.joined(separator: ","))],"orderTypes":["LIMIT","MARKET"],"timeInForce":["GTC","IOC","FOK","GTX"]}"#
+            )
+        }
+        let body = #"{"timezone":"UTC","serverTime":\#(serverTimeMillis),"futuresType":"U_MARGINED","rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":2400},{"rateLimitType":"ORDERS","interval":"MINUTE","intervalNum":1,"limit":1200},{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":300}],"exchangeFilters":[],"assets":[],"symbols":[\#(symbols.joined(separator: ","))]}"#
+        return Array(body.utf8)
+    }
+}

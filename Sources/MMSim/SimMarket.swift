@@ -1,0 +1,94 @@
+import MMBook
+import MMCore
+
+/// The venue's market for one symbol: replays a script against its own order book, re-stamping event
+/// times and shifting update IDs so that they keep increasing across loops.
+///
+/// A loop restart reloads the snapshot and continues with IDs far above the last ones sent, and the first
+/// diff's `pu` does not continue the last `u`: clients see a gap and resync from the venue's REST depth,
+/// never a silent jump.
+public struct SimMarket: Sendable {
+    /// What the venue publishes.
+    public enum Event: Sendable {
+        case depth(DepthUpdate)
+        case bookTicker(BookTicker)
+        case trade(Trade)
+        /// The recording started over (count of completed loops).
+        case restarted(loops: Int)
+    }
+
+    public let script: MarketScript
+    /// The venue's book: the truth clients must rebuild.
+    public private(set) var book: OrderBook
+    /// Completed loops of the script.
+    public private(set) var loops = 0
+    /// `u` of the last diff applied (IDs as sent, with the loop's offset).
+    public private(set) var lastUpdateID: Int64
+    private var idOffset: Int64 = 0
+    private var tradeIDOffset: Int64 = 0
+    private var next = 0
+    private var loopStart: Int64 = 0
+
+    public init(script: MarketScript) {
+        self.script = script
+        book = OrderBook(instrument: script.instrument, levelCapacity: 8192)
+        book.replace(with: script.snapshot)
+        lastUpdateID = script.snapshot.lastUpdateID
+    }
+
+    public var symbol: Symbol { script.instrument.symbol }
+
+    /// Publishes every step due by `marketNanos` (time since the replay started, already scaled by speed).
+    /// Exchange times are stamped with `nowMillis`.
+    public mutating func advance(to marketNanos: Int64, nowMillis: Int64, _ emit: (Event) -> Void) {
+        while true {
+            if next == script.timeline.count {
+                // Restart only when the clock has reached the end of this loop.
+                guard marketNanos >= loopStart + script.duration + 1 else { return }
+                restart()
+                emit(.restarted(loops: loops))
+                continue
+            }
+            let (at, step) = script.timeline[next]
+            guard loopStart + at <= marketNanos else { return }
+            next += 1
+            switch step {
+            case .diff(let i):
+                var d = script.diffs[i]
+                d.firstUpdateID &+= idOffset
+                d.finalUpdateID &+= idOffset
+                if d.prevFinalUpdateID != unknownUpdateID { d.prevFinalUpdateID &+= idOffset }
+                d.eventTimeMillis = nowMillis
+                d.transactionTimeMillis = nowMillis
+                book.apply(d)
+                lastUpdateID = d.finalUpdateID
+                emit(.depth(d))
+            case .ticker(let i):
+                var t = script.tickers[i]
+                t.updateID &+= idOffset
+                t.eventTimeMillis = nowMillis
+                t.transactionTimeMillis = nowMillis
+                emit(.bookTicker(t))
+            case .trade(let i):
+                var t = script.trades[i]
+                t.tradeID &+= tradeIDOffset
+                t.eventTimeMillis = nowMillis
+                t.transactionTimeMillis = nowMillis
+                emit(.trade(t))
+            }
+        }
+    }
+
+    private mutating func restart() {
+        loops += 1
+        loopStart += script.duration + 1
+        next = 0
+        // Every ID of the new loop lies above every ID already sent, with room to spare.
+        let span = (script.diffs.last?.finalUpdateID ?? 0) - (script.diffs.first?.firstUpdateID ?? 0)
+        idOffset += span + 1_000_000
+        let tradeSpan = (script.trades.map(\.tradeID).max() ?? 0) - (script.trades.map(\.tradeID).min() ?? 0)
+        tradeIDOffset += tradeSpan + 1
+        book.replace(with: script.snapshot)
+        lastUpdateID = script.snapshot.lastUpdateID + idOffset
+    }
+}

@@ -1,0 +1,132 @@
+import MMBook
+import MMCore
+import MMReplay
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// The simulated Binance USDⓈ-M venue on loopback: REST and market streams on one port, replaying
+/// recorded market data. Everything runs on one event loop, so the venue's state has a single writer.
+public final class SimServer: Sendable {
+    /// How to run the venue.
+    public struct Configuration: Sendable {
+        /// Address to bind; loopback by default.
+        public var host = "127.0.0.1"
+        /// Port to bind; 0 picks a free one.
+        public var port = 0
+        /// Recordings to replay (hftbacktest or cryptofeed format).
+        public var recordings: [String]
+        /// Market time per wall time (2 = twice as fast).
+        public var speed = 1.0
+
+        public init(recordings: [String], port: Int = 0, speed: Double = 1.0) {
+            self.recordings = recordings
+            self.port = port
+            self.speed = speed
+        }
+    }
+
+    let group: MultiThreadedEventLoopGroup
+    let channel: Channel
+    let hub: StreamHub
+    /// The bound port.
+    public let port: Int
+    /// Symbols the venue trades.
+    public let symbols: [Symbol]
+
+    private init(group: MultiThreadedEventLoopGroup, channel: Channel, hub: StreamHub, port: Int, symbols: [Symbol]) {
+        self.group = group
+        self.channel = channel
+        self.hub = hub
+        self.port = port
+        self.symbols = symbols
+    }
+
+    /// `http://host:port` for REST.
+    public var restURL: String { "http://127.0.0.1:\(port)" }
+    /// `ws://host:port` for market streams (`/ws/<stream>`, `/stream?streams=…`).
+    public var streamURL: String { "ws://127.0.0.1:\(port)" }
+
+    /// Loads the recordings, binds, and starts the market clock.
+    public static func start(_ configuration: Configuration) async throws -> SimServer {
+        let scripts = try MarketScript.load(paths: configuration.recordings)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let hub = StreamHub(eventLoop: loop, scripts: scripts, speed: configuration.speed)
+        do {
+            let channel = try await ServerBootstrap(group: loop)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(
+                    ChannelOptions.writeBufferWaterMark, value: WriteBufferWaterMark(low: 1 << 20, high: 8 << 20)
+                )
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try SimServer.configure(channel, hub: hub)
+                    }
+                }
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
+            try await loop.submit { hub.start() }.get()
+            let port = channel.localAddress?.port ?? configuration.port
+            return SimServer(group: group, channel: channel, hub: hub, port: port, symbols: scripts.map(\.instrument.symbol))
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    static func configure(_ channel: Channel, hub: StreamHub) throws {
+        let rest = RESTHandler(hub: hub)
+        let boundRest = NIOLoopBound(rest, eventLoop: channel.eventLoop)
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: 1 << 20,
+            shouldUpgrade: { channel, head in
+                channel.eventLoop.makeSucceededFuture(StreamRequest(uri: head.uri) == nil ? nil : HTTPHeaders())
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let request = StreamRequest(uri: head.uri) else { return }
+                    try channel.pipeline.syncOperations.addHandler(MarketStreamHandler(hub: hub, request: request))
+                }
+            }
+        )
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                context.pipeline.syncOperations.removeHandler(boundRest.value, promise: nil)
+            }),
+            withErrorHandling: true
+        )
+        try channel.pipeline.syncOperations.addHandler(rest)
+    }
+
+    /// Current state of a symbol's venue book (for tests): its `lastUpdateId` and the levels.
+    public func book(_ symbol: Symbol) async throws -> (lastUpdateID: Int64, bids: [PriceLevel], asks: [PriceLevel])? {
+        let hub = self.hub
+        return try await hub.eventLoop.submit { () -> (Int64, [PriceLevel], [PriceLevel])? in
+            guard let m = hub.markets[symbol] else { return nil }
+            return (m.lastUpdateID, m.book.levels(.bid), m.book.levels(.ask))
+        }.get()
+    }
+
+    /// Stops the market clock (streams go quiet; REST keeps answering). For tests and tools.
+    public func pause() async throws {
+        let hub = self.hub
+        try await hub.eventLoop.submit { hub.stop() }.get()
+    }
+
+    /// Loops the recording has completed, per symbol.
+    public func restarts() async throws -> Int {
+        let hub = self.hub
+        return try await hub.eventLoop.submit { hub.restarts }.get()
+    }
+
+    /// Stops the market clock, closes every connection and the listener, and releases the thread.
+    public func shutdown() async throws {
+        let hub = self.hub
+        try await hub.eventLoop.submit { hub.stop() }.get()
+        try? await channel.close()
+        try await group.shutdownGracefully()
+    }
+}

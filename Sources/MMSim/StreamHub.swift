@@ -1,0 +1,215 @@
+import MMBinanceWire
+import MMBook
+import MMCore
+import NIOCore
+import NIOWebSocket
+
+/// The venue's market clock and stream fan-out. Confined to the server's single event loop: every method
+/// runs there, which is what makes the unchecked `Sendable` sound.
+final class StreamHub: @unchecked Sendable {
+    let eventLoop: EventLoop
+    private(set) var markets: [Symbol: SimMarket]
+    private var encoders: [Symbol: MarketEncoder] = [:]
+    private var aggregators: [Symbol: [Int: DepthAggregator]] = [:]
+    private var nextFlush: [Int: Int64] = [:]
+    private var subscribers: [ObjectIdentifier: Subscriber] = [:]
+    private let speed: Double
+    private var startNanos: Int64 = 0
+    private var task: RepeatedTask?
+    /// Counters for tests and logs.
+    private(set) var framesSent = 0
+    private(set) var restarts = 0
+
+    final class Subscriber {
+        let channel: Channel
+        let combined: Bool
+        let route: StreamName.Route
+        var streams: [StreamName] = []
+        init(channel: Channel, combined: Bool, route: StreamName.Route) {
+            self.channel = channel
+            self.combined = combined
+            self.route = route
+        }
+    }
+
+    init(eventLoop: EventLoop, scripts: [MarketScript], speed: Double) {
+        self.eventLoop = eventLoop
+        self.speed = speed
+        var m: [Symbol: SimMarket] = [:]
+        for s in scripts {
+            m[s.instrument.symbol] = SimMarket(script: s)
+            encoders[s.instrument.symbol] = MarketEncoder(instrument: s.instrument)
+        }
+        markets = m
+    }
+
+    /// Starts the market clock (1 ms resolution).
+    func start() {
+        eventLoop.preconditionInEventLoop()
+        startNanos = MonotonicInstant.now().nanos
+        task = eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [self] _ in
+            self.tick()
+        }
+    }
+
+    func stop() {
+        task?.cancel()
+        task = nil
+    }
+
+    var instruments: [Instrument] { markets.values.map(\.script.instrument).sorted { $0.symbol < $1.symbol } }
+
+    // MARK: Subscriptions
+
+    /// Registers a connection; returns the names that are not valid streams.
+    func register(_ channel: Channel, combined: Bool, route: StreamName.Route, names: [String]) -> [String] {
+        let sub = Subscriber(channel: channel, combined: combined, route: route)
+        subscribers[ObjectIdentifier(channel)] = sub
+        return subscribe(channel, names: names)
+    }
+
+    func unregister(_ channel: Channel) {
+        subscribers[ObjectIdentifier(channel)] = nil
+    }
+
+    /// Adds streams to a connection; returns the invalid names (nothing is added then).
+    func subscribe(_ channel: Channel, names: [String]) -> [String] {
+        guard let sub = subscribers[ObjectIdentifier(channel)] else { return names }
+        let parsed = names.map { StreamName($0) }
+        let invalid = zip(names, parsed).filter { $0.1 == nil }.map(\.0)
+        guard invalid.isEmpty else { return invalid }
+        for s in parsed.compactMap({ $0 }) where !sub.streams.contains(s) { sub.streams.append(s) }
+        return []
+    }
+
+    func unsubscribe(_ channel: Channel, names: [String]) {
+        guard let sub = subscribers[ObjectIdentifier(channel)] else { return }
+        sub.streams.removeAll { names.contains($0.name) }
+    }
+
+    func subscriptions(_ channel: Channel) -> [String] {
+        subscribers[ObjectIdentifier(channel)]?.streams.map(\.name) ?? []
+    }
+
+    // MARK: REST views
+
+    /// `GET /fapi/v1/depth` body for the venue's current book.
+    func depthBody(symbol: Symbol, limit: Int) -> [UInt8]? {
+        guard let market = markets[symbol], let encoder = encoders[symbol] else { return nil }
+        let now = UnixNanos.now().millis
+        var out: [UInt8] = []
+        out.reserveCapacity(limit * 40 + 100)
+        let book = market.book
+        let bids = (0..<min(limit, book.depth(.bid))).map { i -> PriceLevel in
+            let l = book.level(.bid, i)!
+            return PriceLevel(price: book.instrument.bookGrid.price(l.ticks), quantity: book.instrument.bookGrid.quantity(l.lots))
+        }
+        let asks = (0..<min(limit, book.depth(.ask))).map { i -> PriceLevel in
+            let l = book.level(.ask, i)!
+            return PriceLevel(price: book.instrument.bookGrid.price(l.ticks), quantity: book.instrument.bookGrid.quantity(l.lots))
+        }
+        encoder.depthSnapshot(
+            lastUpdateID: market.lastUpdateID, eventTimeMillis: now, transactionTimeMillis: now, bids: bids, asks: asks,
+            into: &out)
+        return out
+    }
+
+    // MARK: Clock
+
+    func tick() {
+        let elapsed = MonotonicInstant.now().nanos - startNanos
+        let marketNanos = Int64(Double(elapsed) * speed)
+        let nowMillis = UnixNanos.now().millis
+        var touched: [ObjectIdentifier: Channel] = [:]
+        for symbol in markets.keys.sorted() {
+            var market = markets[symbol]!
+            market.advance(to: marketNanos, nowMillis: nowMillis) { event in
+                self.publish(event, symbol: symbol, touched: &touched)
+            }
+            markets[symbol] = market
+        }
+        flushAggregators(nowMillis: nowMillis, touched: &touched)
+        for channel in touched.values { channel.flush() }
+    }
+
+    private func publish(_ event: SimMarket.Event, symbol: Symbol, touched: inout [ObjectIdentifier: Channel]) {
+        guard let encoder = encoders[symbol] else { return }
+        switch event {
+        case .depth(let d):
+            for (interval, _) in aggregators[symbol] ?? [:] { aggregators[symbol]![interval]!.add(d) }
+            send(symbol: symbol, touched: &touched, matching: { $0 == .depth(intervalMillis: 0) }) { stream, out in
+                encoder.depthUpdate(d, stream: stream, into: &out)
+            }
+        case .bookTicker(let t):
+            send(symbol: symbol, touched: &touched, matching: { $0 == .bookTicker }) { stream, out in
+                encoder.bookTicker(t, stream: stream, into: &out)
+            }
+        case .trade(let t):
+            send(symbol: symbol, touched: &touched, matching: { $0 == .trade }) { stream, out in
+                encoder.trade(t, aggregate: false, stream: stream, into: &out)
+            }
+            send(symbol: symbol, touched: &touched, matching: { $0 == .aggTrade }) { stream, out in
+                encoder.trade(t, aggregate: true, stream: stream, into: &out)
+            }
+        case .restarted:
+            restarts += 1
+        }
+        ensureAggregators(symbol)
+    }
+
+    /// Creates aggregators for the depth intervals someone subscribes to.
+    private func ensureAggregators(_ symbol: Symbol) {
+        for sub in subscribers.values {
+            for s in sub.streams where s.symbol == symbol {
+                if case .depth(let ms) = s.kind, ms > 0, aggregators[symbol]?[ms] == nil {
+                    aggregators[symbol, default: [:]][ms] = DepthAggregator(intervalMillis: ms)
+                }
+            }
+        }
+    }
+
+    private func flushAggregators(nowMillis: Int64, touched: inout [ObjectIdentifier: Channel]) {
+        for symbol in aggregators.keys {
+            guard let encoder = encoders[symbol] else { continue }
+            for interval in aggregators[symbol]!.keys {
+                let due = nextFlush[interval] ?? (nowMillis / Int64(interval) + 1) * Int64(interval)
+                if nowMillis < due {
+                    nextFlush[interval] = due
+                    continue
+                }
+                nextFlush[interval] = (nowMillis / Int64(interval) + 1) * Int64(interval)
+                guard var merged = aggregators[symbol]![interval]!.flush() else { continue }
+                merged.eventTimeMillis = nowMillis
+                send(symbol: symbol, touched: &touched, matching: { $0 == .depth(intervalMillis: interval) }) { stream, out in
+                    encoder.depthUpdate(merged, stream: stream, into: &out)
+                }
+            }
+        }
+    }
+
+    /// Encodes once per (stream name, envelope) and writes to every subscriber of a matching stream.
+    private func send(
+        symbol: Symbol, touched: inout [ObjectIdentifier: Channel], matching: (StreamName.Kind) -> Bool,
+        encode: (String?, inout [UInt8]) -> Void
+    ) {
+        var cache: [String: ByteBuffer] = [:]
+        for (id, sub) in subscribers {
+            for stream in sub.streams where stream.symbol == symbol && matching(stream.kind) && sub.route.carries(stream.kind) {
+                let key = (sub.combined ? "c:" : "r:") + stream.name
+                let buffer: ByteBuffer
+                if let cached = cache[key] {
+                    buffer = cached
+                } else {
+                    var bytes: [UInt8] = []
+                    encode(sub.combined ? stream.name : nil, &bytes)
+                    buffer = sub.channel.allocator.buffer(bytes: bytes)
+                    cache[key] = buffer
+                }
+                let frame = WebSocketFrame(fin: true, opcode: .text, data: buffer)
+                sub.channel.write(frame, promise: nil)
+                framesSent += 1
+                touched[id] = sub.channel
+            }
+        }
+    }
+}

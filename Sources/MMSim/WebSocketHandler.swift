@@ -1,0 +1,95 @@
+import MMBinanceWire
+import NIOCore
+import NIOWebSocket
+
+/// One market-stream connection: registers with the hub, answers SUBSCRIBE / UNSUBSCRIBE /
+/// LIST_SUBSCRIPTIONS, pings and close frames. Runs on the hub's event loop.
+final class MarketStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let hub: StreamHub
+    private let request: StreamRequest
+    private var closing = false
+
+    init(hub: StreamHub, request: StreamRequest) {
+        self.hub = hub
+        self.request = request
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let invalid = hub.register(context.channel, combined: request.combined, route: request.route, names: request.names)
+        if !invalid.isEmpty { close(context: context, code: .policyViolation) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        hub.unregister(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .ping:
+            var payload = frame.unmaskedData
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            close(context: context, code: .normalClosure)
+        case .text:
+            var data = frame.unmaskedData
+            let bytes = data.readBytes(length: data.readableBytes) ?? []
+            handleRequest(bytes, context: context)
+        default:
+            break
+        }
+    }
+
+    private func handleRequest(_ bytes: [UInt8], context: ChannelHandlerContext) {
+        guard let request = try? JSONValue.parse(bytes), let method = request["method"]?.text else {
+            reply(#"{"error":{"code":2,"msg":"Invalid request: not a JSON request object"},"id":null}"#, context: context)
+            return
+        }
+        let id = request["id"].map(Self.render) ?? "null"
+        let params = (request["params"]?.arrayValue ?? []).compactMap(\.text)
+        switch method {
+        case "SUBSCRIBE":
+            let invalid = hub.subscribe(context.channel, names: params)
+            if invalid.isEmpty {
+                reply(#"{"result":null,"id":\#(id)}"#, context: context)
+            } else {
+                reply(#"{"error":{"code":2,"msg":"Invalid request: unknown stream \#(invalid[0])"},"id":\#(id)}"#, context: context)
+            }
+        case "UNSUBSCRIBE":
+            hub.unsubscribe(context.channel, names: params)
+            reply(#"{"result":null,"id":\#(id)}"#, context: context)
+        case "LIST_SUBSCRIPTIONS":
+            let list = hub.subscriptions(context.channel).map { "\"\($0)\"" }.joined(separator: ",")
+            reply(#"{"result":[\#(list)],"id":\#(id)}"#, context: context)
+        default:
+            reply(#"{"error":{"code":2,"msg":"Invalid request: unknown method"},"id":\#(id)}"#, context: context)
+        }
+    }
+
+    private static func render(_ v: JSONValue) -> String {
+        switch v {
+        case .number(let n): return n
+        case .string(let s): return "\"" + String(s.unicodeScalars.filter { $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.map(Character.init)) + "\""
+        default: return "null"
+        }
+    }
+
+    private func reply(_ text: String, context: ChannelHandlerContext) {
+        let buffer = context.channel.allocator.buffer(string: text)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+    }
+
+    private func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {
+        guard !closing else { return }
+        closing = true
+        var data = context.channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
+    }
+}

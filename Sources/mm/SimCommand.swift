@@ -1,0 +1,105 @@
+import ArgumentParser
+import Dispatch
+import MMSim
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `mm sim`: run the simulated Binance USDⓈ-M venue standalone.
+struct Sim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the simulated Binance USDⓈ-M venue on loopback.",
+        discussion: """
+            Replays recorded market data (default: the shipped BTCUSDT recording) on Binance's wire protocol: \
+            REST (/fapi/v1/ping, time, exchangeInfo, depth) and market streams (/ws/<stream>, \
+            /stream?streams=a/b, also under /public and /market) on one port. Point any Binance client at the \
+            printed URLs. Stops on SIGINT or SIGTERM.
+            """
+    )
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port = 8080
+
+    @Option(name: .long, help: "Recording to replay (repeat for several files of one session).")
+    var recording: [String] = []
+
+    @Option(help: "Market speed: 1 is real time, 10 is ten times faster.")
+    var speed = 1.0
+
+    func validate() throws {
+        guard speed > 0 && speed <= 10_000 else { throw ValidationError("--speed must be in (0, 10000], got \(speed)") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
+    }
+
+    func run() async throws {
+        let files = recording.isEmpty ? [try shippedRecording()] : recording
+        let server: SimServer
+        do {
+            server = try await SimServer.start(.init(recordings: files, port: port, speed: speed))
+        } catch {
+            printError("mm sim: cannot start on 127.0.0.1:\(port): \(error)")
+            throw ExitCode(1)
+        }
+        printLine("simulated Binance USDⓈ-M venue: \(server.symbols.map(\.description).joined(separator: ", ")) at \(speed)x")
+        printLine("  REST           \(server.restURL)/fapi/v1/depth?symbol=\(server.symbols[0])")
+        printLine("  market streams \(server.streamURL)/stream?streams=\(server.symbols[0].lowercased)@depth@100ms/\(server.symbols[0].lowercased)@bookTicker")
+        printLine("  raw stream     \(server.streamURL)/ws/\(server.symbols[0].lowercased)@depth@0ms")
+        await waitForTerminationSignal()
+        try await server.shutdown()
+        printLine("stopped")
+    }
+}
+
+/// The recording shipped in the repository, found from the working directory or the executable's place
+/// in `.build`.
+func shippedRecording() throws -> String {
+    let name = "recordings/btcusdt_20240718.gz"
+    var candidates = [name]
+    var exe = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &exe, exe.count - 1)
+    if n > 0 {
+        let path = String(decoding: exe[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        for _ in 0..<5 {
+            parts.removeLast()
+            candidates.append(parts.joined(separator: "/") + "/" + name)
+        }
+    }
+    for c in candidates where access(c, R_OK) == 0 { return c }
+    throw ValidationError("cannot find \(name); pass --recording FILE")
+}
+
+/// Suspends until SIGINT or SIGTERM.
+func waitForTerminationSignal() async {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let queue = DispatchQueue(label: "signals")
+        let once = OnceFlag()
+        for sig in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler {
+                if once.take() { continuation.resume() }
+            }
+            source.resume()
+            SignalSources.keep(source)
+        }
+    }
+}
+
+/// Keeps signal sources alive for the life of the process.
+enum SignalSources {
+    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+    static func keep(_ s: DispatchSourceSignal) { sources.append(s) }
+}
+
+/// True exactly once. Touched only on the signal queue.
+final class OnceFlag: @unchecked Sendable {
+    private var taken = false
+    func take() -> Bool {
+        if taken { return false }
+        taken = true
+        return true
+    }
+}
