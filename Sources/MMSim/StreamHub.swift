@@ -52,9 +52,14 @@ final class StreamHub: @unchecked Sendable {
         }
     }
 
+    /// Stops the clock, first sending what the open depth intervals hold so every stream ends at the
+    /// venue's last update.
     func stop() {
         task?.cancel()
         task = nil
+        var touched: [ObjectIdentifier: Channel] = [:]
+        flushAggregators(nowMillis: UnixNanos.now().millis, touched: &touched, force: true)
+        for channel in touched.values { channel.flush() }
     }
 
     var instruments: [Instrument] { markets.values.map(\.script.instrument).sorted { $0.symbol < $1.symbol } }
@@ -168,12 +173,12 @@ final class StreamHub: @unchecked Sendable {
         }
     }
 
-    private func flushAggregators(nowMillis: Int64, touched: inout [ObjectIdentifier: Channel]) {
+    private func flushAggregators(nowMillis: Int64, touched: inout [ObjectIdentifier: Channel], force: Bool = false) {
         for symbol in aggregators.keys {
             guard let encoder = encoders[symbol] else { continue }
             for interval in aggregators[symbol]!.keys {
                 let due = nextFlush[interval] ?? (nowMillis / Int64(interval) + 1) * Int64(interval)
-                if nowMillis < due {
+                if nowMillis < due && !force {
                     nextFlush[interval] = due
                     continue
                 }

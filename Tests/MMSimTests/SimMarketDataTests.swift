@@ -83,7 +83,9 @@ struct SimMarketDataTests {
             }
         }
         #expect(book.isSynced)
-        #expect(tickersChecked > 0 && mismatches == 0)
+        // Merged diffs rarely end on an update that a bookTicker also reports; every diff does.
+        #expect(mismatches == 0)
+        if stream.hasSuffix("@0ms") { #expect(tickersChecked > 10) }
         // Stop the venue, drain what it already sent, and compare at the same update. Top 200 levels: the
         // client started from a 1000-level snapshot, the venue keeps deeper levels.
         try await server.pause()
