@@ -11,7 +11,6 @@ struct Ladder: Sendable {
     /// Slot storage: block `id` owns `[id * blockSize, (id + 1) * blockSize)`; unused slots hold
     /// `Int64.max` so a block is always searched as 64 sorted keys, in a fixed number of steps.
     @usableFromInline var keys: ContiguousArray<Int64>
-    @usableFromInline var lots: ContiguousArray<Int64>
     /// Levels used in each block, by block id.
     @usableFromInline var counts: ContiguousArray<Int>
     /// Block ids in ascending key order.
@@ -22,19 +21,21 @@ struct Ladder: Sendable {
     /// Recycled block ids.
     @usableFromInline var free: ContiguousArray<Int>
     @usableFromInline var total = 0
+    /// Size of every level by key: updates of existing levels never touch the sorted blocks.
+    @usableFromInline var index: LevelIndex
 
     @usableFromInline
     init(capacity: Int) {
         var blocks = 4
         while blocks < (capacity * 2) / Self.blockSize + 1 { blocks <<= 1 }
         keys = ContiguousArray(repeating: .max, count: blocks * Self.blockSize)
-        lots = ContiguousArray(repeating: 0, count: blocks * Self.blockSize)
         counts = ContiguousArray(repeating: 0, count: blocks)
         order = []
         order.reserveCapacity(blocks)
         mins = ContiguousArray(repeating: .max, count: blocks)
         free = ContiguousArray((0..<blocks).reversed())
         free.reserveCapacity(blocks)
+        index = LevelIndex(capacity: capacity)
     }
 
     @inlinable var count: Int { total }
@@ -80,32 +81,44 @@ struct Ladder: Sendable {
     /// Sets the size at `key` (0 removes).
     @inlinable
     mutating func set(key: Int64, lots newLots: Int64) {
+        let (slot, found) = index.find(key)
+        if found {
+            if newLots != 0 {
+                index.values[slot] = newLots
+                return
+            }
+            index.remove(at: slot)
+            removeKey(key)
+            return
+        }
+        if newLots == 0 { return }
+        index.insert(key, newLots, at: slot)
+        insertKey(key)
+    }
+
+    /// Removes a key known to be present from the sorted blocks.
+    @inlinable
+    mutating func removeKey(_ key: Int64) {
+        let p = blockPosition(key)
+        let id = order[p]
+        remove(at: slot(key, in: id), block: id, position: p)
+    }
+
+    /// Inserts a key known to be absent into the sorted blocks.
+    @inlinable
+    mutating func insertKey(_ key: Int64) {
         if order.isEmpty {
-            if newLots == 0 { return }
             let id = allocateBlock()
             order.append(id)
             mins[0] = key
             keys[id * Self.blockSize] = key
-            lots[id * Self.blockSize] = newLots
             counts[id] = 1
             total = 1
             return
         }
         let p = blockPosition(key)
         let id = order[p]
-        let i = slot(key, in: id)
-        let base = id * Self.blockSize
-        let n = counts[id]
-        if i < n && keys[base + i] == key {
-            if newLots != 0 {
-                lots[base + i] = newLots
-                return
-            }
-            remove(at: i, block: id, position: p)
-            return
-        }
-        if newLots == 0 { return }
-        insert(key: key, lots: newLots, at: i, block: id, position: p)
+        insert(key: key, at: slot(key, in: id), block: id, position: p)
     }
 
     @usableFromInline
@@ -115,9 +128,6 @@ struct Ladder: Sendable {
         if i < n - 1 {
             keys.withUnsafeMutableBufferPointer { k in
                 (k.baseAddress! + base + i).update(from: k.baseAddress! + base + i + 1, count: n - 1 - i)
-            }
-            lots.withUnsafeMutableBufferPointer { l in
-                (l.baseAddress! + base + i).update(from: l.baseAddress! + base + i + 1, count: n - 1 - i)
             }
         }
         keys[base + n - 1] = .max
@@ -137,9 +147,9 @@ struct Ladder: Sendable {
     }
 
     @usableFromInline
-    mutating func insert(key: Int64, lots newLots: Int64, at index: Int, block: Int, position: Int) {
+    mutating func insert(key: Int64, at position0: Int, block: Int, position: Int) {
         var id = block
-        var i = index
+        var i = position0
         var p = position
         if counts[id] == Self.blockSize {
             // Split: the upper half moves to a new block placed right after this one.
@@ -151,7 +161,6 @@ struct Ladder: Sendable {
                 (k.baseAddress! + to).update(from: k.baseAddress! + from, count: half)
                 (k.baseAddress! + from).update(repeating: .max, count: half)
             }
-            lots.withUnsafeMutableBufferPointer { l in (l.baseAddress! + to).update(from: l.baseAddress! + from, count: half) }
             counts[id] = half
             counts[newID] = half
             let used = order.count
@@ -173,12 +182,8 @@ struct Ladder: Sendable {
             keys.withUnsafeMutableBufferPointer { k in
                 (k.baseAddress! + base + i + 1).update(from: k.baseAddress! + base + i, count: n - i)
             }
-            lots.withUnsafeMutableBufferPointer { l in
-                (l.baseAddress! + base + i + 1).update(from: l.baseAddress! + base + i, count: n - i)
-            }
         }
         keys[base + i] = key
-        lots[base + i] = newLots
         counts[id] = n + 1
         total += 1
         if i == 0 { mins[p] = key }
@@ -190,7 +195,6 @@ struct Ladder: Sendable {
         // Grow (warm-up only): double the number of blocks.
         let old = counts.count
         keys.append(contentsOf: repeatElement(.max, count: old * Self.blockSize))
-        lots.append(contentsOf: repeatElement(0, count: old * Self.blockSize))
         counts.append(contentsOf: repeatElement(0, count: old))
         order.reserveCapacity(old * 2)
         mins.append(contentsOf: repeatElement(.max, count: old))
@@ -203,22 +207,22 @@ struct Ladder: Sendable {
     @inlinable
     var last: (key: Int64, lots: Int64)? {
         guard let id = order.last else { return nil }
-        let at = id * Self.blockSize + counts[id] - 1
-        return (keys[at], lots[at])
+        let key = keys[id * Self.blockSize + counts[id] - 1]
+        return (key, index.value(key))
     }
 
-    /// The level `index` places from the best end.
+    /// The level `rank` places from the best end.
     @inlinable
-    func fromBest(_ index: Int) -> (key: Int64, lots: Int64)? {
-        guard index >= 0 && index < total else { return nil }
-        var remaining = index
+    func fromBest(_ rank: Int) -> (key: Int64, lots: Int64)? {
+        guard rank >= 0 && rank < total else { return nil }
+        var remaining = rank
         var p = order.count - 1
         while p >= 0 {
             let id = order[p]
             let n = counts[id]
             if remaining < n {
-                let at = id * Self.blockSize + n - 1 - remaining
-                return (keys[at], lots[at])
+                let key = keys[id * Self.blockSize + n - 1 - remaining]
+                return (key, index.value(key))
             }
             remaining -= n
             p -= 1
@@ -227,13 +231,7 @@ struct Ladder: Sendable {
     }
 
     @inlinable
-    func lots(at key: Int64) -> Int64 {
-        guard !order.isEmpty else { return 0 }
-        let id = order[blockPosition(key)]
-        let i = slot(key, in: id)
-        let at = id * Self.blockSize + i
-        return i < counts[id] && keys[at] == key ? lots[at] : 0
-    }
+    func lots(at key: Int64) -> Int64 { index.value(key) }
 
     @inlinable
     mutating func removeAll() {
@@ -246,5 +244,6 @@ struct Ladder: Sendable {
         for p in 0..<order.count { mins[p] = .max }
         order.removeAll(keepingCapacity: true)
         total = 0
+        index.removeAll()
     }
 }
