@@ -35,6 +35,7 @@ struct Ladder: Sendable {
         mins = ContiguousArray(repeating: .max, count: blocks)
         free = ContiguousArray((0..<blocks).reversed())
         free.reserveCapacity(blocks)
+
         index = LevelIndex(capacity: capacity)
     }
 
@@ -84,7 +85,7 @@ struct Ladder: Sendable {
         let (slot, found) = index.find(key)
         if found {
             if newLots != 0 {
-                index.values[slot] = newLots
+                index.update(at: slot, newLots)
                 return
             }
             index.remove(at: slot)

@@ -1,21 +1,31 @@
 /// Open-addressing hash from a ladder key to its size (linear probing, backward-shift deletion, no
 /// tombstones). Most diff levels change the size of a level that already exists; this answers those with
-/// one or two probes, without searching the sorted ladder at all.
+/// one or two probes, without searching the sorted ladder at all. Key and size share a slot, so a probe
+/// touches one cache line.
 @usableFromInline
 struct LevelIndex: Sendable {
+    @usableFromInline
+    struct Slot: Sendable {
+        @usableFromInline var key: Int64
+        @usableFromInline var value: Int64
+        @inlinable init(key: Int64, value: Int64) {
+            self.key = key
+            self.value = value
+        }
+    }
+
     @usableFromInline static var empty: Int64 { .min }
-    @usableFromInline var keys: ContiguousArray<Int64>
-    @usableFromInline var values: ContiguousArray<Int64>
+    @usableFromInline var slots: ContiguousArray<Slot>
     @usableFromInline var shift: UInt64
     @usableFromInline var mask: Int
     @usableFromInline var count = 0
 
+    /// An index sized for about `capacity` levels at under half load; it grows past that.
     @usableFromInline
     init(capacity: Int) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        keys = ContiguousArray(repeating: Self.empty, count: size)
-        values = ContiguousArray(repeating: 0, count: size)
+        slots = ContiguousArray(repeating: Slot(key: Self.empty, value: 0), count: size)
         mask = size - 1
         shift = UInt64(64 - size.trailingZeroBitCount)
     }
@@ -28,10 +38,10 @@ struct LevelIndex: Sendable {
     /// The slot holding `key`, or the empty slot where it would go, and whether it was found.
     @inlinable @inline(__always)
     func find(_ key: Int64) -> (slot: Int, found: Bool) {
-        keys.withUnsafeBufferPointer { k -> (Int, Bool) in
+        slots.withUnsafeBufferPointer { s -> (Int, Bool) in
             var i = home(key)
             while true {
-                let stored = k[i]
+                let stored = s[i].key
                 if stored == key { return (i, true) }
                 if stored == Self.empty { return (i, false) }
                 i = (i &+ 1) & mask
@@ -42,16 +52,18 @@ struct LevelIndex: Sendable {
     @inlinable
     func value(_ key: Int64) -> Int64 {
         let (i, found) = find(key)
-        return found ? values[i] : 0
+        return found ? slots[i].value : 0
     }
+
+    @inlinable
+    mutating func update(at slot: Int, _ value: Int64) { slots[slot].value = value }
 
     /// Stores a new key at the empty slot `find` returned; grows (warm-up only) past half full.
     @inlinable
     mutating func insert(_ key: Int64, _ value: Int64, at slot: Int) {
-        keys[slot] = key
-        values[slot] = value
+        slots[slot] = Slot(key: key, value: value)
         count += 1
-        if count * 2 > keys.count { grow() }
+        if count * 2 > slots.count { grow() }
     }
 
     /// Removes the key at `slot`, shifting later members of its probe run back so lookups need no tombstones.
@@ -59,37 +71,29 @@ struct LevelIndex: Sendable {
     mutating func remove(at slot: Int) {
         var hole = slot
         var i = (slot &+ 1) & mask
-        while keys[i] != Self.empty {
-            let h = home(keys[i])
-            // Move i into the hole if its home is not in (hole, i] cyclically.
-            let distanceToHome = (i &- h) & mask
-            let distanceToHole = (i &- hole) & mask
-            if distanceToHome >= distanceToHole {
-                keys[hole] = keys[i]
-                values[hole] = values[i]
+        while slots[i].key != Self.empty {
+            // Move i into the hole unless its home lies cyclically in (hole, i].
+            if (i &- home(slots[i].key)) & mask >= (i &- hole) & mask {
+                slots[hole] = slots[i]
                 hole = i
             }
             i = (i &+ 1) & mask
         }
-        keys[hole] = Self.empty
-        values[hole] = 0
+        slots[hole] = Slot(key: Self.empty, value: 0)
         count -= 1
     }
 
     @usableFromInline
     mutating func grow() {
-        let oldKeys = keys
-        let oldValues = values
-        let size = keys.count * 2
-        keys = ContiguousArray(repeating: Self.empty, count: size)
-        values = ContiguousArray(repeating: 0, count: size)
+        let old = slots
+        let size = slots.count * 2
+        slots = ContiguousArray(repeating: Slot(key: Self.empty, value: 0), count: size)
         mask = size - 1
         shift = UInt64(64 - size.trailingZeroBitCount)
         count = 0
-        for j in 0..<oldKeys.count where oldKeys[j] != Self.empty {
-            let (slot, _) = find(oldKeys[j])
-            keys[slot] = oldKeys[j]
-            values[slot] = oldValues[j]
+        for entry in old where entry.key != Self.empty {
+            let (slot, _) = find(entry.key)
+            slots[slot] = entry
             count += 1
         }
     }
@@ -97,7 +101,7 @@ struct LevelIndex: Sendable {
     @inlinable
     mutating func removeAll() {
         guard count > 0 else { return }
-        for j in 0..<keys.count { keys[j] = Self.empty }
+        for j in 0..<slots.count { slots[j] = Slot(key: Self.empty, value: 0) }
         count = 0
     }
 }
