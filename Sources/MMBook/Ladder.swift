@@ -35,7 +35,6 @@ struct Ladder: Sendable {
         mins = ContiguousArray(repeating: .max, count: blocks)
         free = ContiguousArray((0..<blocks).reversed())
         free.reserveCapacity(blocks)
-
         index = LevelIndex(capacity: capacity)
     }
 
