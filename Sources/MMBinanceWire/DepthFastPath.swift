@@ -99,7 +99,8 @@ extension MarketDecoder {
         return Int64(v)
     }
 
-    /// Levels after the opening `[`, through the closing `]`.
+    /// Levels after the opening `[`, through the closing `]`. Levels are decoded into a stack buffer and
+    /// appended a chunk at a time, so the array's copy-on-write check runs once per chunk, not per level.
     @inlinable @inline(__always)
     static func levels(_ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into out: inout ContiguousArray<PriceLevel>) -> Bool {
         guard q < end else { return false }
@@ -107,13 +108,25 @@ extension MarketDecoder {
             q += 1
             return true
         }
-        while true {
-            guard let level = quickLevel(&q, end), q < end else { return false }
-            out.append(level)
-            let c = q.pointee
-            q += 1
-            if c == UInt8(ascii: "]") { return true }
-            if c != UInt8(ascii: ",") { return false }
+        return withUnsafeTemporaryAllocation(of: PriceLevel.self, capacity: 64) { chunk -> Bool in
+            let base = chunk.baseAddress!
+            var n = 0
+            while true {
+                guard let level = quickLevel(&q, end), q < end else { return false }
+                (base + n).initialize(to: level)
+                n &+= 1
+                let c = q.pointee
+                q += 1
+                if c == UInt8(ascii: "]") {
+                    out.append(contentsOf: UnsafeBufferPointer(start: base, count: n))
+                    return true
+                }
+                if c != UInt8(ascii: ",") { return false }
+                if n == 64 {
+                    out.append(contentsOf: UnsafeBufferPointer(start: base, count: n))
+                    n = 0
+                }
+            }
         }
     }
 }
