@@ -36,6 +36,9 @@ func run() throws {
     var book = OrderBook(instrument: instrument, levelCapacity: 16_384)
     book.replace(with: snapshot)
 
+    var sequencer = BookSequencer()
+    _ = sequencer.onSnapshot(lastUpdateID: updates[0].firstUpdateID)
+    var top = TopOfBook.empty
     let start = MonotonicInstant.now().nanos
     var checksum: Int64 = 0
     for _ in 0..<passes {
@@ -44,9 +47,19 @@ func run() throws {
                 _ = frames[i].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
             }
             if mode == "apply" { book.apply(updates[i]) } else if mode == "both" { book.apply(message.depth) }
+            if mode == "full" {
+                let d = message.depth
+                if sequencer.onDiff(firstUpdateID: d.firstUpdateID, finalUpdateID: d.finalUpdateID, prevFinalUpdateID: d.prevFinalUpdateID) == .apply {
+                    book.apply(message.depth)
+                    top = book.topOfBook(isSynced: true)
+                }
+            }
             checksum &+= book.bestBid?.ticks.value ?? 0
         }
+        sequencer.reset()
+        _ = sequencer.onSnapshot(lastUpdateID: updates[0].firstUpdateID)
     }
+    checksum &+= top.updateID
     let elapsed = MonotonicInstant.now().nanos - start
     let n = passes * frames.count
     print("mode=\(mode) messages=\(n) ns/message=\(Double(elapsed) / Double(n)) levels(bid,ask)=(\(book.depth(.bid)),\(book.depth(.ask))) checksum=\(checksum)")
