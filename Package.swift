@@ -12,11 +12,13 @@ let package = Package(
         .library(name: "MMBinanceWire", targets: ["MMBinanceWire"]),
         .library(name: "MMReplay", targets: ["MMReplay"]),
         .library(name: "MMSim", targets: ["MMSim"]),
+        .library(name: "MMBinanceAuth", targets: ["MMBinanceAuth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // Pure modules: standard library (and Synchronization) only, so their tests build in seconds.
@@ -24,13 +26,15 @@ let package = Package(
         .target(name: "MMRing", dependencies: ["MMCore"]),
         .target(name: "MMBook", dependencies: ["MMCore"]),
         .target(name: "MMBinanceWire", dependencies: ["MMCore", "MMBook"]),
+        // Request signing (HMAC-SHA256), kept apart so the wire formats stay free of crypto.
+        .target(name: "MMBinanceAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MMReplay", dependencies: ["MMCore", "MMBook", "MMBinanceWire", "CZlib"]),
         // The simulated Binance USDⓈ-M venue: the only module besides the engine's network layer that speaks NIO.
         .target(
             name: "MMSim",
             dependencies: [
-                "MMCore", "MMBook", "MMBinanceWire", "MMReplay",
+                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMBinanceAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -54,10 +58,11 @@ let package = Package(
         .testTarget(name: "MMBookTests", dependencies: ["MMBook", "TestSupport"]),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
+        .testTarget(name: "MMBinanceAuthTests", dependencies: ["MMBinanceAuth", "MMBinanceWire", "TestSupport"]),
         .testTarget(
             name: "MMSimTests",
             dependencies: [
-                "MMSim", "MMBook", "MMBinanceWire", "MMReplay", "TestSupport",
+                "MMSim", "MMBook", "MMBinanceWire", "MMReplay", "MMBinanceAuth", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

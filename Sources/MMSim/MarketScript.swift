@@ -13,7 +13,8 @@ public struct MarketScript: Sendable {
         case trade(Int)
     }
 
-    public let instrument: Instrument
+    /// The instrument (filters and grids) the venue trades this symbol with.
+    public var instrument: Instrument
     public let snapshot: DepthSnapshot
     public let diffs: [DepthUpdate]
     public let tickers: [BookTicker]

@@ -54,8 +54,54 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             return (.ok, ExchangeInfoBody.make(hub.instruments, serverTimeMillis: UnixNanos.now().millis))
         case (.GET, "/fapi/v1/depth"):
             return depth(query)
+        case (.POST, "/fapi/v1/order"), (.DELETE, "/fapi/v1/order"), (.GET, "/fapi/v1/order"),
+            (.GET, "/fapi/v1/openOrders"), (.DELETE, "/fapi/v1/allOpenOrders"):
+            return signed(head, path: path, rawQuery: parts.count > 1 ? String(parts[1]) : "")
         default:
             return (.notFound, binanceErrorBody(code: -1000, message: "Path \(path), Method \(head.method.rawValue) is invalid"))
+        }
+    }
+
+    /// Authenticates a SIGNED request and runs it against the venue's order entry.
+    private func signed(_ head: HTTPRequestHead, path: String, rawQuery: String) -> (HTTPResponseStatus, [UInt8]) {
+        let now = UnixNanos.now().millis
+        let rawBody = String(decoding: body, as: UTF8.self)
+        let auth = SignedRequest.verify(
+            headers: head.headers, rawQuery: rawQuery, rawBody: rawBody, exchange: hub.exchange, nowMillis: now)
+        let (apiKey, params): (String, [String: String])
+        switch auth {
+        case .success(let v): (apiKey, params) = v
+        case .failure(let e): return (e.status, binanceErrorBody(code: e.code, message: e.message))
+        }
+        let symbol = params["symbol"].flatMap { Symbol($0) }
+        let market = symbol.flatMap { hub.markets[$0] }
+        func order(_ r: Result<SimOrder, VenueError>, withTime: Bool = false) -> (HTTPResponseStatus, [UInt8]) {
+            switch r {
+            case .success(let o):
+                let instrument = hub.markets[o.symbol]!.script.instrument
+                return (.ok, Array(OrderJSON.render(o, instrument: instrument, withTime: withTime).utf8))
+            case .failure(let e):
+                return (e.status, binanceErrorBody(code: e.code, message: e.message))
+            }
+        }
+        switch (head.method, path) {
+        case (.POST, "/fapi/v1/order"):
+            return order(hub.exchange.newOrder(apiKey: apiKey, params, market: market, nowMillis: now))
+        case (.DELETE, "/fapi/v1/order"):
+            return order(hub.exchange.cancel(apiKey: apiKey, params, nowMillis: now))
+        case (.GET, "/fapi/v1/order"):
+            return order(hub.exchange.query(apiKey: apiKey, params), withTime: true)
+        case (.GET, "/fapi/v1/openOrders"):
+            if params["symbol"] != nil && market == nil { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }
+            let list = hub.exchange.openOrders(apiKey: apiKey, symbol: symbol).map {
+                OrderJSON.render($0, instrument: hub.markets[$0.symbol]!.script.instrument, withTime: true)
+            }
+            return (.ok, Array(("[" + list.joined(separator: ",") + "]").utf8))
+        default:  // DELETE /fapi/v1/allOpenOrders
+            guard params["symbol"] != nil else { return (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")) }
+            guard let symbol, market != nil else { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }
+            _ = hub.exchange.cancelAll(apiKey: apiKey, symbol: symbol, nowMillis: now)
+            return (.ok, Array(#"{"code":200,"msg":"The operation of cancel all open order is done."}"#.utf8))
         }
     }
 
@@ -94,7 +140,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
 
 /// A decoded query string.
 struct Query {
-    private var items: [(String, String)] = []
+    private(set) var items: [(String, String)] = []
 
     init(_ text: String) {
         for pair in text.split(separator: "&") {

@@ -19,11 +19,31 @@ public final class SimServer: Sendable {
         public var recordings: [String]
         /// Market time per wall time (2 = twice as fast).
         public var speed = 1.0
+        /// API key / secret pairs that may trade. None: one demo account is created (see `demoAccount`).
+        public var accounts: [Credentials]
 
-        public init(recordings: [String], port: Int = 0, speed: Double = 1.0) {
+        public init(recordings: [String], port: Int = 0, speed: Double = 1.0, accounts: [Credentials] = []) {
             self.recordings = recordings
             self.port = port
             self.speed = speed
+            self.accounts = accounts
+        }
+    }
+
+    /// An API key and secret of the simulated venue.
+    public struct Credentials: Sendable {
+        public var apiKey: String
+        public var secret: String
+        public init(apiKey: String, secret: String) {
+            self.apiKey = apiKey
+            self.secret = secret
+        }
+
+        /// A fresh random pair (64 hex characters each, like Binance's).
+        public static func random() -> Credentials {
+            var rng = SystemRandomNumberGenerator()
+            func hex() -> String { (0..<32).map { _ in String(UInt8.random(in: 0...255, using: &rng), radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined() }
+            return Credentials(apiKey: hex(), secret: hex())
         }
     }
 
@@ -34,13 +54,16 @@ public final class SimServer: Sendable {
     public let port: Int
     /// Symbols the venue trades.
     public let symbols: [Symbol]
+    /// The account created because none was configured (its key and secret are for this local venue only).
+    public let demoAccount: Credentials?
 
-    private init(group: MultiThreadedEventLoopGroup, channel: Channel, hub: StreamHub, port: Int, symbols: [Symbol]) {
+    private init(group: MultiThreadedEventLoopGroup, channel: Channel, hub: StreamHub, port: Int, symbols: [Symbol], demo: Credentials?) {
         self.group = group
         self.channel = channel
         self.hub = hub
         self.port = port
         self.symbols = symbols
+        self.demoAccount = demo
     }
 
     /// `http://host:port` for REST.
@@ -53,7 +76,9 @@ public final class SimServer: Sendable {
         let scripts = try MarketScript.load(paths: configuration.recordings)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let hub = StreamHub(eventLoop: loop, scripts: scripts, speed: configuration.speed)
+        let demo = configuration.accounts.isEmpty ? Credentials.random() : nil
+        let accounts = (configuration.accounts + (demo.map { [$0] } ?? [])).map { SimAccount(apiKey: $0.apiKey, secret: $0.secret) }
+        let hub = StreamHub(eventLoop: loop, scripts: scripts, speed: configuration.speed, accounts: accounts)
         do {
             let channel = try await ServerBootstrap(group: loop)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -70,7 +95,7 @@ public final class SimServer: Sendable {
                 .get()
             try await loop.submit { hub.start() }.get()
             let port = channel.localAddress?.port ?? configuration.port
-            return SimServer(group: group, channel: channel, hub: hub, port: port, symbols: scripts.map(\.instrument.symbol))
+            return SimServer(group: group, channel: channel, hub: hub, port: port, symbols: scripts.map(\.instrument.symbol), demo: demo)
         } catch {
             try? await group.shutdownGracefully()
             throw error

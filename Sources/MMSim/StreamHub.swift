@@ -9,6 +9,8 @@ import NIOWebSocket
 final class StreamHub: @unchecked Sendable {
     let eventLoop: EventLoop
     private(set) var markets: [Symbol: SimMarket]
+    /// Order entry and accounts.
+    var exchange: SimExchange
     private var encoders: [Symbol: MarketEncoder] = [:]
     private var aggregators: [Symbol: [Int: DepthAggregator]] = [:]
     private var nextFlush: [Int: Int64] = [:]
@@ -32,9 +34,10 @@ final class StreamHub: @unchecked Sendable {
         }
     }
 
-    init(eventLoop: EventLoop, scripts: [MarketScript], speed: Double) {
+    init(eventLoop: EventLoop, scripts: [MarketScript], speed: Double, accounts: [SimAccount]) {
         self.eventLoop = eventLoop
         self.speed = speed
+        exchange = SimExchange(accounts: accounts)
         var m: [Symbol: SimMarket] = [:]
         for s in scripts {
             m[s.instrument.symbol] = SimMarket(script: s)

@@ -27,6 +27,12 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Market speed: 1 is real time, 10 is ten times faster.")
     var speed = 1.0
 
+    @Option(name: .customLong("api-key"), help: "API key of the account that may trade (or MM_SIM_API_KEY).")
+    var apiKey: String?
+
+    @Option(name: .customLong("api-secret"), help: "Its secret (prefer MM_SIM_API_SECRET: flags show in `ps`).")
+    var apiSecret: String?
+
     func validate() throws {
         guard speed > 0 && speed <= 10_000 else { throw ValidationError("--speed must be in (0, 10000], got \(speed)") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
@@ -34,9 +40,15 @@ struct Sim: AsyncParsableCommand {
 
     func run() async throws {
         let files = recording.isEmpty ? [try shippedRecording()] : recording
+        let key = apiKey ?? environment("MM_SIM_API_KEY")
+        let secret = apiSecret ?? environment("MM_SIM_API_SECRET")
+        if (key == nil) != (secret == nil) {
+            throw ValidationError("give both an API key and a secret (MM_SIM_API_KEY and MM_SIM_API_SECRET), or neither for a demo account")
+        }
+        let accounts = key.map { [SimServer.Credentials(apiKey: $0, secret: secret!)] } ?? []
         let server: SimServer
         do {
-            server = try await SimServer.start(.init(recordings: files, port: port, speed: speed))
+            server = try await SimServer.start(.init(recordings: files, port: port, speed: speed, accounts: accounts))
         } catch {
             printError("mm sim: cannot start on 127.0.0.1:\(port): \(error)")
             throw ExitCode(1)
@@ -45,6 +57,13 @@ struct Sim: AsyncParsableCommand {
         printLine("  REST           \(server.restURL)/fapi/v1/depth?symbol=\(server.symbols[0])")
         printLine("  market streams \(server.streamURL)/stream?streams=\(server.symbols[0].lowercased)@depth@100ms/\(server.symbols[0].lowercased)@bookTicker")
         printLine("  raw stream     \(server.streamURL)/ws/\(server.symbols[0].lowercased)@depth@0ms")
+        if let demo = server.demoAccount {
+            // A throwaway account of this local venue only; printing it is how a person gets to use it.
+            printLine("  demo account   API key \(demo.apiKey)")
+            printLine("                 secret  \(demo.secret)")
+        } else {
+            printLine("  account        API key from \(apiKey != nil ? "--api-key" : "MM_SIM_API_KEY")")
+        }
         await waitForTerminationSignal()
         try await server.shutdown()
         printLine("stopped")
@@ -68,6 +87,12 @@ func shippedRecording() throws -> String {
     }
     for c in candidates where access(c, R_OK) == 0 { return c }
     throw ValidationError("cannot find \(name); pass --recording FILE")
+}
+
+func environment(_ name: String) -> String? {
+    guard let v = getenv(name) else { return nil }
+    let s = String(cString: v)
+    return s.isEmpty ? nil : s
 }
 
 /// Suspends until SIGINT or SIGTERM.

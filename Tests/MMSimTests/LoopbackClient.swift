@@ -78,8 +78,21 @@ struct ClientError: Error, CustomStringConvertible {
 
 /// `GET path` with `Connection: close`; returns status and body.
 func httpGet(port: Int, path: String) throws -> (status: Int, headers: String, body: [UInt8]) {
+    try httpRequest(port: port, method: "GET", path: path)
+}
+
+/// Any request with `Connection: close`; returns status, raw headers and body.
+func httpRequest(
+    port: Int, method: String, path: String, headers: [(String, String)] = [], body: String = ""
+) throws -> (status: Int, headers: String, body: [UInt8]) {
     let s = try LoopbackSocket(port: port)
-    try s.send(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
+    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    for (k, v) in headers { request += "\(k): \(v)\r\n" }
+    if !body.isEmpty {
+        request += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n"
+    }
+    request += "\r\n" + body
+    try s.send(Array(request.utf8))
     let headers = try s.readHeaders()
     let status = Int(headers.split(separator: " ")[1]) ?? 0
     let lengthLine = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
