@@ -55,7 +55,9 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/fapi/v1/depth"):
             return depth(query)
         case (.POST, "/fapi/v1/order"), (.DELETE, "/fapi/v1/order"), (.GET, "/fapi/v1/order"),
-            (.GET, "/fapi/v1/openOrders"), (.DELETE, "/fapi/v1/allOpenOrders"):
+            (.GET, "/fapi/v1/openOrders"), (.DELETE, "/fapi/v1/allOpenOrders"), (.GET, "/fapi/v2/positionRisk"),
+            (.GET, "/fapi/v3/positionRisk"), (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"),
+            (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"):
             return signed(head, path: path, rawQuery: parts.count > 1 ? String(parts[1]) : "")
         default:
             return (.notFound, binanceErrorBody(code: -1000, message: "Path \(path), Method \(head.method.rawValue) is invalid"))
@@ -97,6 +99,14 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
                 OrderJSON.render($0, instrument: hub.markets[$0.symbol]!.script.instrument, withTime: true)
             }
             return (.ok, Array(("[" + list.joined(separator: ",") + "]").utf8))
+        case (.GET, "/fapi/v2/positionRisk"), (.GET, "/fapi/v3/positionRisk"):
+            if params["symbol"] != nil && market == nil { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }
+            let account = hub.exchange.accounts[apiKey]!
+            return (.ok, Array(AccountJSON.positions(account, markets: hub.markets, only: symbol, now: now).utf8))
+        case (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"):
+            return (.ok, Array(AccountJSON.account(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now).utf8))
+        case (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"):
+            return (.ok, Array(AccountJSON.balance(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now).utf8))
         default:  // DELETE /fapi/v1/allOpenOrders
             guard params["symbol"] != nil else { return (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")) }
             guard let symbol, market != nil else { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }

@@ -50,18 +50,67 @@ enum SignedRequest {
     }
 }
 
+/// Binance's account views (`/fapi/v2|v3/positionRisk`, `/fapi/v2/account`, `/fapi/v2/balance`).
+enum AccountJSON {
+    static func positions(_ account: SimAccount, markets: [Symbol: SimMarket], only: Symbol?, now: Int64) -> String {
+        let rows = markets.keys.sorted().filter { only == nil || $0 == only }.map { symbol -> String in
+            let m = markets[symbol]!
+            let mark = m.book.topOfBook(isSynced: true).mid ?? .zero
+            let p = account.position(symbol)
+            let pd = m.script.instrument.priceFractionDigits
+            let notional = Notional(raw: Int64(Int128(p.quantity.raw) * Int128(mark.raw) / Int128(FixedPointScale.unit)))
+            return #"{"symbol":"\#(symbol)","positionAmt":"\#(p.quantity.formatted(minFractionDigits: m.script.instrument.quantityFractionDigits))","#
+                + #""entryPrice":"\#(p.entryPrice.formatted(minFractionDigits: pd))","breakEvenPrice":"\#(p.entryPrice.formatted(minFractionDigits: pd))","#
+                + #""markPrice":"\#(mark.formatted(minFractionDigits: pd))","unRealizedProfit":"\#(p.unrealized(at: mark).formatted(minFractionDigits: 8))","#
+                + #""liquidationPrice":"0","leverage":"\#(account.leverage)","maxNotionalValue":"10000000","marginType":"cross","#
+                + #""isolatedMargin":"0.00000000","isAutoAddMargin":"false","positionSide":"BOTH","#
+                + #""notional":"\#(notional.formatted(minFractionDigits: 8))","isolatedWallet":"0","updateTime":\#(now)}"#
+        }
+        return "[" + rows.joined(separator: ",") + "]"
+    }
+
+    static func equity(_ account: SimAccount, markets: [Symbol: SimMarket]) -> (unrealized: Notional, margin: Notional) {
+        var upnl = Notional.zero
+        var margin = Int128(0)
+        for (symbol, p) in account.positions {
+            let mark = markets[symbol]?.book.topOfBook(isSynced: true).mid ?? p.entryPrice
+            upnl += p.unrealized(at: mark)
+            margin += Int128(p.notional(at: mark).raw) / Int128(account.leverage)
+        }
+        return (upnl, Notional(raw: Int64(margin)))
+    }
+
+    static func account(_ account: SimAccount, markets: [Symbol: SimMarket], now: Int64) -> String {
+        let (upnl, margin) = equity(account, markets: markets)
+        let wallet = account.wallet.formatted(minFractionDigits: 8)
+        let marginBalance = (account.wallet + upnl).formatted(minFractionDigits: 8)
+        let available = (account.wallet + upnl - margin).formatted(minFractionDigits: 8)
+        let asset = #"{"asset":"USDT","walletBalance":"\#(wallet)","unrealizedProfit":"\#(upnl.formatted(minFractionDigits: 8))","marginBalance":"\#(marginBalance)","maintMargin":"0.00000000","initialMargin":"\#(margin.formatted(minFractionDigits: 8))","positionInitialMargin":"\#(margin.formatted(minFractionDigits: 8))","openOrderInitialMargin":"0.00000000","crossWalletBalance":"\#(wallet)","crossUnPnl":"\#(upnl.formatted(minFractionDigits: 8))","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)","marginAvailable":true,"updateTime":\#(now)}"#
+        return #"{"feeTier":0,"canTrade":true,"canDeposit":true,"canWithdraw":true,"updateTime":0,"multiAssetsMargin":false,"totalInitialMargin":"\#(margin.formatted(minFractionDigits: 8))","totalMaintMargin":"0.00000000","totalWalletBalance":"\#(wallet)","totalUnrealizedProfit":"\#(upnl.formatted(minFractionDigits: 8))","totalMarginBalance":"\#(marginBalance)","totalPositionInitialMargin":"\#(margin.formatted(minFractionDigits: 8))","totalOpenOrderInitialMargin":"0.00000000","totalCrossWalletBalance":"\#(wallet)","totalCrossUnPnl":"\#(upnl.formatted(minFractionDigits: 8))","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)","assets":[\#(asset)],"positions":\#(positions(account, markets: markets, only: nil, now: now))}"#
+    }
+
+    static func balance(_ account: SimAccount, markets: [Symbol: SimMarket], now: Int64) -> String {
+        let (upnl, margin) = equity(account, markets: markets)
+        let wallet = account.wallet.formatted(minFractionDigits: 8)
+        let available = (account.wallet + upnl - margin).formatted(minFractionDigits: 8)
+        return #"[{"accountAlias":"SimSim","asset":"USDT","balance":"\#(wallet)","crossWalletBalance":"\#(wallet)","crossUnPnl":"\#(upnl.formatted(minFractionDigits: 8))","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)","marginAvailable":true,"updateTime":\#(now)}]"#
+    }
+}
+
 /// Binance's order object (`POST`/`GET`/`DELETE /fapi/v1/order`, `openOrders`).
 enum OrderJSON {
     static func render(_ o: SimOrder, instrument: Instrument, withTime: Bool) -> String {
         let pd = instrument.priceFractionDigits
         let qd = instrument.quantityFractionDigits
         let price = o.price.formatted(minFractionDigits: pd)
+        let average = o.averagePrice.formatted(minFractionDigits: pd)
+        let cumQuote = o.cumQuote.formatted(minFractionDigits: pd)
         let qty = o.quantity.formatted(minFractionDigits: qd)
         let executed = o.executed.formatted(minFractionDigits: qd)
         let zeroPrice = Price.zero.formatted(minFractionDigits: pd)
         var s = #"{"orderId":\#(o.orderID),"symbol":"\#(o.symbol)","status":"\#(o.status)","clientOrderId":"\#(o.clientOrderID)","#
-        s += #""price":"\#(price)","avgPrice":"\#(zeroPrice)","origQty":"\#(qty)","executedQty":"\#(executed)","cumQty":"\#(executed)","#
-        s += #""cumQuote":"0","timeInForce":"\#(o.timeInForce)","type":"\#(o.type)","reduceOnly":\#(o.reduceOnly),"closePosition":false,"#
+        s += #""price":"\#(price)","avgPrice":"\#(average)","origQty":"\#(qty)","executedQty":"\#(executed)","cumQty":"\#(executed)","#
+        s += #""cumQuote":"\#(cumQuote)","timeInForce":"\#(o.timeInForce)","type":"\#(o.type)","reduceOnly":\#(o.reduceOnly),"closePosition":false,"#
         s += #""side":"\#(o.side)","positionSide":"BOTH","stopPrice":"\#(zeroPrice)","workingType":"CONTRACT_PRICE","priceProtect":false,"#
         s += #""origType":"\#(o.type)","priceMatch":"NONE","selfTradePreventionMode":"EXPIRE_MAKER","goodTillDate":0,"#
         if withTime { s += #""time":\#(o.updateTimeMillis),"# }

@@ -16,9 +16,33 @@ public struct SimOrder: Sendable, Equatable {
     public var status: String
     public var reduceOnly: Bool
     public var updateTimeMillis: Int64
+    /// Displayed size ahead of this order at its price (queue-position fill model).
+    public var queueAhead = Quantity.zero
+    /// Σ fill price × fill quantity.
+    public var cumQuote = Notional.zero
+
+    /// Average fill price, or zero before any fill.
+    public var averagePrice: Price {
+        guard executed.raw > 0 else { return .zero }
+        return Price(raw: Int64(Int128(cumQuote.raw) * Int128(FixedPointScale.unit) / Int128(executed.raw)))
+    }
+
+    public var remaining: Quantity { quantity - executed }
 }
 
-/// A trading account: its keys, and its orders.
+/// One execution against an account's order.
+public struct SimFill: Sendable, Equatable {
+    public var orderID: Int64
+    public var symbol: Symbol
+    public var side: Side
+    public var price: Price
+    public var quantity: Quantity
+    public var maker: Bool
+    public var fee: Notional
+    public var realized: Notional
+}
+
+/// A trading account: its keys, orders, positions and USDT wallet.
 public struct SimAccount: Sendable {
     public let apiKey: String
     let signer: HMACSigner
@@ -26,11 +50,21 @@ public struct SimAccount: Sendable {
     var byClientID: [String: Int64] = [:]
     /// Recently closed orders, for status queries.
     var closed: [Int64: SimOrder] = [:]
+    /// Wallet balance: deposits + realized PnL − fees.
+    public internal(set) var wallet: Notional
+    public internal(set) var positions: [Symbol: SimPosition] = [:]
+    public internal(set) var feesPaid = Notional.zero
+    public internal(set) var fills: [SimFill] = []
+    /// Leverage for margin checks (Binance's default is 20).
+    public var leverage: Int64 = 20
 
-    public init(apiKey: String, secret: String) {
+    public init(apiKey: String, secret: String, wallet: Notional = Notional(units: 10_000)) {
         self.apiKey = apiKey
         signer = HMACSigner(secret: secret)
+        self.wallet = wallet
     }
+
+    public func position(_ symbol: Symbol) -> SimPosition { positions[symbol] ?? SimPosition() }
 }
 
 /// Order entry of the venue: validation with Binance's rules and codes, resting maker orders, cancels and
@@ -38,6 +72,9 @@ public struct SimAccount: Sendable {
 public struct SimExchange: Sendable {
     public private(set) var accounts: [String: SimAccount] = [:]
     private var nextOrderID: Int64 = 1_000_000
+    /// Binance's default USDⓈ-M fee rates: 0.02% maker, 0.05% taker.
+    public var makerFee = Ratio(raw: 20_000)
+    public var takerFee = Ratio(raw: 50_000)
 
     public init(accounts: [SimAccount]) {
         for a in accounts { self.accounts[a.apiKey] = a }
@@ -71,50 +108,175 @@ public struct SimExchange: Sendable {
         if clientID.utf8.count > 36 { return .failure(.clientIDTooLong) }
         if account.byClientID[clientID] != nil { return .failure(.duplicateClientID) }
         let top = market.book.topOfBook(isSynced: true)
+        guard top.hasBid && top.hasAsk else { return .failure(VenueError(-1013, "INVALID_MESSAGE.")) }
 
-        guard type == "LIMIT" else { return .failure(.unsupported) }
-        guard let tif = p["timeInForce"], !tif.isEmpty else { return .failure(.mandatory("timeInForce")) }
-        guard ["GTC", "IOC", "FOK", "GTX"].contains(tif) else { return .failure(.badTimeInForce) }
-        guard let priceText = p["price"], !priceText.isEmpty else { return .failure(.mandatory("price")) }
-        guard let price = try? Price(parsing: priceText), price.raw > 0 else { return .failure(.badPrecision) }
-        guard instrument.ticks(price) != nil else { return .failure(.tick) }
-        if let mid = top.mid {
-            if let up = instrument.percentPriceUp, Int128(price.raw) * Int128(FixedPointScale.unit) > Int128(mid.raw) * Int128(up.raw) {
-                return .failure(.priceAboveCap)
-            }
-            if let down = instrument.percentPriceDown, Int128(price.raw) * Int128(FixedPointScale.unit) < Int128(mid.raw) * Int128(down.raw) {
-                return .failure(.priceBelowFloor)
-            }
+        let position = account.position(symbol)
+        if reduceOnly {
+            // Must shrink an open position on the other side.
+            let reduces = side == .buy ? position.quantity.raw < 0 : position.quantity.raw > 0
+            if !reduces || quantity.raw > position.quantity.raw.magnitude { return .failure(.reduceOnlyRejected) }
         }
-        if !reduceOnly && !instrument.meetsMinNotional(price: price, quantity: quantity) {
+        var price = Price.zero
+        var tif = "GTC"
+        if type == "LIMIT" {
+            guard let t = p["timeInForce"], !t.isEmpty else { return .failure(.mandatory("timeInForce")) }
+            guard ["GTC", "IOC", "FOK", "GTX"].contains(t) else { return .failure(.badTimeInForce) }
+            tif = t
+            guard let priceText = p["price"], !priceText.isEmpty else { return .failure(.mandatory("price")) }
+            guard let parsed = try? Price(parsing: priceText), parsed.raw > 0 else { return .failure(.badPrecision) }
+            guard instrument.ticks(parsed) != nil else { return .failure(.tick) }
+            price = parsed
+            if let mid = top.mid {
+                if let up = instrument.percentPriceUp, Int128(price.raw) * Int128(FixedPointScale.unit) > Int128(mid.raw) * Int128(up.raw) {
+                    return .failure(.priceAboveCap)
+                }
+                if let down = instrument.percentPriceDown, Int128(price.raw) * Int128(FixedPointScale.unit) < Int128(mid.raw) * Int128(down.raw) {
+                    return .failure(.priceBelowFloor)
+                }
+            }
+        } else if p["price"] != nil {
+            return .failure(VenueError(-1106, "Parameter 'price' sent when not required."))
+        }
+        let reference = type == "LIMIT" ? price : (side == .buy ? top.askPrice : top.bidPrice)
+        if !reduceOnly && !instrument.meetsMinNotional(price: reference, quantity: quantity) {
             return .failure(.minNotional(instrument.minNotional.description))
         }
-        let crosses = side == .buy ? (top.hasAsk && price >= top.askPrice) : (top.hasBid && price <= top.bidPrice)
+        if !reduceOnly, let mark = top.mid {
+            // Cross margin: what is left after positions and open orders must cover the new order.
+            var committed = Int128(0)
+            for (s, pos) in account.positions { committed += Int128(pos.notional(at: s == symbol ? mark : pos.entryPrice).raw) }
+            for o in account.open.values { committed += Int128(Notional(price: o.price, quantity: o.remaining)?.raw ?? 0) }
+            var equity = Int128(account.wallet.raw)
+            for (s, pos) in account.positions where s == symbol { equity += Int128(pos.unrealized(at: mark).raw) }
+            let needed = (committed + Int128(Notional(price: reference, quantity: quantity)?.raw ?? .max)) / Int128(account.leverage)
+            if equity < needed { return .failure(.marginInsufficient) }
+        }
+        let crosses = type == "MARKET"
+            || (side == .buy ? (top.hasAsk && price >= top.askPrice) : (top.hasBid && price <= top.bidPrice))
+        if crosses && tif == "GTX" { return .failure(.postOnlyWouldTake) }
+        var order = makeOrder(clientID, symbol, side, tif, price, quantity, reduceOnly, nowMillis, status: "NEW", type: type)
         if crosses {
-            // Post-only is refused as on Binance; taking liquidity is not simulated yet.
-            return .failure(tif == "GTX" ? .postOnlyWouldTake : .unsupported)
-        }
-        if tif == "IOC" || tif == "FOK" {
+            // Take the displayed liquidity up to the limit; the replayed book itself is not changed.
+            let takeSide: BookSide = side == .buy ? .ask : .bid
+            var levels: [(Price, Quantity)] = []
+            var available = Quantity.zero
+            var i = 0
+            while available < quantity, let l = market.book.level(takeSide, i) {
+                let lp = instrument.bookGrid.price(l.ticks)
+                if type == "LIMIT" && (side == .buy ? lp > price : lp < price) { break }
+                let lq = instrument.bookGrid.quantity(l.lots)
+                levels.append((lp, lq))
+                available += lq
+                i += 1
+            }
+            if tif == "FOK" && available < quantity {
+                order.status = "EXPIRED"
+            } else {
+                for (lp, lq) in levels where order.remaining.raw > 0 {
+                    fill(&account, &order, quantity: min(lq, order.remaining), price: lp, maker: false, nowMillis: nowMillis)
+                }
+                if order.remaining.raw > 0 && (tif == "IOC" || type == "MARKET") { order.status = "EXPIRED" }
+            }
+        } else if tif == "IOC" || tif == "FOK" {
             // Nothing to take at this price: the order expires at once.
-            let order = makeOrder(clientID, symbol, side, tif, price, quantity, reduceOnly, nowMillis, status: "EXPIRED")
-            account.closed[order.orderID] = order
-            accounts[apiKey] = account
-            return .success(order)
+            order.status = "EXPIRED"
         }
-        let order = makeOrder(clientID, symbol, side, tif, price, quantity, reduceOnly, nowMillis, status: "NEW")
-        account.open[order.orderID] = order
-        account.byClientID[clientID] = order.orderID
+        if order.remaining.raw > 0 && (order.status == "NEW" || order.status == "PARTIALLY_FILLED") {
+            // Rests behind what is displayed at its price.
+            let bookSide: BookSide = side == .buy ? .bid : .ask
+            if let t = instrument.bookGrid.ticks(price) {
+                order.queueAhead = instrument.bookGrid.quantity(market.book.lots(bookSide, at: t))
+            }
+            account.open[order.orderID] = order
+            account.byClientID[clientID] = order.orderID
+        } else {
+            account.closed[order.orderID] = order
+        }
         accounts[apiKey] = account
         return .success(order)
     }
 
+    /// Records one execution: order progress, position, wallet and fee.
+    private func fill(_ account: inout SimAccount, _ order: inout SimOrder, quantity: Quantity, price: Price, maker: Bool, nowMillis: Int64) {
+        guard quantity.raw > 0 else { return }
+        let notional = Notional(price: price, quantity: quantity) ?? .zero
+        let rate = maker ? makerFee : takerFee
+        let fee = Notional(raw: Int64(Int128(notional.raw) * Int128(rate.raw) / Int128(FixedPointScale.unit)))
+        var position = account.position(order.symbol)
+        let realized = position.apply(side: order.side, quantity: quantity, price: price)
+        account.positions[order.symbol] = position
+        account.wallet += realized - fee
+        account.feesPaid += fee
+        order.executed += quantity
+        order.cumQuote += notional
+        order.status = order.remaining.raw == 0 ? "FILLED" : "PARTIALLY_FILLED"
+        order.updateTimeMillis = nowMillis
+        account.fills.append(SimFill(
+            orderID: order.orderID, symbol: order.symbol, side: order.side, price: price, quantity: quantity, maker: maker,
+            fee: fee, realized: realized))
+    }
+
+    /// Fills resting orders from a public trade: a trade through an order's price fills it; a trade at its
+    /// price first consumes the displayed size queued ahead of it.
+    public mutating func onTrade(_ trade: Trade, nowMillis: Int64) {
+        for key in accounts.keys {
+            var account = accounts[key]!
+            var changed = false
+            for id in account.open.keys.sorted() {
+                guard var order = account.open[id], order.symbol == trade.symbol else { continue }
+                // A resting bid fills from sellers (aggressor sold), a resting ask from buyers.
+                guard (order.side == .buy) == trade.buyerIsMaker else { continue }
+                let through = order.side == .buy ? trade.price < order.price : trade.price > order.price
+                var qty = Quantity.zero
+                if through {
+                    qty = order.remaining
+                } else if trade.price == order.price {
+                    let left = trade.quantity - order.queueAhead
+                    order.queueAhead = left.raw >= 0 ? .zero : order.queueAhead - trade.quantity
+                    if left.raw > 0 { qty = min(left, order.remaining) }
+                }
+                guard qty.raw > 0 || trade.price == order.price else { continue }
+                fill(&account, &order, quantity: qty, price: order.price, maker: true, nowMillis: nowMillis)
+                if order.remaining.raw == 0 {
+                    account.open[id] = nil
+                    account.byClientID[order.clientOrderID] = nil
+                    account.closed[id] = order
+                } else {
+                    account.open[id] = order
+                }
+                changed = true
+            }
+            if changed { accounts[key] = account }
+        }
+    }
+
+    /// After a diff: the size queued ahead of an order cannot exceed what is displayed at its price.
+    public mutating func onDepth(_ market: SimMarket) {
+        let symbol = market.symbol
+        let grid = market.script.instrument.bookGrid
+        for key in accounts.keys {
+            var account = accounts[key]!
+            var changed = false
+            for (id, var order) in account.open where order.symbol == symbol && order.queueAhead.raw > 0 {
+                guard let t = grid.ticks(order.price) else { continue }
+                let shown = grid.quantity(market.book.lots(order.side == .buy ? .bid : .ask, at: t))
+                if shown < order.queueAhead {
+                    order.queueAhead = shown
+                    account.open[id] = order
+                    changed = true
+                }
+            }
+            if changed { accounts[key] = account }
+        }
+    }
+
     private mutating func makeOrder(
         _ clientID: String, _ symbol: Symbol, _ side: Side, _ tif: String, _ price: Price, _ quantity: Quantity,
-        _ reduceOnly: Bool, _ now: Int64, status: String
+        _ reduceOnly: Bool, _ now: Int64, status: String, type: String
     ) -> SimOrder {
         nextOrderID += 1
         return SimOrder(
-            orderID: nextOrderID, clientOrderID: clientID, symbol: symbol, side: side, type: "LIMIT", timeInForce: tif,
+            orderID: nextOrderID, clientOrderID: clientID, symbol: symbol, side: side, type: type, timeInForce: tif,
             price: price, quantity: quantity, executed: .zero, status: status, reduceOnly: reduceOnly,
             updateTimeMillis: now)
     }

@@ -131,10 +131,20 @@ final class StreamHub: @unchecked Sendable {
         var touched: [ObjectIdentifier: Channel] = [:]
         for symbol in markets.keys.sorted() {
             var market = markets[symbol]!
+            var trades: [Trade] = []
+            var sawDepth = false
             market.advance(to: marketNanos, nowMillis: nowMillis) { event in
                 self.publish(event, symbol: symbol, touched: &touched)
+                switch event {
+                case .trade(let t): trades.append(t)
+                case .depth, .restarted: sawDepth = true
+                default: break
+                }
             }
             markets[symbol] = market
+            // Resting orders see the tick's book, then its trades.
+            if sawDepth { exchange.onDepth(market) }
+            for t in trades { exchange.onTrade(t, nowMillis: nowMillis) }
         }
         flushAggregators(nowMillis: nowMillis, touched: &touched)
         for channel in touched.values { channel.flush() }

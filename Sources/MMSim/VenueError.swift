@@ -38,6 +38,8 @@ public struct VenueError: Error, Equatable, Sendable {
     static let unknownOrder = VenueError(-2013, "Order does not exist.")
     static let cancelUnknown = VenueError(-2011, "Unknown order sent.")
     static let unsupported = VenueError(-1014, "Unsupported order combination.")
+    static let marginInsufficient = VenueError(-2019, "Margin is insufficient.")
+    static let reduceOnlyRejected = VenueError(-2022, "ReduceOnly Order is rejected.")
     static let apiKeyFormat = VenueError(.unauthorized, -2014, "API-key format invalid.")
     static let apiKeyRejected = VenueError(.unauthorized, -2015, "Invalid API-key, IP, or permissions for action.")
     static let badSignature = VenueError(-1022, "Signature for this request is not valid.")

@@ -58,8 +58,12 @@ struct SimExchangeRuleTests {
         let price = (bid - Price(units: 10)).description
         let small = ["symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001", "price": price]
         #expect(exchange.newOrder(apiKey: "k", small, market: market, nowMillis: 0) == .failure(.minNotional("100")))
-        var reduceOnly = small
-        reduceOnly["reduceOnly"] = "true"
+        // Open a long, then a small reduce-only sell may rest under the minimum.
+        let ask = market.book.topOfBook(isSynced: true).askPrice
+        let long = ["symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "IOC", "quantity": "0.002", "price": ask.description]
+        #expect((try? exchange.newOrder(apiKey: "k", long, market: market, nowMillis: 0).get())?.status == "FILLED")
+        let reduceOnly = ["symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001",
+            "price": (ask + Price(units: 10)).description, "reduceOnly": "true"]
         guard case .success(let o) = exchange.newOrder(apiKey: "k", reduceOnly, market: market, nowMillis: 0) else {
             Issue.record("reduce-only order under min notional refused")
             return
@@ -153,6 +157,28 @@ struct SimOrderTests {
             let dup = try client.send("POST", "/fapi/v1/order", "\(base)&quantity=0.01&price=\(below)&newClientOrderId=dup")
             #expect(dup.json["code"]?.int64 == -4116)
             #expect(try client.send("GET", "/fapi/v1/order", "symbol=BTCUSDT&orderId=1").json["code"]?.int64 == -2013)
+        }
+    }
+
+    @Test func fillsAndPositionsOverREST() async throws {
+        try await withVenue { server, client, top in
+            let buy = try client.send("POST", "/fapi/v1/order",
+                "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=IOC&quantity=0.001&price=\(top.ask.description)")
+            #expect(buy.json["status"]?.text == "FILLED", "\(buy.text)")
+            #expect(Price(buy.json["avgPrice"]?.text ?? "") == top.ask)
+            #expect(Notional(buy.json["cumQuote"]?.text ?? "") == Notional(price: top.ask, quantity: Quantity("0.001")!))
+            let positions = try client.send("GET", "/fapi/v2/positionRisk", "symbol=BTCUSDT")
+            let row = positions.json.arrayValue?.first
+            #expect(row?["positionAmt"]?.text == "0.001" && Price(row?["entryPrice"]?.text ?? "") == top.ask)
+            let sell = try client.send("POST", "/fapi/v1/order", "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.001&reduceOnly=true")
+            #expect(sell.json["status"]?.text == "FILLED", "\(sell.text)")
+            let after = try client.send("GET", "/fapi/v3/positionRisk", "symbol=BTCUSDT").json.arrayValue?.first
+            #expect(Quantity(after?["positionAmt"]?.text ?? "x")?.isZero == true)
+            let balance = try client.send("GET", "/fapi/v2/balance", "").json.arrayValue?.first
+            let wallet = Notional(balance?["balance"]?.text ?? "")
+            #expect(wallet != nil && wallet! < Notional(units: 10_000), "paid the spread and two taker fees")
+            let account = try client.send("GET", "/fapi/v2/account", "")
+            #expect(account.json["totalWalletBalance"]?.text == balance?["balance"]?.text)
         }
     }
 
