@@ -37,6 +37,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
                 ? (HTTPResponseStatus.payloadTooLarge, binanceErrorBody(code: -1000, message: "Request body too large."))
                 : route(head)
             respond(context: context, head: head, status: status, body: payload)
+            hub.deliverUserEvents()
             self.head = nil
         }
     }
@@ -54,6 +55,8 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             return (.ok, ExchangeInfoBody.make(hub.instruments, serverTimeMillis: UnixNanos.now().millis))
         case (.GET, "/fapi/v1/depth"):
             return depth(query)
+        case (.POST, "/fapi/v1/listenKey"), (.PUT, "/fapi/v1/listenKey"), (.DELETE, "/fapi/v1/listenKey"):
+            return listenKey(head)
         case (.POST, "/fapi/v1/order"), (.DELETE, "/fapi/v1/order"), (.GET, "/fapi/v1/order"),
             (.GET, "/fapi/v1/openOrders"), (.DELETE, "/fapi/v1/allOpenOrders"), (.GET, "/fapi/v2/positionRisk"),
             (.GET, "/fapi/v3/positionRisk"), (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"),
@@ -61,6 +64,28 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             return signed(head, path: path, rawQuery: parts.count > 1 ? String(parts[1]) : "")
         default:
             return (.notFound, binanceErrorBody(code: -1000, message: "Path \(path), Method \(head.method.rawValue) is invalid"))
+        }
+    }
+
+    /// USER_STREAM endpoints: API key only, no signature.
+    private func listenKey(_ head: HTTPRequestHead) -> (HTTPResponseStatus, [UInt8]) {
+        guard let apiKey = head.headers.first(name: "X-MBX-APIKEY"), !apiKey.isEmpty else {
+            return (.unauthorized, binanceErrorBody(code: -2014, message: "API-key format invalid."))
+        }
+        guard hub.exchange.accounts[apiKey] != nil else {
+            return (.unauthorized, binanceErrorBody(code: -2015, message: "Invalid API-key, IP, or permissions for action."))
+        }
+        switch head.method {
+        case .POST:
+            return (.ok, Array(#"{"listenKey":"\#(hub.openListenKey(apiKey: apiKey))"}"#.utf8))
+        case .PUT:
+            guard hub.keepAlive(apiKey: apiKey) else {
+                return (.badRequest, binanceErrorBody(code: -1125, message: "This listenKey does not exist."))
+            }
+            return (.ok, Array("{}".utf8))
+        default:
+            hub.closeListenKey(apiKey: apiKey)
+            return (.ok, Array("{}".utf8))
         }
     }
 

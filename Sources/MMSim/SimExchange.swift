@@ -30,9 +30,18 @@ public struct SimOrder: Sendable, Equatable {
     public var remaining: Quantity { quantity - executed }
 }
 
+/// What an account's user data stream reports.
+public enum UserEvent: Sendable, Equatable {
+    /// `ORDER_TRADE_UPDATE` with execution type NEW, TRADE, CANCELED or EXPIRED.
+    case order(SimOrder, execution: String, fill: SimFill?)
+    /// `ACCOUNT_UPDATE` for the wallet and one symbol's position.
+    case account(symbol: Symbol, reason: String)
+}
+
 /// One execution against an account's order.
 public struct SimFill: Sendable, Equatable {
     public var orderID: Int64
+    public var tradeID: Int64
     public var symbol: Symbol
     public var side: Side
     public var price: Price
@@ -71,6 +80,9 @@ public struct SimAccount: Sendable {
 /// queries. A pure value: the server calls it with parameters and the market, and sends what it returns.
 public struct SimExchange: Sendable {
     public private(set) var accounts: [String: SimAccount] = [:]
+    /// User-stream events not yet delivered, with the API key they belong to.
+    public internal(set) var events: [(apiKey: String, event: UserEvent)] = []
+    private var nextTradeID: Int64 = 500_000_000
     private var nextOrderID: Int64 = 1_000_000
     /// Binance's default USDⓈ-M fee rates: 0.02% maker, 0.05% taker.
     public var makerFee = Ratio(raw: 20_000)
@@ -155,6 +167,7 @@ public struct SimExchange: Sendable {
             || (side == .buy ? (top.hasAsk && price >= top.askPrice) : (top.hasBid && price <= top.bidPrice))
         if crosses && tif == "GTX" { return .failure(.postOnlyWouldTake) }
         var order = makeOrder(clientID, symbol, side, tif, price, quantity, reduceOnly, nowMillis, status: "NEW", type: type)
+        events.append((apiKey, .order(order, execution: "NEW", fill: nil)))
         if crosses {
             // Take the displayed liquidity up to the limit; the replayed book itself is not changed.
             let takeSide: BookSide = side == .buy ? .ask : .bid
@@ -173,7 +186,7 @@ public struct SimExchange: Sendable {
                 order.status = "EXPIRED"
             } else {
                 for (lp, lq) in levels where order.remaining.raw > 0 {
-                    fill(&account, &order, quantity: min(lq, order.remaining), price: lp, maker: false, nowMillis: nowMillis)
+                    fill(apiKey, &account, &order, quantity: min(lq, order.remaining), price: lp, maker: false, nowMillis: nowMillis)
                 }
                 if order.remaining.raw > 0 && (tif == "IOC" || type == "MARKET") { order.status = "EXPIRED" }
             }
@@ -181,6 +194,7 @@ public struct SimExchange: Sendable {
             // Nothing to take at this price: the order expires at once.
             order.status = "EXPIRED"
         }
+        if order.status == "EXPIRED" { events.append((apiKey, .order(order, execution: "EXPIRED", fill: nil))) }
         if order.remaining.raw > 0 && (order.status == "NEW" || order.status == "PARTIALLY_FILLED") {
             // Rests behind what is displayed at its price.
             let bookSide: BookSide = side == .buy ? .bid : .ask
@@ -197,7 +211,10 @@ public struct SimExchange: Sendable {
     }
 
     /// Records one execution: order progress, position, wallet and fee.
-    private func fill(_ account: inout SimAccount, _ order: inout SimOrder, quantity: Quantity, price: Price, maker: Bool, nowMillis: Int64) {
+    private mutating func fill(
+        _ apiKey: String, _ account: inout SimAccount, _ order: inout SimOrder, quantity: Quantity, price: Price, maker: Bool,
+        nowMillis: Int64
+    ) {
         guard quantity.raw > 0 else { return }
         let notional = Notional(price: price, quantity: quantity) ?? .zero
         let rate = maker ? makerFee : takerFee
@@ -211,9 +228,13 @@ public struct SimExchange: Sendable {
         order.cumQuote += notional
         order.status = order.remaining.raw == 0 ? "FILLED" : "PARTIALLY_FILLED"
         order.updateTimeMillis = nowMillis
-        account.fills.append(SimFill(
-            orderID: order.orderID, symbol: order.symbol, side: order.side, price: price, quantity: quantity, maker: maker,
-            fee: fee, realized: realized))
+        nextTradeID += 1
+        let f = SimFill(
+            orderID: order.orderID, tradeID: nextTradeID, symbol: order.symbol, side: order.side, price: price,
+            quantity: quantity, maker: maker, fee: fee, realized: realized)
+        account.fills.append(f)
+        events.append((apiKey, .order(order, execution: "TRADE", fill: f)))
+        events.append((apiKey, .account(symbol: order.symbol, reason: "ORDER")))
     }
 
     /// Fills resting orders from a public trade: a trade through an order's price fills it; a trade at its
@@ -236,7 +257,7 @@ public struct SimExchange: Sendable {
                     if left.raw > 0 { qty = min(left, order.remaining) }
                 }
                 guard qty.raw > 0 || trade.price == order.price else { continue }
-                fill(&account, &order, quantity: qty, price: order.price, maker: true, nowMillis: nowMillis)
+                fill(key, &account, &order, quantity: qty, price: order.price, maker: true, nowMillis: nowMillis)
                 if order.remaining.raw == 0 {
                     account.open[id] = nil
                     account.byClientID[order.clientOrderID] = nil
@@ -307,6 +328,7 @@ public struct SimExchange: Sendable {
         order.updateTimeMillis = nowMillis
         account.closed[id] = order
         accounts[apiKey] = account
+        events.append((apiKey, .order(order, execution: "CANCELED", fill: nil)))
         return .success(order)
     }
 
@@ -328,6 +350,12 @@ public struct SimExchange: Sendable {
         (accounts[apiKey]?.open.values.filter { symbol == nil || $0.symbol == symbol } ?? []).sorted { $0.orderID < $1.orderID }
     }
 
+    /// Takes the undelivered user-stream events.
+    public mutating func drainEvents() -> [(apiKey: String, event: UserEvent)] {
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
+    }
+
     /// `DELETE /fapi/v1/allOpenOrders`.
     public mutating func cancelAll(apiKey: String, symbol: Symbol, nowMillis: Int64) -> Int {
         guard var account = accounts[apiKey] else { return 0 }
@@ -338,6 +366,7 @@ public struct SimExchange: Sendable {
             order.status = "CANCELED"
             order.updateTimeMillis = nowMillis
             account.closed[id] = order
+            events.append((apiKey, .order(order, execution: "CANCELED", fill: nil)))
             n += 1
         }
         accounts[apiKey] = account

@@ -21,12 +21,18 @@ public final class SimServer: Sendable {
         public var speed = 1.0
         /// API key / secret pairs that may trade. None: one demo account is created (see `demoAccount`).
         public var accounts: [Credentials]
+        /// How long a listen key lives without a keepalive (Binance: 60 minutes).
+        public var listenKeyValiditySeconds: Double = 3600
 
-        public init(recordings: [String], port: Int = 0, speed: Double = 1.0, accounts: [Credentials] = []) {
+        public init(
+            recordings: [String], port: Int = 0, speed: Double = 1.0, accounts: [Credentials] = [],
+            listenKeyValiditySeconds: Double = 3600
+        ) {
             self.recordings = recordings
             self.port = port
             self.speed = speed
             self.accounts = accounts
+            self.listenKeyValiditySeconds = listenKeyValiditySeconds
         }
     }
 
@@ -78,7 +84,9 @@ public final class SimServer: Sendable {
         let loop = group.next()
         let demo = configuration.accounts.isEmpty ? Credentials.random() : nil
         let accounts = (configuration.accounts + (demo.map { [$0] } ?? [])).map { SimAccount(apiKey: $0.apiKey, secret: $0.secret) }
-        let hub = StreamHub(eventLoop: loop, scripts: scripts, speed: configuration.speed, accounts: accounts)
+        let hub = StreamHub(
+            eventLoop: loop, scripts: scripts, speed: configuration.speed, accounts: accounts,
+            listenKeyValidityMillis: Int64(configuration.listenKeyValiditySeconds * 1000))
         do {
             let channel = try await ServerBootstrap(group: loop)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -108,10 +116,15 @@ public final class SimServer: Sendable {
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 20,
             shouldUpgrade: { channel, head in
-                channel.eventLoop.makeSucceededFuture(StreamRequest(uri: head.uri) == nil ? nil : HTTPHeaders())
+                let ok = UserStreamRequest.listenKey(uri: head.uri).map(hub.isLiveListenKey) ?? (StreamRequest(uri: head.uri) != nil)
+                return channel.eventLoop.makeSucceededFuture(ok ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
+                    if let key = UserStreamRequest.listenKey(uri: head.uri), hub.isLiveListenKey(key) {
+                        try channel.pipeline.syncOperations.addHandler(UserStreamHandler(hub: hub, listenKey: key))
+                        return
+                    }
                     guard let request = StreamRequest(uri: head.uri) else { return }
                     try channel.pipeline.syncOperations.addHandler(MarketStreamHandler(hub: hub, request: request))
                 }

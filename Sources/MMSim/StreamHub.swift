@@ -17,6 +17,11 @@ final class StreamHub: @unchecked Sendable {
     private var subscribers: [ObjectIdentifier: Subscriber] = [:]
     private let speed: Double
     private var startNanos: Int64 = 0
+    /// Live listen keys: owner and expiry (wall milliseconds).
+    private var listenKeys: [String: (apiKey: String, expiresAt: Int64)] = [:]
+    private var userChannels: [ObjectIdentifier: (channel: Channel, listenKey: String)] = [:]
+    let listenKeyValidityMillis: Int64
+    private var nextExpiryCheck: Int64 = 0
     private var task: RepeatedTask?
     /// Counters for tests and logs.
     private(set) var framesSent = 0
@@ -34,9 +39,10 @@ final class StreamHub: @unchecked Sendable {
         }
     }
 
-    init(eventLoop: EventLoop, scripts: [MarketScript], speed: Double, accounts: [SimAccount]) {
+    init(eventLoop: EventLoop, scripts: [MarketScript], speed: Double, accounts: [SimAccount], listenKeyValidityMillis: Int64) {
         self.eventLoop = eventLoop
         self.speed = speed
+        self.listenKeyValidityMillis = listenKeyValidityMillis
         exchange = SimExchange(accounts: accounts)
         var m: [Symbol: SimMarket] = [:]
         for s in scripts {
@@ -78,6 +84,87 @@ final class StreamHub: @unchecked Sendable {
 
     func unregister(_ channel: Channel) {
         subscribers[ObjectIdentifier(channel)] = nil
+        userChannels[ObjectIdentifier(channel)] = nil
+    }
+
+    // MARK: User data streams
+
+    /// `POST /fapi/v1/listenKey`: the account's key, created or extended.
+    func openListenKey(apiKey: String) -> String {
+        let now = UnixNanos.now().millis
+        if let existing = listenKeys.first(where: { $0.value.apiKey == apiKey })?.key {
+            listenKeys[existing]!.expiresAt = now + listenKeyValidityMillis
+            return existing
+        }
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        let key = String((0..<64).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+        listenKeys[key] = (apiKey, now + listenKeyValidityMillis)
+        return key
+    }
+
+    /// `PUT /fapi/v1/listenKey`: extends the account's key; false when it has none (expired or closed).
+    func keepAlive(apiKey: String) -> Bool {
+        guard let key = listenKeys.first(where: { $0.value.apiKey == apiKey })?.key else { return false }
+        listenKeys[key]!.expiresAt = UnixNanos.now().millis + listenKeyValidityMillis
+        return true
+    }
+
+    /// `DELETE /fapi/v1/listenKey`: closes the account's key and its streams.
+    func closeListenKey(apiKey: String) {
+        for (key, v) in listenKeys where v.apiKey == apiKey {
+            listenKeys[key] = nil
+            for (id, u) in userChannels where u.listenKey == key {
+                userChannels[id] = nil
+                u.channel.close(promise: nil)
+            }
+        }
+    }
+
+    func isLiveListenKey(_ key: String) -> Bool { listenKeys[key] != nil }
+
+    func registerUser(_ channel: Channel, listenKey: String) {
+        userChannels[ObjectIdentifier(channel)] = (channel, listenKey)
+    }
+
+    /// Sends the exchange's pending user events to the owning accounts' streams.
+    func deliverUserEvents() {
+        let events = exchange.drainEvents()
+        guard !events.isEmpty, !userChannels.isEmpty else { return }
+        let now = UnixNanos.now().millis
+        var touched: [ObjectIdentifier: Channel] = [:]
+        for (apiKey, event) in events {
+            let targets = userChannels.filter { listenKeys[$0.value.listenKey]?.apiKey == apiKey }
+            guard !targets.isEmpty else { continue }
+            let text: String
+            switch event {
+            case .order(let o, let execution, let fill):
+                guard let instrument = markets[o.symbol]?.script.instrument else { continue }
+                text = UserStreamJSON.orderUpdate(o, execution: execution, fill: fill, instrument: instrument, nowMillis: now)
+            case .account(let symbol, let reason):
+                guard let account = exchange.accounts[apiKey] else { continue }
+                let mark = markets[symbol]?.book.topOfBook(isSynced: true).mid
+                text = UserStreamJSON.accountUpdate(account, symbol: symbol, mark: mark, reason: reason, nowMillis: now)
+            }
+            for (id, target) in targets {
+                let buffer = target.channel.allocator.buffer(string: text)
+                target.channel.write(WebSocketFrame(fin: true, opcode: .text, data: buffer), promise: nil)
+                touched[id] = target.channel
+            }
+        }
+        for c in touched.values { c.flush() }
+    }
+
+    /// Expired keys get `listenKeyExpired` on their streams, and nothing after it.
+    private func expireListenKeys(nowMillis: Int64) {
+        for (key, v) in listenKeys where v.expiresAt <= nowMillis {
+            listenKeys[key] = nil
+            let text = UserStreamJSON.listenKeyExpired(key, nowMillis: nowMillis)
+            for (id, u) in userChannels where u.listenKey == key {
+                userChannels[id] = nil
+                u.channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: u.channel.allocator.buffer(string: text)), promise: nil)
+            }
+        }
     }
 
     /// Adds streams to a connection; returns the invalid names (nothing is added then).
@@ -145,6 +232,11 @@ final class StreamHub: @unchecked Sendable {
             // Resting orders see the tick's book, then its trades.
             if sawDepth { exchange.onDepth(market) }
             for t in trades { exchange.onTrade(t, nowMillis: nowMillis) }
+        }
+        deliverUserEvents()
+        if nowMillis >= nextExpiryCheck {
+            nextExpiryCheck = nowMillis + 100
+            expireListenKeys(nowMillis: nowMillis)
         }
         flushAggregators(nowMillis: nowMillis, touched: &touched)
         for channel in touched.values { channel.flush() }

@@ -93,3 +93,61 @@ final class MarketStreamHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
     }
 }
+
+/// Where a user data stream URL names its listen key: `/ws/<key>`, `/private/ws/<key>`,
+/// `/private/ws?listenKey=<key>` (Binance's routed form).
+enum UserStreamRequest {
+    static func listenKey(uri: String) -> String? {
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = parts[0]
+        if path == "/private/ws" || path == "/private/stream", parts.count > 1 {
+            return Query(String(parts[1]))["listenKey"]
+        }
+        for prefix in ["/private/ws/", "/ws/"] where path.hasPrefix(prefix) {
+            let key = path.dropFirst(prefix.count)
+            // Listen keys are long and alphanumeric; stream names have '@'.
+            if key.count >= 32 && key.allSatisfy({ $0.isLetter || $0.isNumber }) { return String(key) }
+        }
+        return nil
+    }
+}
+
+/// A user data stream connection: events arrive from the hub; this answers pings and close frames.
+final class UserStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let hub: StreamHub
+    private let listenKey: String
+
+    init(hub: StreamHub, listenKey: String) {
+        self.hub = hub
+        self.listenKey = listenKey
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        hub.registerUser(context.channel, listenKey: listenKey)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        hub.unregister(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .ping:
+            var payload = frame.unmaskedData
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            var data = context.channel.allocator.buffer(capacity: 2)
+            data.write(webSocketErrorCode: .normalClosure)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+                .whenComplete { _ in context.close(promise: nil) }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import MMCore
+
+/// User data stream events in Binance's layout (`ORDER_TRADE_UPDATE`, `ACCOUNT_UPDATE`, `listenKeyExpired`).
+enum UserStreamJSON {
+    static func orderUpdate(_ o: SimOrder, execution: String, fill: SimFill?, instrument: Instrument, nowMillis: Int64) -> String {
+        let pd = instrument.priceFractionDigits
+        let qd = instrument.quantityFractionDigits
+        let lastQty = (fill?.quantity ?? .zero).formatted(minFractionDigits: qd)
+        let lastPrice = (fill?.price ?? .zero).formatted(minFractionDigits: pd)
+        let fee = (fill?.fee ?? .zero).formatted(minFractionDigits: 8)
+        let realized = (fill?.realized ?? .zero).formatted(minFractionDigits: 8)
+        var s = #"{"e":"ORDER_TRADE_UPDATE","T":\#(nowMillis),"E":\#(nowMillis),"o":{"s":"\#(o.symbol)","c":"\#(o.clientOrderID)","#
+        s += #""S":"\#(o.side)","o":"\#(o.type)","f":"\#(o.timeInForce)","q":"\#(o.quantity.formatted(minFractionDigits: qd))","#
+        s += #""p":"\#(o.price.formatted(minFractionDigits: pd))","ap":"\#(o.averagePrice.formatted(minFractionDigits: pd))","sp":"0","#
+        s += #""x":"\#(execution)","X":"\#(o.status)","i":\#(o.orderID),"l":"\#(lastQty)","z":"\#(o.executed.formatted(minFractionDigits: qd))","#
+        s += #""L":"\#(lastPrice)","N":"USDT","n":"\#(fee)","T":\#(nowMillis),"t":\#(fill?.tradeID ?? 0),"b":"0","a":"0","#
+        s += #""m":\#(fill?.maker ?? false),"R":\#(o.reduceOnly),"wt":"CONTRACT_PRICE","ot":"\#(o.type)","ps":"BOTH","cp":false,"#
+        s += #""rp":"\#(realized)","pP":false,"si":0,"ss":0,"V":"EXPIRE_MAKER","pm":"NONE","gtd":0}}"#
+        return s
+    }
+
+    static func accountUpdate(_ account: SimAccount, symbol: Symbol, mark: Price?, reason: String, nowMillis: Int64) -> String {
+        let p = account.position(symbol)
+        let upnl = mark.map { p.unrealized(at: $0) } ?? .zero
+        let wallet = account.wallet.formatted(minFractionDigits: 8)
+        var s = #"{"e":"ACCOUNT_UPDATE","T":\#(nowMillis),"E":\#(nowMillis),"a":{"m":"\#(reason)","#
+        s += #""B":[{"a":"USDT","wb":"\#(wallet)","cw":"\#(wallet)","bc":"0"}],"#
+        s += #""P":[{"s":"\#(symbol)","pa":"\#(p.quantity)","ep":"\#(p.entryPrice)","bep":"\#(p.entryPrice)","#
+        s += #""cr":"\#(p.realized.formatted(minFractionDigits: 8))","up":"\#(upnl.formatted(minFractionDigits: 8))","mt":"cross","iw":"0","ps":"BOTH"}]}}"#
+        return s
+    }
+
+    static func listenKeyExpired(_ key: String, nowMillis: Int64) -> String {
+        #"{"e":"listenKeyExpired","E":\#(nowMillis),"listenKey":"\#(key)"}"#
+    }
+}
