@@ -57,7 +57,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             return depth(query)
         case (.POST, "/fapi/v1/listenKey"), (.PUT, "/fapi/v1/listenKey"), (.DELETE, "/fapi/v1/listenKey"):
             return listenKey(head)
-        case (.POST, "/fapi/v1/order"), (.DELETE, "/fapi/v1/order"), (.GET, "/fapi/v1/order"),
+        case (.POST, "/fapi/v1/order"), (.DELETE, "/fapi/v1/order"), (.GET, "/fapi/v1/order"), (.PUT, "/fapi/v1/order"),
             (.GET, "/fapi/v1/openOrders"), (.DELETE, "/fapi/v1/allOpenOrders"), (.GET, "/fapi/v2/positionRisk"),
             (.GET, "/fapi/v3/positionRisk"), (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"),
             (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"):
@@ -116,6 +116,8 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             return order(hub.exchange.newOrder(apiKey: apiKey, params, market: market, nowMillis: now))
         case (.DELETE, "/fapi/v1/order"):
             return order(hub.exchange.cancel(apiKey: apiKey, params, nowMillis: now))
+        case (.PUT, "/fapi/v1/order"):
+            return order(hub.exchange.modify(apiKey: apiKey, params, market: market, nowMillis: now))
         case (.GET, "/fapi/v1/order"):
             return order(hub.exchange.query(apiKey: apiKey, params), withTime: true)
         case (.GET, "/fapi/v1/openOrders"):

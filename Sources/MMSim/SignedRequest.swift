@@ -29,9 +29,35 @@ enum SignedRequest {
             recvWindow = v
         }
         guard signer.isValid(signature: signature, for: Array((query + body).utf8)) else { return .failure(.badSignature) }
-        if timestamp > nowMillis + 1000 { return .failure(.timestampAhead) }
-        if nowMillis - timestamp > recvWindow { return .failure(.outsideRecvWindow) }
+        if let e = checkTime(timestamp, recvWindow, nowMillis) { return .failure(e) }
         return .success((apiKey, params))
+    }
+
+    static func checkTime(_ timestamp: Int64, _ recvWindow: Int64, _ nowMillis: Int64) -> VenueError? {
+        if timestamp > nowMillis + 1000 { return .timestampAhead }
+        if nowMillis - timestamp > recvWindow { return .outsideRecvWindow }
+        return nil
+    }
+
+    /// A WebSocket API request's parameters: signed over every parameter but `signature`, sorted by name,
+    /// as `name=value` joined with `&` (numbers as sent, strings as is).
+    static func verifyWebSocket(_ params: [(String, String)], exchange: SimExchange, nowMillis: Int64) -> Result<(apiKey: String, params: [String: String]), VenueError> {
+        var map: [String: String] = [:]
+        for (k, v) in params { map[k] = v }
+        guard let apiKey = map["apiKey"], !apiKey.isEmpty else { return .failure(.mandatory("apiKey")) }
+        guard let signer = exchange.signer(for: apiKey) else { return .failure(.apiKeyRejected) }
+        guard let signature = map["signature"], !signature.isEmpty else { return .failure(.mandatory("signature")) }
+        guard let tsText = map["timestamp"], let timestamp = Int64(tsText) else { return .failure(.mandatory("timestamp")) }
+        var recvWindow: Int64 = 5000
+        if let w = map["recvWindow"] {
+            guard let v = Int64(w), v > 0, v <= 60_000 else { return .failure(VenueError(-1131, "recvWindow must be less than 60000")) }
+            recvWindow = v
+        }
+        let payload = params.filter { $0.0 != "signature" }.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        guard signer.isValid(signature: signature, for: Array(payload.utf8)) else { return .failure(.badSignature) }
+        if let e = checkTime(timestamp, recvWindow, nowMillis) { return .failure(e) }
+        map["apiKey"] = nil
+        return .success((apiKey, map))
     }
 
     /// The raw parameter string without its `signature=` item, and that item's value.

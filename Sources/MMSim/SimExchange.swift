@@ -350,6 +350,44 @@ public struct SimExchange: Sendable {
         (accounts[apiKey]?.open.values.filter { symbol == nil || $0.symbol == symbol } ?? []).sorted { $0.orderID < $1.orderID }
     }
 
+    /// `PUT /fapi/v1/order` and `order.modify`: new price and quantity for a resting LIMIT order. The order
+    /// keeps its ID and goes to the back of the queue at its new price.
+    public mutating func modify(apiKey: String, _ p: [String: String], market: SimMarket?, nowMillis: Int64) -> Result<SimOrder, VenueError> {
+        guard var account = accounts[apiKey] else { return .failure(.apiKeyRejected) }
+        for name in ["symbol", "side", "quantity", "price"] where (p[name] ?? "").isEmpty { return .failure(.mandatory(name)) }
+        guard let market, let symbol = Symbol(p["symbol"]!), market.symbol == symbol else { return .failure(.badSymbol) }
+        let id: Int64
+        switch find(account, p) {
+        case .success(let v): id = v
+        case .failure(let e): return .failure(e)
+        }
+        guard var order = account.open[id] else { return .failure(.unknownOrder) }
+        guard p["side"] == order.side.description else { return .failure(VenueError(-4181, "Side does not match.")) }
+        let instrument = market.script.instrument
+        guard let price = try? Price(parsing: p["price"]!), let quantity = try? Quantity(parsing: p["quantity"]!) else {
+            return .failure(.badPrecision)
+        }
+        guard instrument.ticks(price) != nil else { return .failure(.tick) }
+        guard instrument.lots(quantity) != nil else { return .failure(.step) }
+        guard quantity > order.executed else { return .failure(VenueError(-4160, "Quantity must be greater than the executed quantity.")) }
+        if !order.reduceOnly && !instrument.meetsMinNotional(price: price, quantity: quantity) {
+            return .failure(.minNotional(instrument.minNotional.description))
+        }
+        let top = market.book.topOfBook(isSynced: true)
+        let crosses = order.side == .buy ? (top.hasAsk && price >= top.askPrice) : (top.hasBid && price <= top.bidPrice)
+        if crosses { return .failure(order.timeInForce == "GTX" ? .postOnlyWouldTake : .unsupported) }
+        order.price = price
+        order.quantity = quantity
+        order.updateTimeMillis = nowMillis
+        if let t = instrument.bookGrid.ticks(price) {
+            order.queueAhead = instrument.bookGrid.quantity(market.book.lots(order.side == .buy ? .bid : .ask, at: t))
+        }
+        account.open[id] = order
+        accounts[apiKey] = account
+        events.append((apiKey, .order(order, execution: "AMENDMENT", fill: nil)))
+        return .success(order)
+    }
+
     /// Takes the undelivered user-stream events.
     public mutating func drainEvents() -> [(apiKey: String, event: UserEvent)] {
         defer { events.removeAll(keepingCapacity: true) }

@@ -116,11 +116,16 @@ public final class SimServer: Sendable {
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 20,
             shouldUpgrade: { channel, head in
-                let ok = UserStreamRequest.listenKey(uri: head.uri).map(hub.isLiveListenKey) ?? (StreamRequest(uri: head.uri) != nil)
+                let ok = head.uri.hasPrefix("/ws-fapi/v1")
+                    || (UserStreamRequest.listenKey(uri: head.uri).map(hub.isLiveListenKey) ?? (StreamRequest(uri: head.uri) != nil))
                 return channel.eventLoop.makeSucceededFuture(ok ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
+                    if head.uri.hasPrefix("/ws-fapi/v1") {
+                        try channel.pipeline.syncOperations.addHandler(OrderAPIHandler(hub: hub))
+                        return
+                    }
                     if let key = UserStreamRequest.listenKey(uri: head.uri), hub.isLiveListenKey(key) {
                         try channel.pipeline.syncOperations.addHandler(UserStreamHandler(hub: hub, listenKey: key))
                         return

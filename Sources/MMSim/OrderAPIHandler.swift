@@ -1,0 +1,98 @@
+import MMBinanceWire
+import MMCore
+import NIOCore
+import NIOWebSocket
+
+/// The WebSocket API (`/ws-fapi/v1`): `order.place`, `order.cancel`, `order.status`, `order.modify`, each
+/// signed per request, answered in Binance's `{"id","status","result"|"error","rateLimits"}` envelope.
+final class OrderAPIHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let hub: StreamHub
+    private var requests = 0
+
+    init(hub: StreamHub) {
+        self.hub = hub
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .ping:
+            var payload = frame.unmaskedData
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            context.close(promise: nil)
+        case .text:
+            var data = frame.unmaskedData
+            let reply = handle(data.readBytes(length: data.readableBytes) ?? [])
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: reply))), promise: nil)
+            hub.deliverUserEvents()
+        default:
+            break
+        }
+    }
+
+    private func handle(_ bytes: [UInt8]) -> String {
+        requests += 1
+        guard let request = try? JSONValue.parse(bytes), case .object = request, let method = request["method"]?.text else {
+            return envelope("null", .failure(VenueError(-1000, "Invalid request: not a JSON request object")))
+        }
+        let id = request["id"].map(Self.render) ?? "null"
+        var params: [(String, String)] = []
+        if case .object(let members)? = request["params"] {
+            for (k, v) in members {
+                let text: String?
+                switch v {
+                case .bool(let b): text = b ? "true" : "false"
+                default: text = v.text
+                }
+                guard let text else { return envelope(id, .failure(VenueError(-1130, "Data sent for parameter '\(k)' is not valid."))) }
+                params.append((k, text))
+            }
+        }
+        let name = method.split(separator: "/").last.map(String.init) ?? method
+        guard ["order.place", "order.cancel", "order.status", "order.modify"].contains(name) else {
+            return envelope(id, .failure(VenueError(-1000, "Unknown method '\(method)'.")))
+        }
+        let now = UnixNanos.now().millis
+        let apiKey: String
+        let p: [String: String]
+        switch SignedRequest.verifyWebSocket(params, exchange: hub.exchange, nowMillis: now) {
+        case .success(let v): (apiKey, p) = v
+        case .failure(let e): return envelope(id, .failure(e))
+        }
+        let market = p["symbol"].flatMap { Symbol($0) }.flatMap { hub.markets[$0] }
+        let result: Result<SimOrder, VenueError>
+        switch name {
+        case "order.place": result = hub.exchange.newOrder(apiKey: apiKey, p, market: market, nowMillis: now)
+        case "order.cancel": result = hub.exchange.cancel(apiKey: apiKey, p, nowMillis: now)
+        case "order.modify": result = hub.exchange.modify(apiKey: apiKey, p, market: market, nowMillis: now)
+        default: result = hub.exchange.query(apiKey: apiKey, p)
+        }
+        return envelope(id, result.map { o in
+            OrderJSON.render(o, instrument: hub.markets[o.symbol]!.script.instrument, withTime: name == "order.status")
+        })
+    }
+
+    private func envelope(_ id: String, _ result: Result<String, VenueError>) -> String {
+        let limits = #"[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":2400,"count":\#(requests)}]"#
+        switch result {
+        case .success(let body):
+            return #"{"id":\#(id),"status":200,"result":\#(body),"rateLimits":\#(limits)}"#
+        case .failure(let e):
+            let msg = String(e.message.unicodeScalars.filter { $0 != "\"" && $0 != "\\" }.map(Character.init))
+            return #"{"id":\#(id),"status":\#(e.status.code),"error":{"code":\#(e.code),"msg":"\#(msg)"},"rateLimits":\#(limits)}"#
+        }
+    }
+
+    private static func render(_ v: JSONValue) -> String {
+        switch v {
+        case .number(let n): return n
+        case .string(let s): return "\"" + String(s.unicodeScalars.filter { $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.map(Character.init)) + "\""
+        default: return "null"
+        }
+    }
+}
