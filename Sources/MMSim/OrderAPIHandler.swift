@@ -18,21 +18,12 @@ final class OrderAPIHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .ping:
-            var payload = frame.unmaskedData
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
-            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
-        case .connectionClose:
-            context.close(promise: nil)
-        case .text:
-            var data = frame.unmaskedData
-            let reply = handle(data.readBytes(length: data.readableBytes) ?? [])
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: reply))), promise: nil)
-            hub.deliverUserEvents()
-        default:
-            break
-        }
+        if WebSocketControl.handle(frame, context: context) { return }
+        guard frame.opcode == .text else { return }
+        var payload = frame.unmaskedData
+        let reply = handle(payload.readBytes(length: payload.readableBytes) ?? [])
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: reply))), promise: nil)
+        hub.deliverUserEvents()
     }
 
     private func handle(_ bytes: [UInt8]) -> String {
@@ -40,7 +31,7 @@ final class OrderAPIHandler: ChannelInboundHandler {
         guard let request = try? JSONValue.parse(bytes), case .object = request, let method = request["method"]?.text else {
             return envelope("null", .failure(VenueError(-1000, "Invalid request: not a JSON request object")))
         }
-        let id = request["id"].map(Self.render) ?? "null"
+        let id = request["id"].map(WebSocketControl.renderID) ?? "null"
         var params: [(String, String)] = []
         if case .object(let members)? = request["params"] {
             for (k, v) in members {
@@ -85,14 +76,6 @@ final class OrderAPIHandler: ChannelInboundHandler {
         case .failure(let e):
             let msg = String(e.message.unicodeScalars.filter { $0 != "\"" && $0 != "\\" }.map(Character.init))
             return #"{"id":\#(id),"status":\#(e.status.code),"error":{"code":\#(e.code),"msg":"\#(msg)"},"rateLimits":\#(limits)}"#
-        }
-    }
-
-    private static func render(_ v: JSONValue) -> String {
-        switch v {
-        case .number(let n): return n
-        case .string(let s): return "\"" + String(s.unicodeScalars.filter { $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.map(Character.init)) + "\""
-        default: return "null"
         }
     }
 }

@@ -2,6 +2,41 @@ import MMBinanceWire
 import NIOCore
 import NIOWebSocket
 
+/// What every venue WebSocket does with control frames and request IDs.
+enum WebSocketControl {
+    /// Pong for ping, close for close; `true` when the frame was one of those.
+    static func handle(_ frame: WebSocketFrame, context: ChannelHandlerContext) -> Bool {
+        switch frame.opcode {
+        case .ping:
+            var payload = frame.unmaskedData
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
+            context.writeAndFlush(NIOAny(pong), promise: nil)
+            return true
+        case .connectionClose:
+            close(context: context, code: .normalClosure)
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {
+        var data = context.channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        context.writeAndFlush(NIOAny(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            .whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// A request `id` echoed back: numbers as sent, strings without characters that would break the JSON.
+    static func renderID(_ v: JSONValue) -> String {
+        switch v {
+        case .number(let n): return n
+        case .string(let s): return "\"" + String(s.unicodeScalars.filter { $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.map(Character.init)) + "\""
+        default: return "null"
+        }
+    }
+}
+
 /// One market-stream connection: registers with the hub, answers SUBSCRIBE / UNSUBSCRIBE /
 /// LIST_SUBSCRIPTIONS, pings and close frames. Runs on the hub's event loop.
 final class MarketStreamHandler: ChannelInboundHandler {
@@ -29,19 +64,10 @@ final class MarketStreamHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .ping:
-            var payload = frame.unmaskedData
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
-            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
-        case .connectionClose:
-            close(context: context, code: .normalClosure)
-        case .text:
+        if WebSocketControl.handle(frame, context: context) { return }
+        if frame.opcode == .text {
             var data = frame.unmaskedData
-            let bytes = data.readBytes(length: data.readableBytes) ?? []
-            handleRequest(bytes, context: context)
-        default:
-            break
+            handleRequest(data.readBytes(length: data.readableBytes) ?? [], context: context)
         }
     }
 
@@ -50,7 +76,7 @@ final class MarketStreamHandler: ChannelInboundHandler {
             reply(#"{"error":{"code":2,"msg":"Invalid request: not a JSON request object"},"id":null}"#, context: context)
             return
         }
-        let id = request["id"].map(Self.render) ?? "null"
+        let id = request["id"].map(WebSocketControl.renderID) ?? "null"
         let params = (request["params"]?.arrayValue ?? []).compactMap(\.text)
         switch method {
         case "SUBSCRIBE":
@@ -71,14 +97,6 @@ final class MarketStreamHandler: ChannelInboundHandler {
         }
     }
 
-    private static func render(_ v: JSONValue) -> String {
-        switch v {
-        case .number(let n): return n
-        case .string(let s): return "\"" + String(s.unicodeScalars.filter { $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.map(Character.init)) + "\""
-        default: return "null"
-        }
-    }
-
     private func reply(_ text: String, context: ChannelHandlerContext) {
         let buffer = context.channel.allocator.buffer(string: text)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
@@ -87,10 +105,7 @@ final class MarketStreamHandler: ChannelInboundHandler {
     private func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {
         guard !closing else { return }
         closing = true
-        var data = context.channel.allocator.buffer(capacity: 2)
-        data.write(webSocketErrorCode: code)
-        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
-        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
+        WebSocketControl.close(context: context, code: code)
     }
 }
 
@@ -135,19 +150,7 @@ final class UserStreamHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .ping:
-            var payload = frame.unmaskedData
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
-            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
-        case .connectionClose:
-            var data = context.channel.allocator.buffer(capacity: 2)
-            data.write(webSocketErrorCode: .normalClosure)
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-                .whenComplete { _ in context.close(promise: nil) }
-        default:
-            break
-        }
+        // Clients send nothing but control frames here.
+        _ = WebSocketControl.handle(unwrapInboundIn(data), context: context)
     }
 }
