@@ -60,7 +60,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.POST, "/fapi/v1/order"), (.DELETE, "/fapi/v1/order"), (.GET, "/fapi/v1/order"), (.PUT, "/fapi/v1/order"),
             (.GET, "/fapi/v1/openOrders"), (.DELETE, "/fapi/v1/allOpenOrders"), (.GET, "/fapi/v2/positionRisk"),
             (.GET, "/fapi/v3/positionRisk"), (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"),
-            (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"):
+            (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"), (.GET, "/fapi/v1/leverageBracket"):
             return signed(head, path: path, rawQuery: parts.count > 1 ? String(parts[1]) : "")
         default:
             return (.notFound, binanceErrorBody(code: -1000, message: "Path \(path), Method \(head.method.rawValue) is invalid"))
@@ -130,6 +130,17 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             if params["symbol"] != nil && market == nil { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }
             let account = hub.exchange.accounts[apiKey]!
             return (.ok, Array(AccountJSON.positions(account, markets: hub.markets, only: symbol, now: now).utf8))
+        case (.GET, "/fapi/v1/leverageBracket"):
+            // One tier per symbol: the venue's margin rule (cross, fixed leverage, no liquidation model).
+            let leverage = hub.exchange.accounts[apiKey]!.leverage
+            func entry(_ s: Symbol) -> String {
+                #"{"symbol":"\#(s)","brackets":[{"bracket":1,"initialLeverage":\#(leverage),"notionalCap":1000000000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0.0}]}"#
+            }
+            if let symbol {
+                guard market != nil else { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }
+                return (.ok, Array(entry(symbol).utf8))
+            }
+            return (.ok, Array(("[" + hub.markets.keys.sorted().map(entry).joined(separator: ",") + "]").utf8))
         case (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"):
             return (.ok, Array(AccountJSON.account(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now).utf8))
         case (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"):
