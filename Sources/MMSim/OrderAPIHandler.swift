@@ -10,7 +10,6 @@ final class OrderAPIHandler: ChannelInboundHandler {
     typealias OutboundOut = WebSocketFrame
 
     private let hub: StreamHub
-    private var requests = 0
 
     init(hub: StreamHub) {
         self.hub = hub
@@ -27,7 +26,6 @@ final class OrderAPIHandler: ChannelInboundHandler {
     }
 
     private func handle(_ bytes: [UInt8]) -> String {
-        requests += 1
         guard let request = try? JSONValue.parse(bytes), case .object = request, let method = request["method"]?.text else {
             return envelope("null", .failure(VenueError(-1000, "Invalid request: not a JSON request object")))
         }
@@ -49,6 +47,9 @@ final class OrderAPIHandler: ChannelInboundHandler {
             return envelope(id, .failure(VenueError(-1000, "Unknown method '\(method)'.")))
         }
         let now = UnixNanos.now().millis
+        if hub.limits.spend(1, nowMillis: now) != nil {
+            return envelope(id, .failure(VenueError(.tooManyRequests, -1003, "Too many requests; current limit is \(hub.limits.weightPerMinute) requests per minute. Please use the websocket for live updates to avoid polling the API.")))
+        }
         let apiKey: String
         let p: [String: String]
         switch SignedRequest.verifyWebSocket(params, exchange: hub.exchange, nowMillis: now) {
@@ -58,7 +59,9 @@ final class OrderAPIHandler: ChannelInboundHandler {
         let market = p["symbol"].flatMap { Symbol($0) }.flatMap { hub.markets[$0] }
         let result: Result<SimOrder, VenueError>
         switch name {
-        case "order.place": result = hub.exchange.newOrder(apiKey: apiKey, p, market: market, nowMillis: now)
+        case "order.place":
+            if let refused = hub.limits.countOrder(apiKey: apiKey, nowMillis: now) { return envelope(id, .failure(refused)) }
+            result = hub.exchange.newOrder(apiKey: apiKey, p, market: market, nowMillis: now)
         case "order.cancel": result = hub.exchange.cancel(apiKey: apiKey, p, nowMillis: now)
         case "order.modify": result = hub.exchange.modify(apiKey: apiKey, p, market: market, nowMillis: now)
         default: result = hub.exchange.query(apiKey: apiKey, p)
@@ -69,7 +72,7 @@ final class OrderAPIHandler: ChannelInboundHandler {
     }
 
     private func envelope(_ id: String, _ result: Result<String, VenueError>) -> String {
-        let limits = #"[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":2400,"count":\#(requests)}]"#
+        let limits = #"[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":\#(hub.limits.weightPerMinute),"count":\#(hub.limits.usedWeight)}]"#
         switch result {
         case .success(let body):
             return #"{"id":\#(id),"status":200,"result":\#(body),"rateLimits":\#(limits)}"#

@@ -14,6 +14,10 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
+    /// Set by a refused request: seconds for `Retry-After`.
+    private var retryAfter: Int?
+    /// Set by an order request: the account whose order counts go in the headers.
+    private var orderCountsFor: String?
 
     init(hub: StreamHub) {
         self.hub = hub
@@ -46,6 +50,11 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(parts[0])
         let query = Query(parts.count > 1 ? String(parts[1]) : "")
+        let weight = RateLimits.weight(method: head.method.rawValue, path: path, query: query)
+        if let retry = hub.limits.spend(weight, nowMillis: UnixNanos.now().millis) {
+            retryAfter = retry
+            return (.tooManyRequests, binanceErrorBody(code: -1003, message: "Too many requests; current limit is \(hub.limits.weightPerMinute) requests per minute. Please use the websocket for live updates to avoid polling the API."))
+        }
         switch (head.method, path) {
         case (.GET, "/fapi/v1/ping"):
             return (.ok, Array("{}".utf8))
@@ -113,6 +122,10 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         switch (head.method, path) {
         case (.POST, "/fapi/v1/order"):
+            orderCountsFor = apiKey
+            if let refused = hub.limits.countOrder(apiKey: apiKey, nowMillis: now) {
+                return (refused.status, binanceErrorBody(code: refused.code, message: refused.message))
+            }
             return order(hub.exchange.newOrder(apiKey: apiKey, params, market: market, nowMillis: now))
         case (.DELETE, "/fapi/v1/order"):
             return order(hub.exchange.cancel(apiKey: apiKey, params, nowMillis: now))
@@ -174,7 +187,17 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(body.count))
-        headers.add(name: "X-MBX-USED-WEIGHT-1M", value: "1")
+        headers.add(name: "X-MBX-USED-WEIGHT-1M", value: String(hub.limits.usedWeight))
+        if let retry = retryAfter {
+            headers.add(name: "Retry-After", value: String(retry))
+            retryAfter = nil
+        }
+        if let apiKey = orderCountsFor {
+            let counts = hub.limits.orderCounts(apiKey: apiKey)
+            headers.add(name: "X-MBX-ORDER-COUNT-10S", value: String(counts.tenSeconds))
+            headers.add(name: "X-MBX-ORDER-COUNT-1M", value: String(counts.minute))
+            orderCountsFor = nil
+        }
         if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
         let response = HTTPResponseHead(version: head.version, status: status, headers: headers)
         context.write(wrapOutboundOut(.head(response)), promise: nil)

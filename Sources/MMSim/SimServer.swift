@@ -23,6 +23,11 @@ public final class SimServer: Sendable {
         public var accounts: [Credentials]
         /// How long a listen key lives without a keepalive (Binance: 60 minutes).
         public var listenKeyValiditySeconds: Double = 3600
+        /// REST request weight per minute (Binance: 2400).
+        public var requestWeightPerMinute = 2400
+        /// New orders per account per 10 seconds and per minute (Binance: 300 and 1200).
+        public var ordersPer10Seconds = 300
+        public var ordersPerMinute = 1200
 
         public init(
             recordings: [String], port: Int = 0, speed: Double = 1.0, accounts: [Credentials] = [],
@@ -86,7 +91,10 @@ public final class SimServer: Sendable {
         let accounts = (configuration.accounts + (demo.map { [$0] } ?? [])).map { SimAccount(apiKey: $0.apiKey, secret: $0.secret) }
         let hub = StreamHub(
             eventLoop: loop, scripts: scripts, speed: configuration.speed, accounts: accounts,
-            listenKeyValidityMillis: Int64(configuration.listenKeyValiditySeconds * 1000))
+            listenKeyValidityMillis: Int64(configuration.listenKeyValiditySeconds * 1000),
+            limits: RateLimits(
+                weightPerMinute: configuration.requestWeightPerMinute, ordersPer10s: configuration.ordersPer10Seconds,
+                ordersPerMinute: configuration.ordersPerMinute))
         do {
             let channel = try await ServerBootstrap(group: loop)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

@@ -11,6 +11,8 @@ final class StreamHub: @unchecked Sendable {
     private(set) var markets: [Symbol: SimMarket]
     /// Order entry and accounts.
     var exchange: SimExchange
+    /// Request weight and order-count limits.
+    var limits: RateLimits
     private var encoders: [Symbol: MarketEncoder] = [:]
     private var aggregators: [Symbol: [Int: DepthAggregator]] = [:]
     private var nextFlush: [Int: Int64] = [:]
@@ -39,8 +41,12 @@ final class StreamHub: @unchecked Sendable {
         }
     }
 
-    init(eventLoop: EventLoop, scripts: [MarketScript], speed: Double, accounts: [SimAccount], listenKeyValidityMillis: Int64) {
+    init(
+        eventLoop: EventLoop, scripts: [MarketScript], speed: Double, accounts: [SimAccount], listenKeyValidityMillis: Int64,
+        limits: RateLimits
+    ) {
         self.eventLoop = eventLoop
+        self.limits = limits
         self.speed = speed
         self.listenKeyValidityMillis = listenKeyValidityMillis
         exchange = SimExchange(accounts: accounts)
