@@ -46,7 +46,7 @@ final class OrderAPIHandler: ChannelInboundHandler {
         guard ["order.place", "order.cancel", "order.status", "order.modify"].contains(name) else {
             return envelope(id, .failure(VenueError(-1000, "Unknown method '\(method)'.")))
         }
-        let now = UnixNanos.now().millis
+        let now = hub.nowMillis()
         if hub.limits.spend(1, nowMillis: now) != nil {
             return envelope(id, .failure(VenueError(.tooManyRequests, -1003, "Too many requests; current limit is \(hub.limits.weightPerMinute) requests per minute. Please use the websocket for live updates to avoid polling the API.")))
         }

@@ -40,9 +40,25 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             let (status, payload) = tooLarge
                 ? (HTTPResponseStatus.payloadTooLarge, binanceErrorBody(code: -1000, message: "Request body too large."))
                 : route(head)
-            respond(context: context, head: head, status: status, body: payload)
             hub.deliverUserEvents()
             self.head = nil
+            if !head.uri.hasPrefix("/sim/") {
+                if hub.faults.roll(.drop) != nil {
+                    // Processed but never answered: the client must time out.
+                    hub.faults.count(.drop)
+                    return
+                }
+                if let rule = hub.faults.roll(.delay) {
+                    hub.faults.count(.delay)
+                    let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    context.eventLoop.scheduleTask(in: .milliseconds(rule.milliseconds ?? 0)) {
+                        let (handler, ctx) = bound.value
+                        handler.respond(context: ctx, head: head, status: status, body: payload)
+                    }
+                    return
+                }
+            }
+            respond(context: context, head: head, status: status, body: payload)
         }
     }
 
@@ -50,6 +66,17 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(parts[0])
         let query = Query(parts.count > 1 ? String(parts[1]) : "")
+        if path.hasPrefix("/sim/") { return control(head.method, path, query) }
+        let wall = UnixNanos.now().millis
+        if wall < hub.faults.rateLimitUntil {
+            retryAfter = Int((hub.faults.rateLimitUntil - wall + 999) / 1000)
+            hub.faults.count(.rateLimit)
+            return (.tooManyRequests, binanceErrorBody(code: -1003, message: "Too many requests; current limit is \(hub.limits.weightPerMinute) requests per minute. Please use the websocket for live updates to avoid polling the API."))
+        }
+        if hub.faults.roll(.http5xx) != nil {
+            hub.faults.count(.http5xx)
+            return (.serviceUnavailable, binanceErrorBody(code: -1001, message: "Internal error; unable to process your request. Please try again."))
+        }
         let weight = RateLimits.weight(method: head.method.rawValue, path: path, query: query)
         if let retry = hub.limits.spend(weight, nowMillis: UnixNanos.now().millis) {
             retryAfter = retry
@@ -59,7 +86,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/fapi/v1/ping"):
             return (.ok, Array("{}".utf8))
         case (.GET, "/fapi/v1/time"):
-            return (.ok, Array(#"{"serverTime":\#(UnixNanos.now().millis)}"#.utf8))
+            return (.ok, Array(#"{"serverTime":\#(hub.nowMillis())}"#.utf8))
         case (.GET, "/fapi/v1/exchangeInfo"):
             return (.ok, ExchangeInfoBody.make(hub.instruments, serverTimeMillis: UnixNanos.now().millis))
         case (.GET, "/fapi/v1/depth"):
@@ -73,6 +100,25 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             return signed(head, path: path, rawQuery: parts.count > 1 ? String(parts[1]) : "")
         default:
             return (.notFound, binanceErrorBody(code: -1000, message: "Path \(path), Method \(head.method.rawValue) is invalid"))
+        }
+    }
+
+    /// The venue's own control endpoints (not Binance's): `POST /sim/fault?kind=…[&duration=…][&ms=…]`
+    /// injects a fault now; `GET /sim/faults` reports how often each fault fired.
+    private func control(_ method: HTTPMethod, _ path: String, _ query: Query) -> (HTTPResponseStatus, [UInt8]) {
+        switch (method, path) {
+        case (.GET, "/sim/faults"):
+            let counts = FaultKind.allCases.map { #""\#($0.rawValue)":\#(hub.faults.counts[$0] ?? 0)"# }.joined(separator: ",")
+            return (.ok, Array("{\(counts)}".utf8))
+        case (.POST, "/sim/fault"):
+            guard let name = query["kind"], let kind = FaultKind(rawValue: name) else {
+                return (.badRequest, binanceErrorBody(code: -1130, message: "Data sent for parameter 'kind' is not valid."))
+            }
+            hub.trigger(FaultRule(
+                kind: kind, durationSeconds: query["duration"].flatMap(Double.init), milliseconds: query["ms"].flatMap { Int64($0) }))
+            return (.ok, Array("{}".utf8))
+        default:
+            return (.notFound, binanceErrorBody(code: -1000, message: "Path \(path), Method \(method.rawValue) is invalid"))
         }
     }
 
@@ -100,7 +146,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Authenticates a SIGNED request and runs it against the venue's order entry.
     private func signed(_ head: HTTPRequestHead, path: String, rawQuery: String) -> (HTTPResponseStatus, [UInt8]) {
-        let now = UnixNanos.now().millis
+        let now = hub.nowMillis()
         let rawBody = String(decoding: body, as: UTF8.self)
         let auth = SignedRequest.verify(
             headers: head.headers, rawQuery: rawQuery, rawBody: rawBody, exchange: hub.exchange, nowMillis: now)

@@ -28,6 +28,8 @@ public final class SimServer: Sendable {
         /// New orders per account per 10 seconds and per minute (Binance: 300 and 1200).
         public var ordersPer10Seconds = 300
         public var ordersPerMinute = 1200
+        /// Faults to inject (see `FaultPlan.parse`); none by default.
+        public var faults = FaultPlan()
 
         public init(
             recordings: [String], port: Int = 0, speed: Double = 1.0, accounts: [Credentials] = [],
@@ -94,7 +96,8 @@ public final class SimServer: Sendable {
             listenKeyValidityMillis: Int64(configuration.listenKeyValiditySeconds * 1000),
             limits: RateLimits(
                 weightPerMinute: configuration.requestWeightPerMinute, ordersPer10s: configuration.ordersPer10Seconds,
-                ordersPerMinute: configuration.ordersPerMinute))
+                ordersPerMinute: configuration.ordersPerMinute),
+            faults: configuration.faults)
         do {
             let channel = try await ServerBootstrap(group: loop)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -165,6 +168,18 @@ public final class SimServer: Sendable {
     public func pause() async throws {
         let hub = self.hub
         try await hub.eventLoop.submit { hub.stop() }.get()
+    }
+
+    /// How often each fault has been injected.
+    public func faultCounts() async throws -> [FaultKind: Int] {
+        let hub = self.hub
+        return try await hub.eventLoop.submit { hub.faults.counts }.get()
+    }
+
+    /// Injects a fault now.
+    public func inject(_ rule: FaultRule) async throws {
+        let hub = self.hub
+        try await hub.eventLoop.submit { hub.trigger(rule) }.get()
     }
 
     /// Loops the recording has completed, per symbol.

@@ -13,6 +13,8 @@ final class StreamHub: @unchecked Sendable {
     var exchange: SimExchange
     /// Request weight and order-count limits.
     var limits: RateLimits
+    /// Injected faults in force and their counts.
+    var faults: FaultState
     private var encoders: [Symbol: MarketEncoder] = [:]
     private var aggregators: [Symbol: [Int: DepthAggregator]] = [:]
     private var nextFlush: [Int: Int64] = [:]
@@ -43,10 +45,11 @@ final class StreamHub: @unchecked Sendable {
 
     init(
         eventLoop: EventLoop, scripts: [MarketScript], speed: Double, accounts: [SimAccount], listenKeyValidityMillis: Int64,
-        limits: RateLimits
+        limits: RateLimits, faults: FaultPlan
     ) {
         self.eventLoop = eventLoop
         self.limits = limits
+        self.faults = FaultState(plan: faults)
         self.speed = speed
         self.listenKeyValidityMillis = listenKeyValidityMillis
         exchange = SimExchange(accounts: accounts)
@@ -215,12 +218,59 @@ final class StreamHub: @unchecked Sendable {
         return out
     }
 
+    /// The venue's clock (wall time plus any injected skew), milliseconds.
+    func nowMillis() -> Int64 { UnixNanos.now().millis + faults.clockSkewMillis }
+
+    // MARK: Faults
+
+    /// Applies one fault now and counts it.
+    func trigger(_ rule: FaultRule) {
+        let now = UnixNanos.now().millis
+        switch rule.kind {
+        case .wsClose:
+            for sub in subscribers.values { WebSocketClose.send(sub.channel) }
+            for u in userChannels.values { WebSocketClose.send(u.channel) }
+            faults.count(.wsClose)
+        case .gap:
+            for symbol in markets.keys {
+                faults.gapPending[symbol.description] = Set([0] + (aggregators[symbol].map { Array($0.keys) } ?? []))
+            }
+        case .stall:
+            faults.stallUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
+            faults.count(.stall)
+        case .rateLimit:
+            faults.rateLimitUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
+            faults.count(.rateLimit)
+        case .clockSkew:
+            // Periodic skew comes and goes; a one-off trigger sets it (ms=0 clears it).
+            let ms = rule.milliseconds ?? 0
+            faults.clockSkewMillis = (rule.everySeconds != nil && faults.clockSkewMillis != 0) ? 0 : ms
+            faults.count(.clockSkew)
+        case .listenKeyExpire:
+            for key in listenKeys.keys { listenKeys[key]!.expiresAt = 0 }
+            faults.count(.listenKeyExpire)
+        case .delay, .http5xx, .drop:
+            // Per-request faults: a trigger applies to the next REST request (rate rules roll per request).
+            faults.nextRequest[rule.kind] = rule
+        }
+    }
+
+    /// Leaves this depth message out if a gap is pending for its stream; counts it.
+    private func skipForGap(_ symbol: Symbol, interval: Int) -> Bool {
+        guard var pending = faults.gapPending[symbol.description], pending.contains(interval) else { return false }
+        pending.remove(interval)
+        faults.gapPending[symbol.description] = pending.isEmpty ? nil : pending
+        faults.count(.gap)
+        return true
+    }
+
     // MARK: Clock
 
     func tick() {
         let elapsed = MonotonicInstant.now().nanos - startNanos
         let marketNanos = Int64(Double(elapsed) * speed)
         let nowMillis = UnixNanos.now().millis
+        for rule in faults.due(nowMillis: nowMillis) { trigger(rule) }
         var touched: [ObjectIdentifier: Channel] = [:]
         for symbol in markets.keys.sorted() {
             var market = markets[symbol]!
@@ -250,17 +300,21 @@ final class StreamHub: @unchecked Sendable {
 
     private func publish(_ event: SimMarket.Event, symbol: Symbol, touched: inout [ObjectIdentifier: Channel]) {
         guard let encoder = encoders[symbol] else { return }
+        let stalled = UnixNanos.now().millis < faults.stallUntil
         switch event {
         case .depth(let d):
             for (interval, _) in aggregators[symbol] ?? [:] { aggregators[symbol]![interval]!.add(d) }
+            if stalled || skipForGap(symbol, interval: 0) { break }
             send(symbol: symbol, touched: &touched, matching: { $0 == .depth(intervalMillis: 0) }) { stream, out in
                 encoder.depthUpdate(d, stream: stream, into: &out)
             }
         case .bookTicker(let t):
+            if stalled { break }
             send(symbol: symbol, touched: &touched, matching: { $0 == .bookTicker }) { stream, out in
                 encoder.bookTicker(t, stream: stream, into: &out)
             }
         case .trade(let t):
+            if stalled { break }
             send(symbol: symbol, touched: &touched, matching: { $0 == .trade }) { stream, out in
                 encoder.trade(t, aggregate: false, stream: stream, into: &out)
             }
@@ -295,6 +349,7 @@ final class StreamHub: @unchecked Sendable {
                 }
                 nextFlush[interval] = (nowMillis / Int64(interval) + 1) * Int64(interval)
                 guard var merged = aggregators[symbol]![interval]!.flush() else { continue }
+                if nowMillis < faults.stallUntil || skipForGap(symbol, interval: interval) { continue }
                 merged.eventTimeMillis = nowMillis
                 send(symbol: symbol, touched: &touched, matching: { $0 == .depth(intervalMillis: interval) }) { stream, out in
                     encoder.depthUpdate(merged, stream: stream, into: &out)

@@ -37,6 +37,17 @@ enum WebSocketControl {
     }
 }
 
+/// Closes a connection from outside its handler (fault injection), with a close frame first.
+enum WebSocketClose {
+    static func send(_ channel: Channel) {
+        var data = channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: .goingAway)
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}
+
 /// One market-stream connection: registers with the hub, answers SUBSCRIBE / UNSUBSCRIBE /
 /// LIST_SUBSCRIPTIONS, pings and close frames. Runs on the hub's event loop.
 final class MarketStreamHandler: ChannelInboundHandler {

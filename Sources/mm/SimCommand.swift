@@ -27,6 +27,11 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Market speed: 1 is real time, 10 is ten times faster.")
     var speed = 1.0
 
+    @Option(help: """
+        Faults to inject: kind[:every=S][:rate=P][:duration=S][:ms=N], comma-separated, optional seed=N. Kinds:         ws_close, gap, stall, http_5xx, rate_limit, clock_skew, listen_key_expire, delay, drop.         Example: gap:every=30,http_5xx:rate=0.01,rate_limit:every=120:duration=5,seed=7
+        """)
+    var faults: String?
+
     @Option(name: .customLong("api-key"), help: "API key of the account that may trade (or MM_SIM_API_KEY).")
     var apiKey: String?
 
@@ -46,9 +51,17 @@ struct Sim: AsyncParsableCommand {
             throw ValidationError("give both an API key and a secret (MM_SIM_API_KEY and MM_SIM_API_SECRET), or neither for a demo account")
         }
         let accounts = key.map { [SimServer.Credentials(apiKey: $0, secret: secret!)] } ?? []
+        var configuration = SimServer.Configuration(recordings: files, port: port, speed: speed, accounts: accounts)
+        if let faults {
+            do {
+                configuration.faults = try FaultPlan.parse(faults)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         let server: SimServer
         do {
-            server = try await SimServer.start(.init(recordings: files, port: port, speed: speed, accounts: accounts))
+            server = try await SimServer.start(configuration)
         } catch {
             printError("mm sim: cannot start on 127.0.0.1:\(port): \(error)")
             throw ExitCode(1)
@@ -64,9 +77,13 @@ struct Sim: AsyncParsableCommand {
         } else {
             printLine("  account        API key from \(apiKey != nil ? "--api-key" : "MM_SIM_API_KEY")")
         }
+        printLine("  faults         POST \(server.restURL)/sim/fault?kind=gap   counts: GET \(server.restURL)/sim/faults")
         await waitForTerminationSignal()
+        let counts = try await server.faultCounts()
         try await server.shutdown()
-        printLine("stopped")
+        let injected = counts.filter { $0.value > 0 }.sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
+        printLine("stopped" + (injected.isEmpty ? "" : "; faults injected: " + injected))
     }
 }
 

@@ -83,9 +83,9 @@ func httpGet(port: Int, path: String) throws -> (status: Int, headers: String, b
 
 /// Any request with `Connection: close`; returns status, raw headers and body.
 func httpRequest(
-    port: Int, method: String, path: String, headers: [(String, String)] = [], body: String = ""
+    port: Int, method: String, path: String, headers: [(String, String)] = [], body: String = "", timeoutSeconds: Int = 5
 ) throws -> (status: Int, headers: String, body: [UInt8]) {
-    let s = try LoopbackSocket(port: port)
+    let s = try LoopbackSocket(port: port, timeoutSeconds: timeoutSeconds)
     var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
     for (k, v) in headers { request += "\(k): \(v)\r\n" }
     if !body.isEmpty {

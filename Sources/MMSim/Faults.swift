@@ -1,0 +1,174 @@
+/// Faults the venue can inject, as a spec (`--faults`) and at run time (`POST /sim/fault`).
+public enum FaultKind: String, CaseIterable, Sendable, Hashable {
+    /// Close every market-stream and user-stream connection.
+    case wsClose = "ws_close"
+    /// Leave one diff (or merged diff) of every symbol out of the depth streams: clients must see a gap.
+    case gap
+    /// Send no market data for `duration` seconds.
+    case stall
+    /// Answer REST requests with 503 and `-1001`.
+    case http5xx = "http_5xx"
+    /// Answer every REST request with 429 / `-1003` and `Retry-After` for `duration` seconds.
+    case rateLimit = "rate_limit"
+    /// Move the venue's clock by `ms` milliseconds (timestamps checked against it: `-1021`).
+    case clockSkew = "clock_skew"
+    /// Expire every listen key now.
+    case listenKeyExpire = "listen_key_expire"
+    /// Hold REST responses back for `ms` milliseconds.
+    case delay
+    /// Never answer a REST request.
+    case drop
+}
+
+/// One rule of a fault plan: a kind, when it fires, and its parameters.
+public struct FaultRule: Sendable, Equatable {
+    public var kind: FaultKind
+    /// Fire every this many seconds (wall time).
+    public var everySeconds: Double?
+    /// Fire for each eligible event (REST request) with this probability.
+    public var rate: Double?
+    /// For `stall` and `rate_limit`: how long, in seconds.
+    public var durationSeconds: Double?
+    /// For `clock_skew` and `delay`: milliseconds.
+    public var milliseconds: Int64?
+
+    public init(kind: FaultKind, everySeconds: Double? = nil, rate: Double? = nil, durationSeconds: Double? = nil, milliseconds: Int64? = nil) {
+        self.kind = kind
+        self.everySeconds = everySeconds
+        self.rate = rate
+        self.durationSeconds = durationSeconds
+        self.milliseconds = milliseconds
+    }
+}
+
+/// A set of fault rules and the seed of their randomness.
+public struct FaultPlan: Sendable, Equatable {
+    public var rules: [FaultRule] = []
+    public var seed: UInt64 = 1
+
+    public init(rules: [FaultRule] = [], seed: UInt64 = 1) {
+        self.rules = rules
+        self.seed = seed
+    }
+
+    /// Parses `kind[:key=value]…` items separated by commas, e.g.
+    /// `gap:every=10,http_5xx:rate=0.01,rate_limit:every=60:duration=5,clock_skew:ms=2000,seed=7`.
+    /// Every problem is reported, each naming its item.
+    public static func parse(_ spec: String) throws(FaultSpecError) -> FaultPlan {
+        var plan = FaultPlan()
+        var problems: [String] = []
+        for item in spec.split(separator: ",").map({ $0.trimmingSpaces() }) where !item.isEmpty {
+            let parts = item.split(separator: ":")
+            if parts[0].hasPrefix("seed=") {
+                if let s = UInt64(parts[0].dropFirst(5)) { plan.seed = s } else { problems.append("'\(item)': seed must be a whole number") }
+                continue
+            }
+            guard let kind = FaultKind(rawValue: String(parts[0])) else {
+                problems.append("'\(item)': unknown fault '\(parts[0])' (known: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            var rule = FaultRule(kind: kind)
+            for kv in parts.dropFirst() {
+                let pair = kv.split(separator: "=", maxSplits: 1)
+                guard pair.count == 2, let value = Double(pair[1]), value >= 0 else {
+                    problems.append("'\(item)': '\(kv)' is not key=number")
+                    continue
+                }
+                switch pair[0] {
+                case "every": rule.everySeconds = value
+                case "rate": rule.rate = value
+                case "duration": rule.durationSeconds = value
+                case "ms": rule.milliseconds = Int64(value)
+                default: problems.append("'\(item)': unknown key '\(pair[0])' (every, rate, duration, ms)")
+                }
+            }
+            if let r = rule.rate, r > 1 { problems.append("'\(item)': rate must be between 0 and 1") }
+            if rule.everySeconds == nil && rule.rate == nil && kind != .clockSkew {
+                problems.append("'\(item)': give every=SECONDS or rate=PROBABILITY")
+            }
+            if [.stall, .rateLimit].contains(kind) && rule.durationSeconds == nil {
+                problems.append("'\(item)': give duration=SECONDS")
+            }
+            if [.clockSkew, .delay].contains(kind) && rule.milliseconds == nil { problems.append("'\(item)': give ms=MILLISECONDS") }
+            plan.rules.append(rule)
+        }
+        if !problems.isEmpty { throw FaultSpecError(problems: problems) }
+        return plan
+    }
+}
+
+/// Every problem of a fault spec.
+public struct FaultSpecError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { "invalid --faults: " + problems.joined(separator: "; ") }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String { String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
+}
+
+/// The venue's live fault state: what is in force, what fires next, and how often each fault fired.
+struct FaultState: Sendable {
+    var plan: FaultPlan
+    private var rng: SimRandom
+    private var nextFire: [Int: Int64] = [:]
+    private(set) var counts: [FaultKind: Int] = [:]
+    var stallUntil: Int64 = 0
+    var rateLimitUntil: Int64 = 0
+    var clockSkewMillis: Int64 = 0
+    /// Per-request faults triggered once: they apply to the next REST request.
+    var nextRequest: [FaultKind: FaultRule] = [:]
+    /// Depth streams (interval ms; 0 = every diff) still to leave one message out, per symbol.
+    var gapPending: [String: Set<Int>] = [:]
+
+    init(plan: FaultPlan) {
+        self.plan = plan
+        rng = SimRandom(seed: plan.seed)
+        for rule in plan.rules where rule.kind == .clockSkew && rule.everySeconds == nil {
+            clockSkewMillis = rule.milliseconds ?? 0
+        }
+    }
+
+    mutating func count(_ kind: FaultKind, _ n: Int = 1) { counts[kind, default: 0] += n }
+
+    /// Periodic rules due at `nowMillis` (each returned once per period).
+    mutating func due(nowMillis: Int64) -> [FaultRule] {
+        var fired: [FaultRule] = []
+        for (i, rule) in plan.rules.enumerated() {
+            guard let every = rule.everySeconds, every > 0 else { continue }
+            let period = Int64(every * 1000)
+            let next = nextFire[i] ?? nowMillis + period
+            if nowMillis >= next {
+                fired.append(rule)
+                nextFire[i] = nowMillis + period
+            } else {
+                nextFire[i] = next
+            }
+        }
+        return fired
+    }
+
+    /// Whether a per-request fault of `kind` fires for this request: a pending one-off, or a rate rule.
+    mutating func roll(_ kind: FaultKind) -> FaultRule? {
+        if let once = nextRequest.removeValue(forKey: kind) { return once }
+        for rule in plan.rules where rule.kind == kind {
+            if let r = rule.rate, r > 0, rng.nextUnit() < r { return rule }
+        }
+        return nil
+    }
+}
+
+/// SplitMix64: small, fast and seeded, so a fault run can be replayed exactly.
+struct SimRandom: Sendable {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
