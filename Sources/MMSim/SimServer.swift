@@ -30,6 +30,10 @@ public final class SimServer: Sendable {
         public var ordersPerMinute = 1200
         /// Faults to inject (see `FaultPlan.parse`); none by default.
         public var faults = FaultPlan()
+        /// Starting USDT wallet of every account.
+        public var startingBalance = Notional(units: 10_000)
+        /// The venue pings every WebSocket this often (Binance: every 3 minutes).
+        public var pingIntervalSeconds = 180.0
 
         public init(
             recordings: [String], port: Int = 0, speed: Double = 1.0, accounts: [Credentials] = [],
@@ -90,7 +94,9 @@ public final class SimServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let demo = configuration.accounts.isEmpty ? Credentials.random() : nil
-        let accounts = (configuration.accounts + (demo.map { [$0] } ?? [])).map { SimAccount(apiKey: $0.apiKey, secret: $0.secret) }
+        let accounts = (configuration.accounts + (demo.map { [$0] } ?? [])).map {
+            SimAccount(apiKey: $0.apiKey, secret: $0.secret, wallet: configuration.startingBalance)
+        }
         let hub = StreamHub(
             eventLoop: loop, scripts: scripts, speed: configuration.speed, accounts: accounts,
             listenKeyValidityMillis: Int64(configuration.listenKeyValiditySeconds * 1000),
@@ -112,7 +118,7 @@ public final class SimServer: Sendable {
                 }
                 .bind(host: configuration.host, port: configuration.port)
                 .get()
-            try await loop.submit { hub.start() }.get()
+            try await loop.submit { hub.start(pingInterval: .milliseconds(Int64(configuration.pingIntervalSeconds * 1000))) }.get()
             let port = channel.localAddress?.port ?? configuration.port
             return SimServer(group: group, channel: channel, hub: hub, port: port, symbols: scripts.map(\.instrument.symbol), demo: demo)
         } catch {
@@ -133,6 +139,7 @@ public final class SimServer: Sendable {
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
+                    hub.track(channel)
                     if head.uri.hasPrefix("/ws-fapi/v1") {
                         try channel.pipeline.syncOperations.addHandler(OrderAPIHandler(hub: hub))
                         return

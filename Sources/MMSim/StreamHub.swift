@@ -27,6 +27,9 @@ final class StreamHub: @unchecked Sendable {
     let listenKeyValidityMillis: Int64
     private var nextExpiryCheck: Int64 = 0
     private var task: RepeatedTask?
+    private var pingTask: RepeatedTask?
+    /// Every upgraded WebSocket (market, user and order API), for pings.
+    private var sockets: [ObjectIdentifier: Channel] = [:]
     /// Counters for tests and logs.
     private(set) var framesSent = 0
     private(set) var restarts = 0
@@ -61,13 +64,24 @@ final class StreamHub: @unchecked Sendable {
         markets = m
     }
 
-    /// Starts the market clock (1 ms resolution).
-    func start() {
+    /// Starts the market clock (1 ms resolution) and the pings.
+    func start(pingInterval: TimeAmount = .seconds(180)) {
         eventLoop.preconditionInEventLoop()
         startNanos = MonotonicInstant.now().nanos
         task = eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [self] _ in
             self.tick()
         }
+        pingTask = eventLoop.scheduleRepeatedTask(initialDelay: pingInterval, delay: pingInterval) { [self] _ in
+            for channel in self.sockets.values {
+                channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .ping, data: channel.allocator.buffer(string: "sim")), promise: nil)
+            }
+        }
+    }
+
+    /// Tracks a WebSocket for pings.
+    func track(_ channel: Channel) {
+        sockets[ObjectIdentifier(channel)] = channel
+        channel.closeFuture.whenComplete { [self] _ in self.sockets[ObjectIdentifier(channel)] = nil }
     }
 
     /// Stops the clock, first sending what the open depth intervals hold so every stream ends at the
@@ -75,6 +89,8 @@ final class StreamHub: @unchecked Sendable {
     func stop() {
         task?.cancel()
         task = nil
+        pingTask?.cancel()
+        pingTask = nil
         var touched: [ObjectIdentifier: Channel] = [:]
         flushAggregators(nowMillis: UnixNanos.now().millis, touched: &touched, force: true)
         for channel in touched.values { channel.flush() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import MMCore
 import MMSim
 
 #if canImport(Glibc)
@@ -32,6 +33,12 @@ struct Sim: AsyncParsableCommand {
         """)
     var faults: String?
 
+    @Option(help: "Starting USDT wallet of each account.")
+    var balance = "10000"
+
+    @Option(name: .customLong("ping-interval"), help: "Seconds between the venue's pings on every WebSocket (Binance: 180).")
+    var pingInterval = 180.0
+
     @Option(name: .customLong("api-key"), help: "API key of the account that may trade (or MM_SIM_API_KEY).")
     var apiKey: String?
 
@@ -52,11 +59,18 @@ struct Sim: AsyncParsableCommand {
         }
         let accounts = key.map { [SimServer.Credentials(apiKey: $0, secret: secret!)] } ?? []
         var configuration = SimServer.Configuration(recordings: files, port: port, speed: speed, accounts: accounts)
+        guard let wallet = Notional(balance), wallet.raw > 0 else {
+            printError("mm sim: --balance \(balance) is not a positive decimal")
+            throw ExitCode(2)
+        }
+        configuration.startingBalance = wallet
+        configuration.pingIntervalSeconds = pingInterval
         if let faults {
             do {
                 configuration.faults = try FaultPlan.parse(faults)
             } catch {
-                throw ValidationError(error.description)
+                printError("mm sim: \(error)")
+                throw ExitCode(2)
             }
         }
         let server: SimServer

@@ -61,6 +61,18 @@ struct SimUserStreamTests {
         try await server.shutdown()
     }
 
+    @Test func venuePingsAndStartingBalance() async throws {
+        var config = SimServer.Configuration(recordings: [SimOrderTests.recording], accounts: [SimOrderTests.account])
+        config.pingIntervalSeconds = 0.2
+        config.startingBalance = Notional(units: 2500)
+        let server = try await SimServer.start(config)
+        let ws = try WebSocketClient(port: server.port, path: "/ws-fapi/v1")
+        #expect(try ws.next().opcode == 9, "a ping from the venue")
+        let client = SignedClient(port: server.port, credentials: SimOrderTests.account)
+        #expect(try client.send("GET", "/fapi/v2/balance", "").json.arrayValue?.first?["balance"]?.text == "2500.00000000")
+        try await server.shutdown()
+    }
+
     @Test func listenKeyExpiresWithoutKeepalive() async throws {
         let account = SimOrderTests.account
         let server = try await SimServer.start(.init(recordings: [SimOrderTests.recording], accounts: [account], listenKeyValiditySeconds: 0.5))
