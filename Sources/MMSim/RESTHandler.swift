@@ -93,7 +93,8 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             return depth(query)
         case (.POST, "/fapi/v1/listenKey"), (.PUT, "/fapi/v1/listenKey"), (.DELETE, "/fapi/v1/listenKey"):
             return listenKey(head)
-        case (.POST, "/fapi/v1/order"), (.DELETE, "/fapi/v1/order"), (.GET, "/fapi/v1/order"), (.PUT, "/fapi/v1/order"),
+        case (.POST, "/fapi/v1/countdownCancelAll"), (.POST, "/fapi/v1/batchOrders"),
+            (.POST, "/fapi/v1/order"), (.DELETE, "/fapi/v1/order"), (.GET, "/fapi/v1/order"), (.PUT, "/fapi/v1/order"),
             (.GET, "/fapi/v1/openOrders"), (.DELETE, "/fapi/v1/allOpenOrders"), (.GET, "/fapi/v2/positionRisk"),
             (.GET, "/fapi/v3/positionRisk"), (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"),
             (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"), (.GET, "/fapi/v1/leverageBracket"):
@@ -189,6 +190,46 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             if params["symbol"] != nil && market == nil { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }
             let account = hub.exchange.accounts[apiKey]!
             return (.ok, Array(AccountJSON.positions(account, markets: hub.markets, only: symbol, now: now).utf8))
+        case (.POST, "/fapi/v1/countdownCancelAll"):
+            guard let symbol, market != nil else {
+                return params["symbol"] == nil
+                    ? (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."))
+                    : (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol."))
+            }
+            guard let text = params["countdownTime"], let millis = Int64(text), millis >= 0 else {
+                return (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'countdownTime' was not sent, was empty/null, or malformed."))
+            }
+            hub.countdown(apiKey: apiKey, symbol: symbol, millis: millis)
+            return (.ok, Array(#"{"symbol":"\#(symbol)","countdownTime":"\#(millis)"}"#.utf8))
+        case (.POST, "/fapi/v1/batchOrders"):
+            // Up to 5 orders, each answered in place with the order or its error.
+            guard let text = params["batchOrders"], let list = (try? JSONValue.parse(text))?.arrayValue else {
+                return (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'batchOrders' was not sent, was empty/null, or malformed."))
+            }
+            guard (1...5).contains(list.count) else {
+                return (.badRequest, binanceErrorBody(code: -1130, message: "Data sent for parameter 'batchOrders' is not valid."))
+            }
+            orderCountsFor = apiKey
+            let replies = list.map { entry -> String in
+                var p: [String: String] = [:]
+                if case .object(let members) = entry {
+                    for (k, v) in members {
+                        switch v {
+                        case .bool(let b): p[k] = b ? "true" : "false"
+                        default: if let t = v.text { p[k] = t }
+                        }
+                    }
+                }
+                if let refused = hub.limits.countOrder(apiKey: apiKey, nowMillis: now) {
+                    return String(decoding: binanceErrorBody(code: refused.code, message: refused.message), as: UTF8.self)
+                }
+                let m = p["symbol"].flatMap { Symbol($0) }.flatMap { hub.markets[$0] }
+                switch hub.exchange.newOrder(apiKey: apiKey, p, market: m, nowMillis: now) {
+                case .success(let o): return OrderJSON.render(o, instrument: hub.markets[o.symbol]!.script.instrument, withTime: false)
+                case .failure(let e): return String(decoding: binanceErrorBody(code: e.code, message: e.message), as: UTF8.self)
+                }
+            }
+            return (.ok, Array(("[" + replies.joined(separator: ",") + "]").utf8))
         case (.GET, "/fapi/v1/leverageBracket"):
             // One tier per symbol: the venue's margin rule (cross, fixed leverage, no liquidation model).
             let leverage = hub.exchange.accounts[apiKey]!.leverage

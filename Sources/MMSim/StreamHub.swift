@@ -26,6 +26,8 @@ final class StreamHub: @unchecked Sendable {
     private var userChannels: [ObjectIdentifier: (channel: Channel, listenKey: String)] = [:]
     let listenKeyValidityMillis: Int64
     private var nextExpiryCheck: Int64 = 0
+    /// Dead-man timers (`countdownCancelAll`): account and symbol → deadline, wall milliseconds.
+    private var countdowns: [String: (apiKey: String, symbol: Symbol, deadline: Int64)] = [:]
     private var task: RepeatedTask?
     private var pingTask: RepeatedTask?
     /// Every upgraded WebSocket (market, user and order API), for pings.
@@ -234,6 +236,20 @@ final class StreamHub: @unchecked Sendable {
         return out
     }
 
+    /// `POST /fapi/v1/countdownCancelAll`: cancel the account's orders on `symbol` unless called again
+    /// within `millis`; 0 stops the timer.
+    func countdown(apiKey: String, symbol: Symbol, millis: Int64) {
+        let key = apiKey + "/" + symbol.description
+        countdowns[key] = millis == 0 ? nil : (apiKey, symbol, UnixNanos.now().millis + millis)
+    }
+
+    private func fireCountdowns(nowMillis: Int64) {
+        for (key, c) in countdowns where c.deadline <= nowMillis {
+            countdowns[key] = nil
+            _ = exchange.cancelAll(apiKey: c.apiKey, symbol: c.symbol, nowMillis: nowMillis)
+        }
+    }
+
     /// The venue's clock (wall time plus any injected skew), milliseconds.
     func nowMillis() -> Int64 { UnixNanos.now().millis + faults.clockSkewMillis }
 
@@ -305,6 +321,7 @@ final class StreamHub: @unchecked Sendable {
             if sawDepth { exchange.onDepth(market) }
             for t in trades { exchange.onTrade(t, nowMillis: nowMillis) }
         }
+        fireCountdowns(nowMillis: nowMillis)
         deliverUserEvents()
         if nowMillis >= nextExpiryCheck {
             nextExpiryCheck = nowMillis + 100

@@ -1,3 +1,4 @@
+import Foundation
 import MMBinanceAuth
 import MMBinanceWire
 import MMCore
@@ -179,6 +180,40 @@ struct SimOrderTests {
             #expect(wallet != nil && wallet! < Notional(units: 10_000), "paid the spread and two taker fees")
             let account = try client.send("GET", "/fapi/v2/account", "")
             #expect(account.json["totalWalletBalance"]?.text == balance?["balance"]?.text)
+        }
+    }
+
+    @Test func batchOrdersAndDeadManSwitch() async throws {
+        try await withVenue { server, client, top in
+            func encode(_ s: String) -> String {
+                s.unicodeScalars.map { c -> String in
+                    (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "." || c == "-" || c == "_")
+                        ? String(c) : String(format: "%%%02X", c.value)
+                }.joined()
+            }
+            let p1 = (top.bid - Price(units: 100)).description
+            let p2 = (top.bid - Price(units: 101)).description
+            let batch = #"[{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTX","quantity":"0.002","price":"\#(p1)"},{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTX","quantity":"0.0025","price":"\#(p2)"},{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTX","quantity":"0.002","price":"\#(p2)"}]"#
+            let r = try client.send("POST", "/fapi/v1/batchOrders", "batchOrders=" + encode(batch))
+            let replies = r.json.arrayValue ?? []
+            #expect(replies.count == 3, "\(r.text)")
+            #expect(replies[0]["status"]?.text == "NEW" && replies[2]["status"]?.text == "NEW")
+            #expect(replies[1]["code"]?.int64 == -4023, "the bad entry is answered in place")
+
+            // Dead-man switch: refreshed, the orders stay; left alone, they are cancelled.
+            #expect(try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=400").json["countdownTime"]?.text == "400")
+            try await Task.sleep(for: .milliseconds(250))
+            _ = try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=400")
+            try await Task.sleep(for: .milliseconds(250))
+            #expect(try client.send("GET", "/fapi/v1/openOrders", "symbol=BTCUSDT").json.arrayValue?.count == 2)
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try client.send("GET", "/fapi/v1/openOrders", "symbol=BTCUSDT").json.arrayValue?.count == 0)
+            // Zero stops the timer.
+            _ = try client.send("POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTX&quantity=0.002&price=\(p1)")
+            _ = try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=200")
+            _ = try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=0")
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try client.send("GET", "/fapi/v1/openOrders", "symbol=BTCUSDT").json.arrayValue?.count == 1)
         }
     }
 
