@@ -26,8 +26,8 @@ final class StreamHub: @unchecked Sendable {
     private var userChannels: [ObjectIdentifier: (channel: Channel, listenKey: String)] = [:]
     let listenKeyValidityMillis: Int64
     private var nextExpiryCheck: Int64 = 0
-    /// Dead-man timers (`countdownCancelAll`): account and symbol → deadline, wall milliseconds.
-    private var countdowns: [String: (apiKey: String, symbol: Symbol, deadline: Int64)] = [:]
+    /// Dead-man timers (`countdownCancelAll`).
+    private var countdowns = DeadManTimers()
     private var task: RepeatedTask?
     private var pingTask: RepeatedTask?
     /// Every upgraded WebSocket (market, user and order API), for pings.
@@ -239,14 +239,12 @@ final class StreamHub: @unchecked Sendable {
     /// `POST /fapi/v1/countdownCancelAll`: cancel the account's orders on `symbol` unless called again
     /// within `millis`; 0 stops the timer.
     func countdown(apiKey: String, symbol: Symbol, millis: Int64) {
-        let key = apiKey + "/" + symbol.description
-        countdowns[key] = millis == 0 ? nil : (apiKey, symbol, UnixNanos.now().millis + millis)
+        countdowns.set(apiKey: apiKey, symbol: symbol, millis: millis, nowMillis: UnixNanos.now().millis)
     }
 
     private func fireCountdowns(nowMillis: Int64) {
-        for (key, c) in countdowns where c.deadline <= nowMillis {
-            countdowns[key] = nil
-            _ = exchange.cancelAll(apiKey: c.apiKey, symbol: c.symbol, nowMillis: nowMillis)
+        for (apiKey, symbol) in countdowns.due(nowMillis: nowMillis) {
+            _ = exchange.cancelAll(apiKey: apiKey, symbol: symbol, nowMillis: nowMillis)
         }
     }
 

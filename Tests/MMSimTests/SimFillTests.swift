@@ -7,6 +7,23 @@ import Testing
 
 @Suite("Simulated venue: fills, positions and accounting")
 struct SimFillTests {
+    @Test func deadManTimers() {
+        var timers = DeadManTimers()
+        let btc = Symbol("BTCUSDT")!
+        timers.set(apiKey: "k", symbol: btc, millis: 1000, nowMillis: 0)
+        #expect(timers.due(nowMillis: 999).isEmpty)
+        timers.set(apiKey: "k", symbol: btc, millis: 1000, nowMillis: 900)  // refreshed in time
+        #expect(timers.due(nowMillis: 1500).isEmpty)
+        #expect(timers.due(nowMillis: 1900).map(\.symbol) == [btc])
+        #expect(timers.armed == 0, "a fired timer is disarmed")
+        timers.set(apiKey: "k", symbol: btc, millis: 1000, nowMillis: 0)
+        timers.set(apiKey: "k", symbol: btc, millis: 0, nowMillis: 10)
+        #expect(timers.due(nowMillis: 10_000).isEmpty, "0 disarms")
+        timers.set(apiKey: "a", symbol: btc, millis: 5, nowMillis: 0)
+        timers.set(apiKey: "b", symbol: btc, millis: 50, nowMillis: 0)
+        #expect(timers.due(nowMillis: 10).map(\.apiKey) == ["a"], "per account")
+    }
+
     @Test func positionAccounting() {
         var p = SimPosition()
         p.apply(side: .buy, quantity: Quantity("0.010")!, price: Price("100")!)

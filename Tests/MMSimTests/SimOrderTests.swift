@@ -200,19 +200,22 @@ struct SimOrderTests {
             #expect(replies[0]["status"]?.text == "NEW" && replies[2]["status"]?.text == "NEW")
             #expect(replies[1]["code"]?.int64 == -4023, "the bad entry is answered in place")
 
-            // Dead-man switch: refreshed, the orders stay; left alone, they are cancelled.
-            #expect(try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=400").json["countdownTime"]?.text == "400")
-            try await Task.sleep(for: .milliseconds(250))
-            _ = try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=400")
-            try await Task.sleep(for: .milliseconds(250))
-            #expect(try client.send("GET", "/fapi/v1/openOrders", "symbol=BTCUSDT").json.arrayValue?.count == 2)
-            try await Task.sleep(for: .milliseconds(400))
-            #expect(try client.send("GET", "/fapi/v1/openOrders", "symbol=BTCUSDT").json.arrayValue?.count == 0)
+            // Dead-man switch over the wire: left alone it cancels every order on the symbol. (Refresh timing is
+            // tested on `DeadManTimers` with explicit clocks: blocking clients make wall-clock margins unreliable.)
+            func openCount() throws -> Int { try client.send("GET", "/fapi/v1/openOrders", "symbol=BTCUSDT").json.arrayValue?.count ?? -1 }
+            #expect(try openCount() == 2)
+            #expect(try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=300").json["countdownTime"]?.text == "300")
+            var cancelled = false
+            for _ in 0..<100 where !cancelled {
+                try await Task.sleep(for: .milliseconds(100))
+                cancelled = try openCount() == 0
+            }
+            #expect(cancelled, "left alone, it cancels every order on the symbol")
             // Zero stops the timer.
             _ = try client.send("POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTX&quantity=0.002&price=\(p1)")
-            _ = try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=200")
+            _ = try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=5000")
             _ = try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=0")
-            try await Task.sleep(for: .milliseconds(400))
+            try await Task.sleep(for: .milliseconds(5500))
             #expect(try client.send("GET", "/fapi/v1/openOrders", "symbol=BTCUSDT").json.arrayValue?.count == 1)
         }
     }
