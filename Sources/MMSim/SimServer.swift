@@ -30,6 +30,8 @@ public final class SimServer: Sendable {
         public var ordersPerMinute = 1200
         /// Faults to inject (see `FaultPlan.parse`); none by default.
         public var faults = FaultPlan()
+        /// A seeded synthetic market to run instead of (or besides) recordings.
+        public var synthetic: SyntheticMarket.Spec?
         /// Starting USDT wallet of every account.
         public var startingBalance = Notional(units: 10_000)
         /// The venue pings every WebSocket this often (Binance: every 3 minutes).
@@ -90,7 +92,15 @@ public final class SimServer: Sendable {
 
     /// Loads the recordings, binds, and starts the market clock.
     public static func start(_ configuration: Configuration) async throws -> SimServer {
-        let scripts = try MarketScript.load(paths: configuration.recordings)
+        var scripts = configuration.recordings.isEmpty ? [] : try MarketScript.load(paths: configuration.recordings)
+        if let spec = configuration.synthetic {
+            let instrument = EmbeddedInstruments.all.first { $0.symbol.description == "BTCUSDT" }!
+            guard !scripts.contains(where: { $0.instrument.symbol == instrument.symbol }) else {
+                throw ReplayError("a recording already provides BTCUSDT; the synthetic market would replace it")
+            }
+            scripts.append(SyntheticMarket.script(spec, instrument: instrument))
+        }
+        guard !scripts.isEmpty else { throw ReplayError("no market: give a recording or a synthetic market") }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let demo = configuration.accounts.isEmpty ? Credentials.random() : nil

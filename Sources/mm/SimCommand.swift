@@ -25,6 +25,12 @@ struct Sim: AsyncParsableCommand {
     @Option(name: .long, help: "Recording to replay (repeat for several files of one session).")
     var recording: [String] = []
 
+    @Flag(help: "Run a seeded synthetic BTCUSDT market instead of the shipped recording.")
+    var synthetic = false
+
+    @Option(help: "Seed of the synthetic market.")
+    var seed: UInt64 = 1
+
     @Option(help: "Market speed: 1 is real time, 10 is ten times faster.")
     var speed = 1.0
 
@@ -51,7 +57,7 @@ struct Sim: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let files = recording.isEmpty ? [try shippedRecording()] : recording
+        let files = recording.isEmpty ? (synthetic ? [] : [try shippedRecording()]) : recording
         let key = apiKey ?? environment("MM_SIM_API_KEY")
         let secret = apiSecret ?? environment("MM_SIM_API_SECRET")
         if (key == nil) != (secret == nil) {
@@ -64,6 +70,7 @@ struct Sim: AsyncParsableCommand {
             throw ExitCode(2)
         }
         configuration.startingBalance = wallet
+        if synthetic { configuration.synthetic = SyntheticMarket.Spec(seed: seed) }
         configuration.pingIntervalSeconds = pingInterval
         if let faults {
             do {
