@@ -4,6 +4,7 @@ import MMReplay
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 /// The simulated Binance USDⓈ-M venue on loopback: REST and market streams on one port, replaying
@@ -30,6 +31,9 @@ public final class SimServer: Sendable {
         public var ordersPerMinute = 1200
         /// Faults to inject (see `FaultPlan.parse`); none by default.
         public var faults = FaultPlan()
+        /// PEM certificate chain and private key: when both are set the venue speaks TLS (https, wss).
+        public var tlsCertificatePath: String?
+        public var tlsKeyPath: String?
         /// A seeded synthetic market to run instead of (or besides) recordings.
         public var synthetic: SyntheticMarket.Spec?
         /// Starting USDT wallet of every account.
@@ -73,10 +77,16 @@ public final class SimServer: Sendable {
     public let port: Int
     /// Symbols the venue trades.
     public let symbols: [Symbol]
+    /// True when the venue speaks TLS.
+    public let tls: Bool
     /// The account created because none was configured (its key and secret are for this local venue only).
     public let demoAccount: Credentials?
 
-    private init(group: MultiThreadedEventLoopGroup, channel: Channel, hub: StreamHub, port: Int, symbols: [Symbol], demo: Credentials?) {
+    private init(
+        group: MultiThreadedEventLoopGroup, channel: Channel, hub: StreamHub, port: Int, symbols: [Symbol], demo: Credentials?,
+        tls: Bool
+    ) {
+        self.tls = tls
         self.group = group
         self.channel = channel
         self.hub = hub
@@ -86,9 +96,9 @@ public final class SimServer: Sendable {
     }
 
     /// `http://host:port` for REST.
-    public var restURL: String { "http://127.0.0.1:\(port)" }
+    public var restURL: String { (tls ? "https" : "http") + "://127.0.0.1:\(port)" }
     /// `ws://host:port` for market streams (`/ws/<stream>`, `/stream?streams=…`).
-    public var streamURL: String { "ws://127.0.0.1:\(port)" }
+    public var streamURL: String { (tls ? "wss" : "ws") + "://127.0.0.1:\(port)" }
 
     /// Loads the recordings, binds, and starts the market clock.
     public static func start(_ configuration: Configuration) async throws -> SimServer {
@@ -101,6 +111,18 @@ public final class SimServer: Sendable {
             scripts.append(SyntheticMarket.script(spec, instrument: instrument))
         }
         guard !scripts.isEmpty else { throw ReplayError("no market: give a recording or a synthetic market") }
+        var tlsContext: NIOSSLContext?
+        switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
+        case (let cert?, let key?):
+            let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            tlsContext = try NIOSSLContext(configuration: tls)
+        case (nil, nil):
+            break
+        default:
+            throw ReplayError("TLS needs both a certificate and a private key")
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let demo = configuration.accounts.isEmpty ? Credentials.random() : nil
@@ -121,8 +143,11 @@ public final class SimServer: Sendable {
                 .childChannelOption(
                     ChannelOptions.writeBufferWaterMark, value: WriteBufferWaterMark(low: 1 << 20, high: 8 << 20)
                 )
-                .childChannelInitializer { channel in
+                .childChannelInitializer { [tlsContext] channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tlsContext {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                        }
                         try SimServer.configure(channel, hub: hub)
                     }
                 }
@@ -130,7 +155,8 @@ public final class SimServer: Sendable {
                 .get()
             try await loop.submit { hub.start(pingInterval: .milliseconds(Int64(configuration.pingIntervalSeconds * 1000))) }.get()
             let port = channel.localAddress?.port ?? configuration.port
-            return SimServer(group: group, channel: channel, hub: hub, port: port, symbols: scripts.map(\.instrument.symbol), demo: demo)
+            return SimServer(group: group, channel: channel, hub: hub, port: port, symbols: scripts.map(\.instrument.symbol), demo: demo,
+                tls: tlsContext != nil)
         } catch {
             try? await group.shutdownGracefully()
             throw error

@@ -45,6 +45,12 @@ struct Sim: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval"), help: "Seconds between the venue's pings on every WebSocket (Binance: 180).")
     var pingInterval = 180.0
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve https and wss (with --tls-key).")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
     @Option(name: .customLong("api-key"), help: "API key of the account that may trade (or MM_SIM_API_KEY).")
     var apiKey: String?
 
@@ -71,6 +77,8 @@ struct Sim: AsyncParsableCommand {
         }
         configuration.startingBalance = wallet
         if synthetic { configuration.synthetic = SyntheticMarket.Spec(seed: seed) }
+        configuration.tlsCertificatePath = tlsCert
+        configuration.tlsKeyPath = tlsKey
         configuration.pingIntervalSeconds = pingInterval
         if let faults {
             do {

@@ -1,0 +1,40 @@
+import Foundation
+import MMSim
+import TestSupport
+import Testing
+
+/// True when openssl and curl are on the PATH (CI installs them; elsewhere the test is reported skipped).
+let tlsToolsInstalled: Bool = (try? run(["sh", "-c", "command -v openssl && command -v curl"]).status) == 0
+
+@Suite("Simulated venue: TLS", .serialized)
+struct SimTLSTests {
+    @Test("https and wss with a throwaway self-signed certificate", .enabled(if: tlsToolsInstalled, "needs openssl and curl"))
+    func tls() async throws {
+        let dir = Fixtures.temporaryPath("tls")
+        let cert = dir + "/cert.pem"
+        let key = dir + "/key.pem"
+        let made = try run(["sh", "-c", "mkdir -p \(dir) && openssl req -x509 -newkey rsa:2048 -nodes -keyout \(key) -out \(cert) -subj /CN=127.0.0.1 -days 1"])
+        #expect(made.status == 0, "\(made.output)")
+        var config = SimServer.Configuration(recordings: [SimOrderTests.recording])
+        config.tlsCertificatePath = cert
+        config.tlsKeyPath = key
+        let server = try await SimServer.start(config)
+        #expect(server.restURL.hasPrefix("https://") && server.streamURL.hasPrefix("wss://"))
+        let url = server.restURL
+        let ping = try await Task.detached { try run(["curl", "-sk", "--max-time", "5", url + "/fapi/v1/ping"]) }.value
+        #expect(ping.output == "{}", "\(ping.output)")
+        let upgrade = try await Task.detached {
+            try run([
+                "curl", "-sk", "-i", "--http1.1", "--max-time", "2", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket",
+                "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                url + "/ws/btcusdt@bookTicker",
+            ])
+        }.value
+        #expect(upgrade.output.hasPrefix("HTTP/1.1 101"), "\(upgrade.output.prefix(200))")
+        // Plain HTTP to the TLS port gets nothing useful.
+        let plain = try await Task.detached { try run(["curl", "-s", "--max-time", "2", "http://127.0.0.1:\(server.port)/fapi/v1/ping"]) }.value
+        #expect(plain.output != "{}")
+        try await server.shutdown()
+        _ = try? run(["rm", "-rf", dir])
+    }
+}
