@@ -172,6 +172,21 @@ struct SimMarketDataTests {
         }
         #expect(refused)
 
+        // Trades and aggregate trades on Binance's /market route, decoded as such.
+        let trades = try WebSocketClient(port: server.port, path: "/market/stream?streams=btcusdt@aggTrade/btcusdt@trade")
+        var kinds: Set<String> = []
+        var m = MarketMessage()
+        for _ in 0..<400 where kinds.count < 2 {
+            let (opcode, payload) = try trades.next()
+            guard opcode == 1 else { continue }
+            switch try MarketDecoder.decode(payload, into: &m) {
+            case .aggTrade: kinds.insert("aggTrade")
+            case .trade: kinds.insert("trade")
+            default: break
+            }
+        }
+        #expect(kinds == ["aggTrade", "trade"])
+
         // Trades are on /market, not /public: the stream is accepted there and stays silent.
         let wrongRoute = try WebSocketClient(port: server.port, path: "/public/stream?streams=btcusdt@trade/btcusdt@bookTicker")
         var sawTrade = false
