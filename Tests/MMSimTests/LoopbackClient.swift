@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import MMBinanceWire
+import MMBook
 
 /// A minimal blocking HTTP/1.1 and WebSocket (RFC 6455) client over POSIX sockets, written independently
 /// of the server's NIO stack so the tests check the wire protocol, not shared code.
@@ -151,4 +153,12 @@ final class WebSocketClient {
         for (i, b) in payload.enumerated() { frame.append(b ^ mask[i % 4]) }
         try socket.send(frame)
     }
+}
+
+/// Fetches the venue's 1000-level depth snapshot over REST and feeds it to `book`.
+@discardableResult
+func loadSnapshot(port: Int, into book: inout SyncedBook) throws -> SyncedBook.SnapshotOutcome {
+    var s = MarketMessage()
+    _ = try MarketDecoder.decode(try httpGet(port: port, path: "/fapi/v1/depth?symbol=BTCUSDT&limit=1000").body, into: &s)
+    return book.onSnapshot(s.snapshot)
 }

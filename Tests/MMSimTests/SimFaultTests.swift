@@ -42,9 +42,7 @@ struct SimFaultTests {
             guard opcode == 1, try MarketDecoder.decode(payload, into: &m) == .depthUpdate else { continue }
             switch book.onDiff(m.depth) {
             case .buffered(requestSnapshot: true), .resync:
-                var s = MarketMessage()
-                _ = try MarketDecoder.decode(try httpGet(port: server.port, path: "/fapi/v1/depth?symbol=BTCUSDT&limit=1000").body, into: &s)
-                _ = book.onSnapshot(s.snapshot)
+                try loadSnapshot(port: server.port, into: &book)
             case .applied:
                 if !injected && book.counters.applied > 50 {
                     try inject(server.port, "kind=gap")

@@ -59,10 +59,7 @@ struct SimMarketDataTests {
             case .depthUpdate:
                 switch book.onDiff(m.depth) {
                 case .buffered(requestSnapshot: true):
-                    let body = try httpGet(port: server.port, path: "/fapi/v1/depth?symbol=BTCUSDT&limit=1000").body
-                    var s = MarketMessage()
-                    _ = try MarketDecoder.decode(body, into: &s)
-                    _ = book.onSnapshot(s.snapshot)
+                    try loadSnapshot(port: server.port, into: &book)
                 case .applied:
                     applied += 1
                     let top = book.topOfBook
@@ -112,12 +109,6 @@ struct SimMarketDataTests {
         var sawGap = false
         var lastU: Int64 = 0
         var messages = 0
-        func loadSnapshot() throws -> SyncedBook.SnapshotOutcome {
-            let body = try httpGet(port: server.port, path: "/fapi/v1/depth?symbol=BTCUSDT&limit=1000").body
-            var s = MarketMessage()
-            _ = try MarketDecoder.decode(body, into: &s)
-            return book.onSnapshot(s.snapshot)
-        }
         while !resynced && messages < 20_000 {
             let (opcode, payload) = try ws.next()
             guard opcode == 1 else { continue }
@@ -129,9 +120,9 @@ struct SimMarketDataTests {
             case .resync:
                 #expect(book.isSynced == false)
                 sawGap = true
-                if try loadSnapshot() == .synced { resynced = true }
+                if try loadSnapshot(port: server.port, into: &book) == .synced { resynced = true }
             case .buffered(requestSnapshot: true):
-                _ = try loadSnapshot()
+                _ = try loadSnapshot(port: server.port, into: &book)
             case .applied:
                 if sawGap { resynced = true }
             default:

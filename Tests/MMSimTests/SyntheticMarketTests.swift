@@ -51,9 +51,7 @@ struct SyntheticMarketTests {
             let (opcode, payload) = try ws.next()
             guard opcode == 1, try MarketDecoder.decode(payload, into: &m) == .depthUpdate else { continue }
             if book.onDiff(m.depth) == .buffered(requestSnapshot: true) {
-                var s = MarketMessage()
-                _ = try MarketDecoder.decode(try httpGet(port: server.port, path: "/fapi/v1/depth?symbol=BTCUSDT&limit=1000").body, into: &s)
-                _ = book.onSnapshot(s.snapshot)
+                try loadSnapshot(port: server.port, into: &book)
             }
         }
         #expect(book.isSynced && book.counters.gaps == 0)
