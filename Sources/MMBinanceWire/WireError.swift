@@ -14,6 +14,8 @@ public enum WireError: Error, Equatable, Hashable, Sendable, CustomStringConvert
     case badSymbol(offset: Int)
     /// A field the message type requires is absent.
     case missingField(WireField)
+    /// A field holds a value the decoder does not know (a side, status or execution type).
+    case unknownValue(WireField)
     /// Arrays or objects nested deeper than the decoder accepts.
     case nestingTooDeep(offset: Int)
     /// The bytes are not a JSON object.
@@ -29,6 +31,7 @@ public enum WireError: Error, Equatable, Hashable, Sendable, CustomStringConvert
         case .badInteger(let field, let offset): return "field \"\(field)\" at offset \(offset): not an integer in range"
         case .badSymbol(let offset): return "bad symbol at offset \(offset)"
         case .missingField(let field): return "missing field \"\(field)\""
+        case .unknownValue(let field): return "unknown value in field \"\(field)\""
         case .nestingTooDeep(let offset): return "nesting too deep at offset \(offset)"
         case .notAnObject: return "not a JSON object"
         }
@@ -39,7 +42,7 @@ public enum WireError: Error, Equatable, Hashable, Sendable, CustomStringConvert
 public enum WireField: UInt8, Sendable, Hashable, CustomStringConvertible {
     case eventType, eventTime, transactionTime, symbol, firstUpdateID, finalUpdateID, prevFinalUpdateID
     case bids, asks, bidPrice, bidQuantity, askPrice, askQuantity, price, quantity, tradeID, buyerIsMaker
-    case lastUpdateID, level
+    case lastUpdateID, level, side, orderStatus, executionType, orderID, order, account
 
     public var description: String {
         switch self {
@@ -62,6 +65,12 @@ public enum WireField: UInt8, Sendable, Hashable, CustomStringConvertible {
         case .buyerIsMaker: return "m"
         case .lastUpdateID: return "lastUpdateId"
         case .level: return "level"
+        case .side: return "S"
+        case .orderStatus: return "X"
+        case .executionType: return "x"
+        case .orderID: return "i"
+        case .order: return "o"
+        case .account: return "a"
         }
     }
 }

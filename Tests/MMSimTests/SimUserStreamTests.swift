@@ -13,11 +13,14 @@ struct SimUserStreamTests {
 
     /// Next text frames until one has event type `e` (skipping others), as JSON.
     func next(_ ws: WebSocketClient, event: String, limit: Int = 20) throws -> JSONValue? {
+        try nextRaw(ws, event: event, limit: limit).map { try JSONValue.parse($0) }
+    }
+
+    func nextRaw(_ ws: WebSocketClient, event: String, limit: Int = 20) throws -> [UInt8]? {
         for _ in 0..<limit {
             let (opcode, payload) = try ws.next()
             guard opcode == 1 else { continue }
-            let v = try JSONValue.parse(payload)
-            if v["e"]?.text == event { return v }
+            if try JSONValue.parse(payload)["e"]?.text == event { return payload }
         }
         return nil
     }
@@ -50,11 +53,25 @@ struct SimUserStreamTests {
 
         _ = try client.send("POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=IOC&quantity=0.001&price=\(ask.description)&newClientOrderId=u-2")
         #expect(try next(ws, event: "ORDER_TRADE_UPDATE")?["o"]?["x"]?.text == "NEW")
-        let trade = try #require(try next(ws, event: "ORDER_TRADE_UPDATE"))
+        let tradeBytes = try #require(try nextRaw(ws, event: "ORDER_TRADE_UPDATE"))
+        let trade = try JSONValue.parse(tradeBytes)
+        // The engine's decoder reads the venue's event exactly.
+        guard case .execution(let report) = try UserStreamDecoder.decode(tradeBytes) else {
+            Issue.record("not an execution report")
+            return
+        }
+        #expect(report.execution == .trade && report.status == .filled && report.clientOrderID == "u-2")
+        #expect(report.lastQuantity == Quantity("0.001")! && report.lastPrice == ask && !report.isMaker)
         #expect(trade["o"]?["x"]?.text == "TRADE" && trade["o"]?["X"]?.text == "FILLED")
         #expect(trade["o"]?["l"]?.text == "0.001" && Price(trade["o"]?["L"]?.text ?? "") == ask && trade["o"]?["m"] == .bool(false))
         #expect(Notional(trade["o"]?["n"]?.text ?? "")! > .zero, "taker fee")
-        let update = try #require(try next(ws, event: "ACCOUNT_UPDATE"))
+        let updateBytes = try #require(try nextRaw(ws, event: "ACCOUNT_UPDATE"))
+        let update = try JSONValue.parse(updateBytes)
+        guard case .account(let account) = try UserStreamDecoder.decode(updateBytes) else {
+            Issue.record("not an account update")
+            return
+        }
+        #expect(account.positions.first?.quantity == Quantity("0.001")! && account.positions.first?.entryPrice == ask)
         let position = update["a"]?["P"]?.arrayValue?.first
         #expect(position?["s"]?.text == "BTCUSDT" && position?["pa"]?.text == "0.001")
         #expect(update["a"]?["B"]?.arrayValue?.first?["a"]?.text == "USDT")
