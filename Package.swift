@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "MMReplay", targets: ["MMReplay"]),
         .library(name: "MMSim", targets: ["MMSim"]),
         .library(name: "MMBinanceAuth", targets: ["MMBinanceAuth"]),
+        .library(name: "MMBinance", targets: ["MMBinance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -31,6 +32,17 @@ let package = Package(
         .target(name: "MMBinanceAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MMReplay", dependencies: ["MMCore", "MMBook", "MMBinanceWire", "CZlib"]),
+        // The engine's network side for Binance: market-data ingest (and, later, orders and user data).
+        .target(
+            name: "MMBinance",
+            dependencies: [
+                "MMCore", "MMRing", "MMBook", "MMBinanceWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         // The simulated Binance USDⓈ-M venue: the only module besides the engine's network layer that speaks NIO.
         .target(
             name: "MMSim",
@@ -60,6 +72,7 @@ let package = Package(
         .testTarget(name: "MMBookTests", dependencies: ["MMBook", "TestSupport"]),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
+        .testTarget(name: "MMBinanceTests", dependencies: ["MMBinance", "MMSim", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMBinanceAuthTests", dependencies: ["MMBinanceAuth", "MMBinanceWire", "TestSupport"]),
         .testTarget(
             name: "MMSimTests",
