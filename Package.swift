@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "MMCore", targets: ["MMCore"]),
         .library(name: "MMRing", targets: ["MMRing"]),
         .library(name: "MMBook", targets: ["MMBook"]),
+        .library(name: "MMRisk", targets: ["MMRisk"]),
         .library(name: "MMBinanceWire", targets: ["MMBinanceWire"]),
         .library(name: "MMReplay", targets: ["MMReplay"]),
         .library(name: "MMSim", targets: ["MMSim"]),
@@ -27,6 +28,7 @@ let package = Package(
         .target(name: "MMCore"),
         .target(name: "MMRing", dependencies: ["MMCore"]),
         .target(name: "MMBook", dependencies: ["MMCore"]),
+        .target(name: "MMRisk", dependencies: ["MMCore", "MMBook"]),
         .target(name: "MMBinanceWire", dependencies: ["MMCore", "MMBook"]),
         // Request signing (HMAC-SHA256), kept apart so the wire formats stay free of crypto.
         .target(name: "MMBinanceAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -70,6 +72,10 @@ let package = Package(
         ),
         .testTarget(name: "MMRingTests", dependencies: ["MMRing", "TestSupport"]),
         .testTarget(name: "MMBookTests", dependencies: ["MMBook", "TestSupport"]),
+        .testTarget(
+            name: "MMRiskTests",
+            dependencies: ["MMRisk", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
         .testTarget(name: "MMBinanceTests", dependencies: ["MMBinance", "MMSim", "MMReplay", "TestSupport"]),
