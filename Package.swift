@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "MMRing", targets: ["MMRing"]),
         .library(name: "MMBook", targets: ["MMBook"]),
         .library(name: "MMRisk", targets: ["MMRisk"]),
+        .library(name: "MMStrategy", targets: ["MMStrategy"]),
+        .library(name: "MMExecution", targets: ["MMExecution"]),
         .library(name: "MMBinanceWire", targets: ["MMBinanceWire"]),
         .library(name: "MMReplay", targets: ["MMReplay"]),
         .library(name: "MMSim", targets: ["MMSim"]),
@@ -29,6 +31,8 @@ let package = Package(
         .target(name: "MMRing", dependencies: ["MMCore"]),
         .target(name: "MMBook", dependencies: ["MMCore"]),
         .target(name: "MMRisk", dependencies: ["MMCore", "MMBook"]),
+        .target(name: "MMStrategy", dependencies: ["MMCore", "MMBook"]),
+        .target(name: "MMExecution", dependencies: ["MMCore", "MMStrategy", "MMRisk"]),
         .target(name: "MMBinanceWire", dependencies: ["MMCore", "MMBook"]),
         // Request signing (HMAC-SHA256), kept apart so the wire formats stay free of crypto.
         .target(name: "MMBinanceAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -72,6 +76,7 @@ let package = Package(
         ),
         .testTarget(name: "MMRingTests", dependencies: ["MMRing", "TestSupport"]),
         .testTarget(name: "MMBookTests", dependencies: ["MMBook", "TestSupport"]),
+        .testTarget(name: "MMStrategyTests", dependencies: ["MMStrategy", "MMExecution", "TestSupport"]),
         .testTarget(
             name: "MMRiskTests",
             dependencies: ["MMRisk", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
