@@ -150,14 +150,7 @@ struct ByteScanner {
     }
 
     @inlinable
-    mutating func matchLiteral(_ literal: StaticString) -> Bool {
-        let n = literal.utf8CodeUnitCount
-        guard p.distance(to: end) >= n else { return false }
-        let lit = literal.utf8Start
-        for i in 0..<n where p[i] != lit[i] { return false }
-        p += n
-        return true
-    }
+    mutating func matchLiteral(_ literal: StaticString) -> Bool { consumeLiteral(&p, end, literal) }
 
     /// Skips one value of any type, refusing nesting beyond `maxDepth`.
     @inlinable
@@ -205,6 +198,17 @@ struct ByteScanner {
             throw .unexpectedByte(b, offset: offset)
         }
     }
+}
+
+/// Moves `p` past `literal` when the bytes at `p` are exactly it; otherwise leaves `p` and returns false.
+@inlinable @inline(__always)
+func consumeLiteral(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ literal: StaticString) -> Bool {
+    let n = literal.utf8CodeUnitCount
+    guard p.distance(to: end) >= n else { return false }
+    let lit = literal.utf8Start
+    for i in 0..<n where p[i] != lit[i] { return false }
+    p += n
+    return true
 }
 
 extension UnsafeRawBufferPointer {

@@ -13,7 +13,7 @@ extension MarketDecoder {
     static func decodeDepthFast(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into m: inout MarketMessage) -> Bool {
         var q = start
         var enveloped = false
-        if literal(&q, end, #"{"stream":""#) {
+        if consumeLiteral(&q, end, #"{"stream":""#) {
             // Partial-book streams (`@depth5`…) share the layout but are snapshots: leave them to the general path.
             guard let close = find(UInt8(ascii: "\""), q, end) else { return false }
             let name = UnsafeRawBufferPointer(start: q, count: q.distance(to: close))
@@ -21,27 +21,27 @@ extension MarketDecoder {
             classifyStreamName(name, &f)
             if f.partialStream { return false }
             q = close + 1
-            guard literal(&q, end, #","data":"#) else { return false }
+            guard consumeLiteral(&q, end, #","data":"#) else { return false }
             enveloped = true
         }
-        guard literal(&q, end, #"{"e":"depthUpdate","E":"#), let eventTime = integer(&q, end),
-            literal(&q, end, #","T":"#), let transactionTime = integer(&q, end),
-            literal(&q, end, #","s":""#), let close = find(UInt8(ascii: "\""), q, end),
+        guard consumeLiteral(&q, end, #"{"e":"depthUpdate","E":"#), let eventTime = integer(&q, end),
+            consumeLiteral(&q, end, #","T":"#), let transactionTime = integer(&q, end),
+            consumeLiteral(&q, end, #","s":""#), let close = find(UInt8(ascii: "\""), q, end),
             let symbol = Symbol(bytes: UnsafeRawBufferPointer(start: q, count: q.distance(to: close)))
         else { return false }
         q = close + 1
-        guard literal(&q, end, #","U":"#), let first = integer(&q, end),
-            literal(&q, end, #","u":"#), let final = integer(&q, end),
-            literal(&q, end, #","pu":"#), let previous = integer(&q, end),
-            literal(&q, end, #","b":["#), levels(&q, end, into: &m.depth.bids),
-            literal(&q, end, #","a":["#), levels(&q, end, into: &m.depth.asks),
-            literal(&q, end, "}")
+        guard consumeLiteral(&q, end, #","U":"#), let first = integer(&q, end),
+            consumeLiteral(&q, end, #","u":"#), let final = integer(&q, end),
+            consumeLiteral(&q, end, #","pu":"#), let previous = integer(&q, end),
+            consumeLiteral(&q, end, #","b":["#), levels(&q, end, into: &m.depth.bids),
+            consumeLiteral(&q, end, #","a":["#), levels(&q, end, into: &m.depth.asks),
+            consumeLiteral(&q, end, "}")
         else {
             m.depth.bids.removeAll(keepingCapacity: true)
             m.depth.asks.removeAll(keepingCapacity: true)
             return false
         }
-        if enveloped && !literal(&q, end, "}") {
+        if enveloped && !consumeLiteral(&q, end, "}") {
             m.depth.bids.removeAll(keepingCapacity: true)
             m.depth.asks.removeAll(keepingCapacity: true)
             return false
@@ -58,17 +58,6 @@ extension MarketDecoder {
         m.depth.firstUpdateID = first
         m.depth.finalUpdateID = final
         m.depth.prevFinalUpdateID = previous
-        return true
-    }
-
-    /// Matches the literal's bytes at `q` and advances past them.
-    @inlinable @inline(__always)
-    static func literal(_ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ text: StaticString) -> Bool {
-        let n = text.utf8CodeUnitCount
-        guard q.distance(to: end) >= n else { return false }
-        let t = text.utf8Start
-        for i in 0..<n where q[i] != t[i] { return false }
-        q += n
         return true
     }
 

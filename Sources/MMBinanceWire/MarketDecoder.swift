@@ -310,38 +310,17 @@ extension MarketDecoder {
         return PriceLevel(price: Price(raw: price), quantity: Quantity(raw: qty))
     }
 
-    /// A quoted non-negative decimal with at most 10 integer and 8 fraction digits, up to and including
-    /// the closing quote; `nil` for anything else. At most 18 digits, so the accumulator cannot overflow.
+    /// A decimal up to and including its closing quote (`p` is just after the opening quote); `nil` for
+    /// anything the general path must read or reject. Short numbers take the eight-bytes-at-a-time reader;
+    /// the rest go through the same scan the general path uses.
     @inlinable @inline(__always)
     static func quickDecimal(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int64? {
         if let v = SWARDecimal.quoted(&p, end) { return v }
-        var q = p
-        var m: UInt64 = 0
-        let intStart = q
-        while q < end {
-            let d = q.pointee &- 48
-            if d > 9 { break }
-            m = m &* 10 &+ UInt64(d)
-            q += 1
+        guard let (value, next) = try? DecimalCodec.scan(p, end), next < end, next.pointee == UInt8(ascii: "\"") else {
+            return nil
         }
-        let intDigits = intStart.distance(to: q)
-        guard intDigits > 0, intDigits <= 10, q < end else { return nil }
-        var f = 0
-        if q.pointee == UInt8(ascii: ".") {
-            q += 1
-            while q < end {
-                let d = q.pointee &- 48
-                if d > 9 { break }
-                if f == FixedPointScale.fractionDigits { return nil }
-                m = m &* 10 &+ UInt64(d)
-                f += 1
-                q += 1
-            }
-            guard f > 0, q < end else { return nil }
-        }
-        guard q.pointee == UInt8(ascii: "\"") else { return nil }
-        p = q + 1
-        return Int64(m &* UInt64(FixedPointScale.lift(fractionDigits: f)))
+        p = next + 1
+        return value
     }
 
     @inlinable
