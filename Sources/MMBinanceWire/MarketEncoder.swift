@@ -152,17 +152,5 @@ public struct MarketEncoder {
 
 /// Binance's error body, `{"code":-1121,"msg":"Invalid symbol."}`.
 public func binanceErrorBody(code: Int, message: String) -> [UInt8] {
-    var out = Array(#"{"code":"#.utf8)
-    out.append(contentsOf: String(code).utf8)
-    out.append(contentsOf: #","msg":""#.utf8)
-    for u in message.unicodeScalars {
-        switch u {
-        case "\"": out.append(contentsOf: #"\""#.utf8)
-        case "\\": out.append(contentsOf: #"\\"#.utf8)
-        default:
-            if u.value < 0x20 { out.append(UInt8(ascii: " ")) } else { out.append(contentsOf: String(u).utf8) }
-        }
-    }
-    out.append(contentsOf: #""}"#.utf8)
-    return out
+    Array(#"{"code":\#(code),"msg":\#(JSONString.quoted(message))}"#.utf8)
 }

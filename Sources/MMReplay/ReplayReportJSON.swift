@@ -1,3 +1,4 @@
+import MMBinanceWire
 import MMBook
 import MMCore
 
@@ -98,18 +99,5 @@ struct JSONWriter {
     }
     func finish() -> String { "{" + parts.joined(separator: ",") + "}" }
 
-    private func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    private func quote(_ s: String) -> String { JSONString.quoted(s) }
 }

@@ -38,7 +38,7 @@ final class OrderAPIHandler: ChannelInboundHandler {
                 case .bool(let b): text = b ? "true" : "false"
                 default: text = v.text
                 }
-                guard let text else { return envelope(id, .failure(VenueError(-1130, "Data sent for parameter '\(k)' is not valid."))) }
+                guard let text else { return envelope(id, .failure(.invalidParameter(k))) }
                 params.append((k, text))
             }
         }
@@ -48,7 +48,7 @@ final class OrderAPIHandler: ChannelInboundHandler {
         }
         let now = hub.nowMillis()
         if hub.limits.spend(1, nowMillis: now) != nil {
-            return envelope(id, .failure(VenueError(.tooManyRequests, -1003, "Too many requests; current limit is \(hub.limits.weightPerMinute) requests per minute. Please use the websocket for live updates to avoid polling the API.")))
+            return envelope(id, .failure(.tooManyRequests(limit: hub.limits.weightPerMinute)))
         }
         let apiKey: String
         let p: [String: String]
@@ -77,8 +77,7 @@ final class OrderAPIHandler: ChannelInboundHandler {
         case .success(let body):
             return #"{"id":\#(id),"status":200,"result":\#(body),"rateLimits":\#(limits)}"#
         case .failure(let e):
-            let msg = String(e.message.unicodeScalars.filter { $0 != "\"" && $0 != "\\" }.map(Character.init))
-            return #"{"id":\#(id),"status":\#(e.status.code),"error":{"code":\#(e.code),"msg":"\#(msg)"},"rateLimits":\#(limits)}"#
+            return #"{"id":\#(id),"status":\#(e.status.code),"error":\#(String(decoding: e.body, as: UTF8.self)),"rateLimits":\#(limits)}"#
         }
     }
 }

@@ -38,7 +38,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let head else { return }
             let (status, payload) = tooLarge
-                ? (HTTPResponseStatus.payloadTooLarge, binanceErrorBody(code: -1000, message: "Request body too large."))
+                ? VenueError.bodyTooLarge.reply
                 : route(head)
             hub.deliverUserEvents()
             self.head = nil
@@ -71,16 +71,16 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         if wall < hub.faults.rateLimitUntil {
             retryAfter = Int((hub.faults.rateLimitUntil - wall + 999) / 1000)
             hub.faults.count(.rateLimit)
-            return (.tooManyRequests, binanceErrorBody(code: -1003, message: "Too many requests; current limit is \(hub.limits.weightPerMinute) requests per minute. Please use the websocket for live updates to avoid polling the API."))
+            return VenueError.tooManyRequests(limit: hub.limits.weightPerMinute).reply
         }
         if hub.faults.roll(.http5xx) != nil {
             hub.faults.count(.http5xx)
-            return (.serviceUnavailable, binanceErrorBody(code: -1001, message: "Internal error; unable to process your request. Please try again."))
+            return VenueError.internalError.reply
         }
         let weight = RateLimits.weight(method: head.method.rawValue, path: path, query: query)
         if let retry = hub.limits.spend(weight, nowMillis: UnixNanos.now().millis) {
             retryAfter = retry
-            return (.tooManyRequests, binanceErrorBody(code: -1003, message: "Too many requests; current limit is \(hub.limits.weightPerMinute) requests per minute. Please use the websocket for live updates to avoid polling the API."))
+            return VenueError.tooManyRequests(limit: hub.limits.weightPerMinute).reply
         }
         switch (head.method, path) {
         case (.GET, "/fapi/v1/ping"):
@@ -100,7 +100,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"), (.GET, "/fapi/v1/leverageBracket"):
             return signed(head, path: path, rawQuery: parts.count > 1 ? String(parts[1]) : "")
         default:
-            return (.notFound, binanceErrorBody(code: -1000, message: "Path \(path), Method \(head.method.rawValue) is invalid"))
+            return VenueError.invalidPath(path, head.method.rawValue).reply
         }
     }
 
@@ -113,30 +113,30 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             return (.ok, Array("{\(counts)}".utf8))
         case (.POST, "/sim/fault"):
             guard let name = query["kind"], let kind = FaultKind(rawValue: name) else {
-                return (.badRequest, binanceErrorBody(code: -1130, message: "Data sent for parameter 'kind' is not valid."))
+                return VenueError.invalidParameter("kind").reply
             }
             hub.trigger(FaultRule(
                 kind: kind, durationSeconds: query["duration"].flatMap(Double.init), milliseconds: query["ms"].flatMap { Int64($0) }))
             return (.ok, Array("{}".utf8))
         default:
-            return (.notFound, binanceErrorBody(code: -1000, message: "Path \(path), Method \(method.rawValue) is invalid"))
+            return VenueError.invalidPath(path, method.rawValue).reply
         }
     }
 
     /// USER_STREAM endpoints: API key only, no signature.
     private func listenKey(_ head: HTTPRequestHead) -> (HTTPResponseStatus, [UInt8]) {
         guard let apiKey = head.headers.first(name: "X-MBX-APIKEY"), !apiKey.isEmpty else {
-            return (.unauthorized, binanceErrorBody(code: -2014, message: "API-key format invalid."))
+            return VenueError.apiKeyFormat.reply
         }
         guard hub.exchange.accounts[apiKey] != nil else {
-            return (.unauthorized, binanceErrorBody(code: -2015, message: "Invalid API-key, IP, or permissions for action."))
+            return VenueError.apiKeyRejected.reply
         }
         switch head.method {
         case .POST:
             return (.ok, Array(#"{"listenKey":"\#(hub.openListenKey(apiKey: apiKey))"}"#.utf8))
         case .PUT:
             guard hub.keepAlive(apiKey: apiKey) else {
-                return (.badRequest, binanceErrorBody(code: -1125, message: "This listenKey does not exist."))
+                return VenueError.unknownListenKey.reply
             }
             return (.ok, Array("{}".utf8))
         default:
@@ -154,7 +154,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         let (apiKey, params): (String, [String: String])
         switch auth {
         case .success(let v): (apiKey, params) = v
-        case .failure(let e): return (e.status, binanceErrorBody(code: e.code, message: e.message))
+        case .failure(let e): return e.reply
         }
         let symbol = params["symbol"].flatMap { Symbol($0) }
         let market = symbol.flatMap { hub.markets[$0] }
@@ -164,14 +164,14 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let instrument = hub.markets[o.symbol]!.script.instrument
                 return (.ok, Array(OrderJSON.render(o, instrument: instrument, withTime: withTime).utf8))
             case .failure(let e):
-                return (e.status, binanceErrorBody(code: e.code, message: e.message))
+                return e.reply
             }
         }
         switch (head.method, path) {
         case (.POST, "/fapi/v1/order"):
             orderCountsFor = apiKey
             if let refused = hub.limits.countOrder(apiKey: apiKey, nowMillis: now) {
-                return (refused.status, binanceErrorBody(code: refused.code, message: refused.message))
+                return refused.reply
             }
             return order(hub.exchange.newOrder(apiKey: apiKey, params, market: market, nowMillis: now))
         case (.DELETE, "/fapi/v1/order"):
@@ -181,33 +181,33 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/fapi/v1/order"):
             return order(hub.exchange.query(apiKey: apiKey, params), withTime: true)
         case (.GET, "/fapi/v1/openOrders"):
-            if params["symbol"] != nil && market == nil { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }
+            if params["symbol"] != nil && market == nil { return VenueError.badSymbol.reply }
             let list = hub.exchange.openOrders(apiKey: apiKey, symbol: symbol).map {
                 OrderJSON.render($0, instrument: hub.markets[$0.symbol]!.script.instrument, withTime: true)
             }
             return (.ok, Array(("[" + list.joined(separator: ",") + "]").utf8))
         case (.GET, "/fapi/v2/positionRisk"), (.GET, "/fapi/v3/positionRisk"):
-            if params["symbol"] != nil && market == nil { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }
+            if params["symbol"] != nil && market == nil { return VenueError.badSymbol.reply }
             let account = hub.exchange.accounts[apiKey]!
             return (.ok, Array(AccountJSON.positions(account, markets: hub.markets, only: symbol, now: now).utf8))
         case (.POST, "/fapi/v1/countdownCancelAll"):
             guard let symbol, market != nil else {
                 return params["symbol"] == nil
-                    ? (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."))
-                    : (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol."))
+                    ? VenueError.mandatory("symbol").reply
+                    : VenueError.badSymbol.reply
             }
             guard let text = params["countdownTime"], let millis = Int64(text), millis >= 0 else {
-                return (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'countdownTime' was not sent, was empty/null, or malformed."))
+                return VenueError.mandatory("countdownTime").reply
             }
             hub.countdown(apiKey: apiKey, symbol: symbol, millis: millis)
             return (.ok, Array(#"{"symbol":"\#(symbol)","countdownTime":"\#(millis)"}"#.utf8))
         case (.POST, "/fapi/v1/batchOrders"):
             // Up to 5 orders, each answered in place with the order or its error.
             guard let text = params["batchOrders"], let list = (try? JSONValue.parse(text))?.arrayValue else {
-                return (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'batchOrders' was not sent, was empty/null, or malformed."))
+                return VenueError.mandatory("batchOrders").reply
             }
             guard (1...5).contains(list.count) else {
-                return (.badRequest, binanceErrorBody(code: -1130, message: "Data sent for parameter 'batchOrders' is not valid."))
+                return VenueError.invalidParameter("batchOrders").reply
             }
             orderCountsFor = apiKey
             let replies = list.map { entry -> String in
@@ -221,12 +221,12 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
                     }
                 }
                 if let refused = hub.limits.countOrder(apiKey: apiKey, nowMillis: now) {
-                    return String(decoding: binanceErrorBody(code: refused.code, message: refused.message), as: UTF8.self)
+                    return String(decoding: refused.body, as: UTF8.self)
                 }
                 let m = p["symbol"].flatMap { Symbol($0) }.flatMap { hub.markets[$0] }
                 switch hub.exchange.newOrder(apiKey: apiKey, p, market: m, nowMillis: now) {
                 case .success(let o): return OrderJSON.render(o, instrument: hub.markets[o.symbol]!.script.instrument, withTime: false)
-                case .failure(let e): return String(decoding: binanceErrorBody(code: e.code, message: e.message), as: UTF8.self)
+                case .failure(let e): return String(decoding: e.body, as: UTF8.self)
                 }
             }
             return (.ok, Array(("[" + replies.joined(separator: ",") + "]").utf8))
@@ -237,7 +237,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
                 #"{"symbol":"\#(s)","brackets":[{"bracket":1,"initialLeverage":\#(leverage),"notionalCap":1000000000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0.0}]}"#
             }
             if let symbol {
-                guard market != nil else { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }
+                guard market != nil else { return VenueError.badSymbol.reply }
                 return (.ok, Array(entry(symbol).utf8))
             }
             return (.ok, Array(("[" + hub.markets.keys.sorted().map(entry).joined(separator: ",") + "]").utf8))
@@ -246,8 +246,8 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"):
             return (.ok, Array(AccountJSON.balance(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now).utf8))
         default:  // DELETE /fapi/v1/allOpenOrders
-            guard params["symbol"] != nil else { return (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")) }
-            guard let symbol, market != nil else { return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol.")) }
+            guard params["symbol"] != nil else { return VenueError.mandatory("symbol").reply }
+            guard let symbol, market != nil else { return VenueError.badSymbol.reply }
             _ = hub.exchange.cancelAll(apiKey: apiKey, symbol: symbol, nowMillis: now)
             return (.ok, Array(#"{"code":200,"msg":"The operation of cancel all open order is done."}"#.utf8))
         }
@@ -255,15 +255,15 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func depth(_ query: Query) -> (HTTPResponseStatus, [UInt8]) {
         guard let name = query["symbol"], !name.isEmpty else {
-            return (.badRequest, binanceErrorBody(code: -1102, message: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."))
+            return VenueError.mandatory("symbol").reply
         }
         guard let symbol = Symbol(name), name == name.uppercased(), hub.markets[symbol] != nil else {
-            return (.badRequest, binanceErrorBody(code: -1121, message: "Invalid symbol."))
+            return VenueError.badSymbol.reply
         }
         var limit = 500
         if let text = query["limit"] {
             guard let l = Int(text), [5, 10, 20, 50, 100, 500, 1000].contains(l) else {
-                return (.badRequest, binanceErrorBody(code: -1100, message: "Illegal characters found in parameter 'limit'; legal range is '5, 10, 20, 50, 100, 500, 1000'."))
+                return VenueError.badDepthLimit.reply
             }
             limit = l
         }

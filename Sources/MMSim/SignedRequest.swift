@@ -20,17 +20,22 @@ enum SignedRequest {
             for (k, v) in q.items where k != "signature" { params[k] = v }
         }
         guard let signature = querySignature ?? bodySignature, !signature.isEmpty else { return .failure(.mandatory("signature")) }
-        guard let tsText = params["timestamp"], let timestamp = Int64(tsText) else { return .failure(.mandatory("timestamp")) }
-        var recvWindow: Int64 = 5000
-        if let w = params["recvWindow"] {
-            guard let v = Int64(w), v > 0, v <= 60_000 else {
-                return .failure(VenueError(-1131, "recvWindow must be less than 60000"))
-            }
-            recvWindow = v
+        let timing: (timestamp: Int64, recvWindow: Int64)
+        switch readTiming(params) {
+        case .success(let t): timing = t
+        case .failure(let e): return .failure(e)
         }
         guard signer.isValid(signature: signature, for: Array((query + body).utf8)) else { return .failure(.badSignature) }
-        if let e = checkTime(timestamp, recvWindow, nowMillis) { return .failure(e) }
+        if let e = checkTime(timing.timestamp, timing.recvWindow, nowMillis) { return .failure(e) }
         return .success((apiKey, params))
+    }
+
+    /// `timestamp` (mandatory) and `recvWindow` (default 5000 ms, at most 60000).
+    static func readTiming(_ params: [String: String]) -> Result<(timestamp: Int64, recvWindow: Int64), VenueError> {
+        guard let tsText = params["timestamp"], let timestamp = Int64(tsText) else { return .failure(.mandatory("timestamp")) }
+        guard let w = params["recvWindow"] else { return .success((timestamp, 5000)) }
+        guard let v = Int64(w), v > 0, v <= 60_000 else { return .failure(.badRecvWindow) }
+        return .success((timestamp, v))
     }
 
     static func checkTime(_ timestamp: Int64, _ recvWindow: Int64, _ nowMillis: Int64) -> VenueError? {
@@ -47,15 +52,14 @@ enum SignedRequest {
         guard let apiKey = map["apiKey"], !apiKey.isEmpty else { return .failure(.mandatory("apiKey")) }
         guard let signer = exchange.signer(for: apiKey) else { return .failure(.apiKeyRejected) }
         guard let signature = map["signature"], !signature.isEmpty else { return .failure(.mandatory("signature")) }
-        guard let tsText = map["timestamp"], let timestamp = Int64(tsText) else { return .failure(.mandatory("timestamp")) }
-        var recvWindow: Int64 = 5000
-        if let w = map["recvWindow"] {
-            guard let v = Int64(w), v > 0, v <= 60_000 else { return .failure(VenueError(-1131, "recvWindow must be less than 60000")) }
-            recvWindow = v
+        let timing: (timestamp: Int64, recvWindow: Int64)
+        switch readTiming(map) {
+        case .success(let t): timing = t
+        case .failure(let e): return .failure(e)
         }
         let payload = params.filter { $0.0 != "signature" }.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
         guard signer.isValid(signature: signature, for: Array(payload.utf8)) else { return .failure(.badSignature) }
-        if let e = checkTime(timestamp, recvWindow, nowMillis) { return .failure(e) }
+        if let e = checkTime(timing.timestamp, timing.recvWindow, nowMillis) { return .failure(e) }
         map["apiKey"] = nil
         return .success((apiKey, map))
     }

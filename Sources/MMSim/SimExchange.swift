@@ -118,6 +118,12 @@ public struct SimExchange: Sendable {
         let reduceOnly = p["reduceOnly"] == "true"
         let clientID = p["newClientOrderId"] ?? "sim_\(nextOrderID)"
         if clientID.utf8.count > 36 { return .failure(.clientIDTooLong) }
+        // Binance's rule, ^[.A-Z:/a-z0-9_-]{1,36}$: IDs are echoed into JSON and must need no escaping.
+        if clientID.isEmpty || !clientID.unicodeScalars.allSatisfy({
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || ".:/_-".unicodeScalars.contains($0)
+        }) {
+            return .failure(.clientIDInvalid)
+        }
         if account.byClientID[clientID] != nil { return .failure(.duplicateClientID) }
         let top = market.book.topOfBook(isSynced: true)
         guard top.hasBid && top.hasAsk else { return .failure(VenueError(-1013, "INVALID_MESSAGE.")) }

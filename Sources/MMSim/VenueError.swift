@@ -1,3 +1,4 @@
+import MMBinanceWire
 import NIOHTTP1
 
 /// A Binance error reply: HTTP status plus `{"code":…,"msg":…}`.
@@ -17,6 +18,24 @@ public struct VenueError: Error, Equatable, Sendable {
         self.init(.badRequest, code, message)
     }
 
+    /// The JSON body.
+    var body: [UInt8] { binanceErrorBody(code: code, message: message) }
+    /// The body and status a REST handler returns.
+    var reply: (HTTPResponseStatus, [UInt8]) { (status, body) }
+
+    static func tooManyRequests(limit: Int) -> VenueError {
+        VenueError(.tooManyRequests, -1003, "Too many requests; current limit is \(limit) requests per minute. Please use the websocket for live updates to avoid polling the API.")
+    }
+    static let internalError = VenueError(.serviceUnavailable, -1001, "Internal error; unable to process your request. Please try again.")
+    static let bodyTooLarge = VenueError(.payloadTooLarge, -1000, "Request body too large.")
+    static func invalidPath(_ path: String, _ method: String) -> VenueError {
+        VenueError(.notFound, -1000, "Path \(path), Method \(method) is invalid")
+    }
+    static func invalidParameter(_ name: String) -> VenueError { VenueError(-1130, "Data sent for parameter '\(name)' is not valid.") }
+    static let unknownListenKey = VenueError(-1125, "This listenKey does not exist.")
+    static let badRecvWindow = VenueError(-1131, "recvWindow must be less than 60000")
+    static let badDepthLimit = VenueError(-1100, "Illegal characters found in parameter 'limit'; legal range is '5, 10, 20, 50, 100, 500, 1000'.")
+
     static func mandatory(_ name: String) -> VenueError {
         VenueError(-1102, "Mandatory parameter '\(name)' was not sent, was empty/null, or malformed.")
     }
@@ -34,6 +53,7 @@ public struct VenueError: Error, Equatable, Sendable {
     static let priceBelowFloor = VenueError(-4024, "Price is lower than mark price multiplier floor.")
     static let postOnlyWouldTake = VenueError(-5022, "Due to the order could not be executed as maker, the Post Only order will be rejected.")
     static let duplicateClientID = VenueError(-4116, "clientOrderId is duplicated")
+    static let clientIDInvalid = VenueError(-4015, "Client order id is not valid.")
     static let clientIDTooLong = VenueError(-4015, "Client order id length should not be more than 36 chars")
     static let unknownOrder = VenueError(-2013, "Order does not exist.")
     static let cancelUnknown = VenueError(-2011, "Unknown order sent.")

@@ -27,11 +27,11 @@ enum WebSocketControl {
             .whenComplete { _ in context.close(promise: nil) }
     }
 
-    /// A request `id` echoed back: numbers as sent, strings without characters that would break the JSON.
+    /// A request `id` echoed back: numbers as sent, strings as JSON strings.
     static func renderID(_ v: JSONValue) -> String {
         switch v {
         case .number(let n): return n
-        case .string(let s): return "\"" + String(s.unicodeScalars.filter { $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.map(Character.init)) + "\""
+        case .string(let s): return JSONString.quoted(s)
         default: return "null"
         }
     }
@@ -95,7 +95,7 @@ final class MarketStreamHandler: ChannelInboundHandler {
             if invalid.isEmpty {
                 reply(#"{"result":null,"id":\#(id)}"#, context: context)
             } else {
-                reply(#"{"error":{"code":2,"msg":"Invalid request: unknown stream \#(invalid[0])"},"id":\#(id)}"#, context: context)
+                reply(#"{"error":{"code":2,"msg":\#(JSONString.quoted("Invalid request: unknown stream " + invalid[0]))},"id":\#(id)}"#, context: context)
             }
         case "UNSUBSCRIBE":
             hub.unsubscribe(context.channel, names: params)

@@ -72,6 +72,13 @@ struct MalformedInputTests {
         #expect(m.depth.bids.isEmpty && m.depth.prevFinalUpdateID == unknownUpdateID)
     }
 
+    @Test func jsonStringsRoundTrip() throws {
+        for text in ["plain", "quote \" and backslash \\", "line\nbreak\ttab\r", "bell \u{7} é"] {
+            #expect(try JSONValue.parse(JSONString.quoted(text)) == .string(text))
+        }
+        #expect(String(decoding: binanceErrorBody(code: -1000, message: "Path /a\"b"), as: UTF8.self) == #"{"code":-1000,"msg":"Path /a\"b"}"#)
+    }
+
     @Test func jsonValueKeepsNumbersExact() throws {
         let v = try JSONValue.parse(#"{"a":[1.10000000000000000001,-2e5,"x\"y\u00e9"],"b":{"c":true,"d":null}}"#)
         #expect(v["a"]?.arrayValue?[0] == .number("1.10000000000000000001"))

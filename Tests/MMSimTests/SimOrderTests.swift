@@ -148,6 +148,7 @@ struct SimOrderTests {
                 ("price below floor", "\(base)&quantity=0.01&price=\((top.bid - Price(units: 20000)).description)", -4024),
                 ("post-only would take", "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTX&quantity=0.01&price=\(top.ask.description)", -5022),
                 ("client id too long", "\(base)&quantity=0.01&price=\(below)&newClientOrderId=\(String(repeating: "x", count: 37))", -4015),
+                ("client id with a quote", "\(base)&quantity=0.01&price=\(below)&newClientOrderId=a%22b", -4015),
             ]
             for (name, params, code) in cases {
                 let r = try client.send("POST", "/fapi/v1/order", params)
