@@ -185,20 +185,17 @@ public final class MarketDataClient: @unchecked Sendable {
     private func fetchSnapshot(_ symbol: Symbol) {
         let path = "/fapi/v1/depth?symbol=\(symbol)&limit=\(configuration.snapshotLimit)"
         HTTPGet.fetch(host: configuration.host, port: configuration.port, path: path, on: loop).whenComplete { result in
-            guard case .success(let reply) = result, reply.status == 200 else {
-                self.counters.snapshotFailures += 1
-                self.books[symbol]?.snapshotRequestFailed()
-                return
-            }
-            var m = MarketMessage()
-            guard (try? MarketDecoder.decode(reply.body, into: &m)) == .depthSnapshot else {
+            // The frame scratch is free here: this runs on the loop between frames.
+            guard case .success(let reply) = result, reply.status == 200,
+                (try? MarketDecoder.decode(reply.body, into: &self.message)) == .depthSnapshot
+            else {
                 self.counters.snapshotFailures += 1
                 self.books[symbol]?.snapshotRequestFailed()
                 return
             }
             self.counters.snapshots += 1
-            m.snapshot.symbol = symbol
-            if self.books[symbol]?.onSnapshot(m.snapshot) == .tooOld { self.fetchSnapshot(symbol) }
+            self.message.snapshot.symbol = symbol
+            if self.books[symbol]?.onSnapshot(self.message.snapshot) == .tooOld { self.fetchSnapshot(symbol) }
             self.tops[symbol]!.store(self.books[symbol]!.topOfBook)
         }
     }
