@@ -230,6 +230,24 @@ struct Ladder: Sendable {
         return nil
     }
 
+    /// Calls `body` with up to `limit` levels, best first, in one pass over the blocks.
+    @inlinable
+    func forEachFromBest(limit: Int, _ body: (_ key: Int64, _ lots: Int64) -> Void) {
+        var left = limit
+        var p = order.count - 1
+        while p >= 0 && left > 0 {
+            let id = order[p]
+            var i = counts[id] - 1
+            while i >= 0 && left > 0 {
+                let key = keys[id * Self.blockSize + i]
+                body(key, index.value(key))
+                i -= 1
+                left -= 1
+            }
+            p -= 1
+        }
+    }
+
     @inlinable
     func lots(at key: Int64) -> Int64 { index.value(key) }
 

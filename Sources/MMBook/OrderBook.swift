@@ -167,12 +167,15 @@ public struct OrderBook: Sendable {
         return top
     }
 
-    /// All levels of a side from the touch outward, in exchange units (for tests and tools, not the hot path).
-    public func levels(_ side: BookSide) -> [PriceLevel] {
-        // Walks from the best each time: quadratic, for tests and tools only.
-        (0..<depth(side)).map { i in
-            let l = level(side, i)!
-            return PriceLevel(price: instrument.bookGrid.price(l.ticks), quantity: instrument.bookGrid.quantity(l.lots))
+    /// Up to `limit` levels of a side from the touch outward, in exchange units (REST depth, tools, tests;
+    /// not the hot path: it allocates the array).
+    public func levels(_ side: BookSide, limit: Int = .max) -> [PriceLevel] {
+        var out: [PriceLevel] = []
+        out.reserveCapacity(min(limit, depth(side)))
+        let grid = instrument.bookGrid
+        (side == .bid ? bids : asks).forEachFromBest(limit: limit) { key, lots in
+            out.append(PriceLevel(price: grid.price(Ticks(side == .bid ? key : -key)), quantity: grid.quantity(Lots(lots))))
         }
+        return out
     }
 }

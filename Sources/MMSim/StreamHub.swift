@@ -221,18 +221,9 @@ final class StreamHub: @unchecked Sendable {
         let now = UnixNanos.now().millis
         var out: [UInt8] = []
         out.reserveCapacity(limit * 40 + 100)
-        let book = market.book
-        let bids = (0..<min(limit, book.depth(.bid))).map { i -> PriceLevel in
-            let l = book.level(.bid, i)!
-            return PriceLevel(price: book.instrument.bookGrid.price(l.ticks), quantity: book.instrument.bookGrid.quantity(l.lots))
-        }
-        let asks = (0..<min(limit, book.depth(.ask))).map { i -> PriceLevel in
-            let l = book.level(.ask, i)!
-            return PriceLevel(price: book.instrument.bookGrid.price(l.ticks), quantity: book.instrument.bookGrid.quantity(l.lots))
-        }
         encoder.depthSnapshot(
-            lastUpdateID: market.lastUpdateID, eventTimeMillis: now, transactionTimeMillis: now, bids: bids, asks: asks,
-            into: &out)
+            lastUpdateID: market.lastUpdateID, eventTimeMillis: now, transactionTimeMillis: now,
+            bids: market.book.levels(.bid, limit: limit), asks: market.book.levels(.ask, limit: limit), into: &out)
         return out
     }
 

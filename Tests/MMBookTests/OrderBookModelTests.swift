@@ -47,6 +47,9 @@ struct OrderBookModelTests {
         for (i, (t, l)) in model.sortedBids.enumerated() {
             #expect(book.level(.bid, i) == BookLevel(ticks: Ticks(t), lots: Lots(l)))
         }
+        let grid = instrument.bookGrid
+        #expect(book.levels(.bid) == model.sortedBids.map { PriceLevel(price: grid.price(Ticks($0.0)), quantity: grid.quantity(Lots($0.1))) })
+        #expect(book.levels(.ask, limit: 7) == model.sortedAsks.prefix(7).map { PriceLevel(price: grid.price(Ticks($0.0)), quantity: grid.quantity(Lots($0.1))) })
         for (i, (t, l)) in model.sortedAsks.enumerated() {
             #expect(book.level(.ask, i) == BookLevel(ticks: Ticks(t), lots: Lots(l)))
             #expect(book.lots(.ask, at: Ticks(t)) == Lots(l))
