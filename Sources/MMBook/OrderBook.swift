@@ -53,10 +53,7 @@ public struct OrderBook: Sendable {
     @inlinable
     @discardableResult
     public mutating func set(_ side: BookSide, price: Price, quantity: Quantity) -> Bool {
-        guard price.raw >= 0, quantity.raw >= 0,
-            let t = instrument.bookGrid.tickDivisor.divide(price.raw),
-            let l = instrument.bookGrid.stepDivisor.divide(quantity.raw)
-        else {
+        guard let (t, l) = instrument.bookGrid.units(price, quantity) else {
             _rejectedLevels += 1
             return false
         }
@@ -79,9 +76,7 @@ public struct OrderBook: Sendable {
     static func apply(_ levels: ContiguousArray<PriceLevel>, to ladder: inout Ladder, grid: Grid, sign: Int64) -> Int {
         var rejected = 0
         for level in levels {
-            guard level.price.raw >= 0, level.quantity.raw >= 0,
-                let t = grid.tickDivisor.divide(level.price.raw), let l = grid.stepDivisor.divide(level.quantity.raw)
-            else {
+            guard let (t, l) = grid.units(level.price, level.quantity) else {
                 rejected += 1
                 continue
             }
@@ -93,8 +88,9 @@ public struct OrderBook: Sendable {
     /// Replaces the whole book with a snapshot.
     public mutating func replace(with snapshot: DepthSnapshot) {
         clear()
-        for level in snapshot.bids { set(.bid, price: level.price, quantity: level.quantity) }
-        for level in snapshot.asks { set(.ask, price: level.price, quantity: level.quantity) }
+        let grid = instrument.bookGrid
+        _rejectedLevels &+= Self.apply(snapshot.bids, to: &bids, grid: grid, sign: 1)
+        _rejectedLevels &+= Self.apply(snapshot.asks, to: &asks, grid: grid, sign: -1)
         _lastUpdateID = snapshot.lastUpdateID
         _lastEventTimeMillis = snapshot.eventTimeMillis
     }

@@ -31,6 +31,14 @@ public struct Grid: Hashable, Sendable {
     /// The quantity of a lot count.
     @inlinable public func quantity(_ lots: Lots) -> Quantity { Quantity(raw: lots.value &* stepSize.raw) }
 
+    /// A book level in grid units, or `nil` when the price or size is negative or off the grid.
+    @inlinable
+    public func units(_ price: Price, _ quantity: Quantity) -> (ticks: Int64, lots: Int64)? {
+        guard price.raw >= 0, quantity.raw >= 0, let t = tickDivisor.divide(price.raw), let l = stepDivisor.divide(quantity.raw)
+        else { return nil }
+        return (t, l)
+    }
+
     /// Fraction digits needed to print any price on this grid.
     public var priceFractionDigits: Int { Instrument.fractionDigits(of: tickSize.raw) }
     /// Fraction digits needed to print any quantity on this grid.
