@@ -200,7 +200,13 @@ final class StreamHub: @unchecked Sendable {
         let parsed = names.map { StreamName($0) }
         let invalid = zip(names, parsed).filter { $0.1 == nil }.map(\.0)
         guard invalid.isEmpty else { return invalid }
-        for s in parsed.compactMap({ $0 }) where !sub.streams.contains(s) { sub.streams.append(s) }
+        for s in parsed.compactMap({ $0 }) where !sub.streams.contains(s) {
+            sub.streams.append(s)
+            // Interval streams need their symbol's aggregator from now on.
+            if case .depth(let ms) = s.kind, ms > 0, aggregators[s.symbol]?[ms] == nil {
+                aggregators[s.symbol, default: [:]][ms] = DepthAggregator(intervalMillis: ms)
+            }
+        }
         return []
     }
 
@@ -345,18 +351,6 @@ final class StreamHub: @unchecked Sendable {
             }
         case .restarted:
             restarts += 1
-        }
-        ensureAggregators(symbol)
-    }
-
-    /// Creates aggregators for the depth intervals someone subscribes to.
-    private func ensureAggregators(_ symbol: Symbol) {
-        for sub in subscribers.values {
-            for s in sub.streams where s.symbol == symbol {
-                if case .depth(let ms) = s.kind, ms > 0, aggregators[symbol]?[ms] == nil {
-                    aggregators[symbol, default: [:]][ms] = DepthAggregator(intervalMillis: ms)
-                }
-            }
         }
     }
 
