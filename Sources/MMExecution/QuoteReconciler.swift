@@ -1,15 +1,16 @@
 import MMCore
 import MMStrategy
 
-/// An order resting at the venue, as the engine knows it.
-public struct OpenOrder: Sendable, Hashable {
-    public var clientOrderID: String
+/// An order resting at the venue (or on its way there), as the engine knows it.
+@frozen
+public struct OpenOrder: Sendable, Hashable, BitwiseCopyable {
+    public var clientOrderID: ClientOrderID
     public var side: Side
     public var price: Price
     /// Remaining (unfilled) size.
     public var remaining: Quantity
 
-    public init(clientOrderID: String, side: Side, price: Price, remaining: Quantity) {
+    public init(clientOrderID: ClientOrderID, side: Side, price: Price, remaining: Quantity) {
         self.clientOrderID = clientOrderID
         self.side = side
         self.price = price
@@ -17,42 +18,98 @@ public struct OpenOrder: Sendable, Hashable {
     }
 }
 
-/// What the gateway must do to turn the open orders into the desired quotes.
-public enum OrderCommand: Sendable, Hashable {
+/// What the gateway must do to one order.
+@frozen
+public enum OrderCommand: Sendable, Hashable, BitwiseCopyable {
     case place(Quote)
-    case cancel(clientOrderID: String)
+    case cancel(ClientOrderID)
+    /// Move an open order to a new price and size (one request instead of cancel + place).
+    case modify(ClientOrderID, Quote)
+}
+
+/// A fixed-capacity list, stored inline (no allocation on the tick path).
+@frozen
+public struct FixedList<Element: BitwiseCopyable & Sendable>: Sendable, BitwiseCopyable {
+    public static var capacity: Int { 32 }
+    @usableFromInline var storage: InlineArray<32, Element?>
+    @usableFromInline var stored = 0
+    @inlinable public var count: Int { stored }
+
+    @inlinable public init() { storage = InlineArray(repeating: nil) }
+
+    /// Adds an element; false (and nothing added) when full.
+    @inlinable
+    @discardableResult
+    public mutating func append(_ e: Element) -> Bool {
+        guard count < Self.capacity else { return false }
+        storage[stored] = e
+        stored += 1
+        return true
+    }
+
+    @inlinable public subscript(i: Int) -> Element { storage[i]! }
+    @inlinable public var isEmpty: Bool { count == 0 }
+    @inlinable public mutating func removeAll() { stored = 0 }
+    /// The elements as an array (tests and reports; allocates).
+    public var elements: [Element] { (0..<count).map { storage[$0]! } }
+}
+
+extension FixedList: Equatable where Element: Equatable {
+    public static func == (a: FixedList, b: FixedList) -> Bool { a.elements == b.elements }
 }
 
 /// Turns desired quotes into the fewest commands against the open orders. An open order that matches a
 /// desired quote within the tolerance is kept (no churn: keeping queue position is worth more than a tick);
-/// every unmatched open order is cancelled and every unmatched quote placed. Cancels come first.
-public struct QuoteReconciler: Sendable {
+/// leftover open orders are moved onto leftover quotes of the same side (`modify`, when enabled) or
+/// cancelled, and leftover quotes are placed. Cancels come first, so capacity frees before new orders.
+public struct QuoteReconciler: Sendable, Equatable {
     /// Largest price difference, in ticks, at which an open order still counts as the desired quote.
     public var priceToleranceTicks: Int64
-    /// Smallest remaining size, as a fraction of the desired size, that still counts (partly filled orders).
-    public var minRemainingFraction: Double
+    /// Smallest remaining size, in per mille of the desired size, that still counts (partly filled orders).
+    public var minRemainingPerMille: Int64
+    /// Use `modify` for a same-side reprice instead of cancel + place.
+    public var useModify: Bool
     public let tickSize: Price
 
-    public init(tickSize: Price, priceToleranceTicks: Int64 = 0, minRemainingFraction: Double = 0.5) {
+    public init(tickSize: Price, priceToleranceTicks: Int64 = 0, minRemainingFraction: Double = 0.5, useModify: Bool = false) {
         self.tickSize = tickSize
         self.priceToleranceTicks = priceToleranceTicks
-        self.minRemainingFraction = minRemainingFraction
+        self.minRemainingPerMille = Int64((minRemainingFraction * 1000).rounded())
+        self.useModify = useModify
     }
 
-    public func reconcile(desired: QuoteIntent, open: [OpenOrder]) -> [OrderCommand] {
-        var unmatched = open
-        var places: [OrderCommand] = []
-        for quote in desired.quotes {
-            let tolerance = priceToleranceTicks * tickSize.raw
-            if let i = unmatched.firstIndex(where: { o in
-                o.side == quote.side && (o.price.raw - quote.price.raw).magnitude <= UInt64(tolerance)
-                    && Double(o.remaining.raw) >= Double(quote.quantity.raw) * minRemainingFraction
-            }) {
-                unmatched.remove(at: i)
-            } else {
-                places.append(.place(quote))
+    /// The commands for `desired` against `open`.
+    @inlinable
+    public func reconcile(desired: QuoteIntent, open: FixedList<OpenOrder>) -> FixedList<OrderCommand> {
+        var openUsed: UInt64 = 0
+        var quoteUsed: UInt32 = 0
+        let tolerance = UInt64(priceToleranceTicks * tickSize.raw)
+        for qi in 0..<desired.count {
+            let quote = desired[qi]
+            for oi in 0..<open.count where openUsed & (1 << oi) == 0 {
+                let o = open[oi]
+                if o.side == quote.side && (o.price.raw - quote.price.raw).magnitude <= tolerance
+                    && o.remaining.raw * 1000 >= quote.quantity.raw * minRemainingPerMille
+                {
+                    openUsed |= 1 << oi
+                    quoteUsed |= 1 << qi
+                    break
+                }
             }
         }
-        return unmatched.map { .cancel(clientOrderID: $0.clientOrderID) } + places
+        var commands = FixedList<OrderCommand>()
+        var modifies = FixedList<OrderCommand>()
+        for oi in 0..<open.count where openUsed & (1 << oi) == 0 {
+            let o = open[oi]
+            if useModify, let qi = (0..<desired.count).first(where: { quoteUsed & (1 << $0) == 0 && desired[$0].side == o.side }) {
+                quoteUsed |= 1 << qi
+                modifies.append(.modify(o.clientOrderID, desired[qi]))
+            } else {
+                commands.append(.cancel(o.clientOrderID))
+            }
+        }
+        for i in 0..<modifies.count { commands.append(modifies[i]) }
+        for qi in 0..<desired.count where quoteUsed & (1 << qi) == 0 { commands.append(.place(desired[qi])) }
+        return commands
     }
 }

@@ -1,0 +1,242 @@
+import MMCore
+
+/// Where one of our orders stands, as the engine knows it.
+public enum OrderState: String, Sendable, Hashable, BitwiseCopyable {
+    /// Sent; no answer yet.
+    case pendingNew
+    /// Acknowledged and resting (possibly partly filled).
+    case open
+    /// Cancel sent; fills may still arrive until the venue confirms.
+    case pendingCancel
+    /// Modify sent.
+    case pendingModify
+}
+
+/// One of our live orders.
+@frozen
+public struct TrackedOrder: Sendable, Hashable, BitwiseCopyable {
+    public var clientOrderID: ClientOrderID
+    public var venueOrderID: VenueOrderID
+    public var side: Side
+    public var price: Price
+    public var quantity: Quantity
+    public var filled: Quantity
+    public var state: OrderState
+    /// Monotonic time the last request for it was sent.
+    public var sentNanos: Int64
+
+    public var remaining: Quantity { quantity - filled }
+}
+
+/// What an event did to our books, for counters, logs and the journal.
+public enum TrackerEvent: Sendable, Equatable {
+    case acknowledged(ClientOrderID)
+    case filled(ClientOrderID, side: Side, price: Price, quantity: Quantity, fee: Notional, maker: Bool)
+    /// Final: cancelled, expired (GTX that would have crossed: a normal outcome) or fully filled.
+    case closed(ClientOrderID, OrderStatus)
+    case rejected(ClientOrderID, code: Int)
+    /// A report about an order we do not know (another client, or from before a restart).
+    case unknown(ClientOrderID)
+}
+
+/// Our orders, position and PnL on one symbol, driven by request outcomes and user-stream reports. A value
+/// owned by the gateway thread; it does no I/O.
+///
+/// Position and realized PnL follow the venue's fills (`l`, `L`, `rp`, `n` of `ORDER_TRADE_UPDATE`); an
+/// `ACCOUNT_UPDATE` or a REST reconciliation overrides the position and entry price, since the venue's books
+/// are the truth.
+public struct OrderTracker: Sendable {
+    public let symbol: Symbol
+    public private(set) var orders: [ClientOrderID: TrackedOrder] = [:]
+    /// Signed position and its average entry price.
+    public private(set) var position = Quantity.zero
+    public private(set) var entryPrice = Price.zero
+    /// Realized PnL of fills (before fees), and fees paid (positive), since start or the last daily reset.
+    public private(set) var realized = Notional.zero
+    public private(set) var fees = Notional.zero
+    public private(set) var fillCount = 0
+    public private(set) var makerFillCount = 0
+    /// Largest |position| seen.
+    public private(set) var maxAbsPosition = Quantity.zero
+    /// Filled quantity and notional traded.
+    public private(set) var volume = Quantity.zero
+    /// Trade IDs already counted (a reconnect may replay reports).
+    private var seenTrades: Set<Int64> = []
+
+    public init(symbol: Symbol) {
+        self.symbol = symbol
+        orders.reserveCapacity(256)
+        seenTrades.reserveCapacity(4096)
+    }
+
+    // MARK: Requests
+
+    /// A new order was sent.
+    public mutating func sent(_ id: ClientOrderID, _ side: Side, price: Price, quantity: Quantity, nowNanos: Int64) {
+        orders[id] = TrackedOrder(
+            clientOrderID: id, venueOrderID: VenueOrderID(0), side: side, price: price, quantity: quantity, filled: .zero,
+            state: .pendingNew, sentNanos: nowNanos)
+    }
+
+    /// The venue accepted a new order (request answer or `NEW` report).
+    @discardableResult
+    public mutating func acknowledged(_ id: ClientOrderID, venueOrderID: VenueOrderID) -> TrackerEvent? {
+        guard var o = orders[id] else { return nil }
+        o.venueOrderID = venueOrderID
+        guard o.state == .pendingNew else {
+            orders[id] = o
+            return nil
+        }
+        o.state = .open
+        orders[id] = o
+        return .acknowledged(id)
+    }
+
+    /// The venue refused a request for the order. A refused new order is gone; a refused cancel or modify
+    /// leaves the order as it was (code -2011 "unknown order" on cancel means it is already gone).
+    public mutating func rejected(_ id: ClientOrderID, code: Int) -> TrackerEvent? {
+        guard var o = orders[id] else { return nil }
+        switch o.state {
+        case .pendingNew:
+            orders[id] = nil
+        case .pendingCancel where code == -2011:
+            orders[id] = nil
+        case .pendingCancel, .pendingModify:
+            o.state = .open
+            orders[id] = o
+        case .open:
+            break
+        }
+        return .rejected(id, code: code)
+    }
+
+    public mutating func cancelSent(_ id: ClientOrderID, nowNanos: Int64) {
+        guard var o = orders[id] else { return }
+        o.state = .pendingCancel
+        o.sentNanos = nowNanos
+        orders[id] = o
+    }
+
+    public mutating func modifySent(_ id: ClientOrderID, nowNanos: Int64) {
+        guard var o = orders[id], o.state == .open else { return }
+        o.state = .pendingModify
+        o.sentNanos = nowNanos
+        orders[id] = o
+    }
+
+    /// A modify was accepted: the order now rests at `price` for `quantity` in all (filled part included).
+    public mutating func modified(_ id: ClientOrderID, price: Price, quantity: Quantity) {
+        guard var o = orders[id] else { return }
+        o.price = price
+        o.quantity = quantity
+        o.state = .open
+        orders[id] = o
+    }
+
+    // MARK: Venue reports
+
+    /// Applies one `ORDER_TRADE_UPDATE`.
+    public mutating func apply(_ r: ExecutionReport) -> (fill: TrackerEvent?, status: TrackerEvent?) {
+        guard r.symbol == symbol, let id = ClientOrderID(r.clientOrderID) else { return (nil, nil) }
+        var fill: TrackerEvent?
+        if r.execution == .trade, r.lastQuantity.raw > 0, seenTrades.insert(r.tradeID).inserted || r.tradeID == 0 {
+            applyFill(side: r.side, price: r.lastPrice, quantity: r.lastQuantity, realizedPnL: r.realizedPnL, fee: r.commission)
+            if r.isMaker { makerFillCount += 1 }
+            fill = .filled(id, side: r.side, price: r.lastPrice, quantity: r.lastQuantity, fee: r.commission, maker: r.isMaker)
+        }
+        guard var o = orders[id] else { return (fill, .unknown(id)) }
+        o.venueOrderID = r.venueOrderID
+        o.filled = r.cumulativeQuantity
+        if r.execution == .amendment {
+            o.price = r.price
+            o.quantity = r.quantity
+        }
+        if r.status.isFinal {
+            orders[id] = nil
+            return (fill, .closed(id, r.status))
+        }
+        let wasPending = o.state == .pendingNew
+        if wasPending || (o.state == .pendingModify && r.execution == .amendment) { o.state = .open }
+        orders[id] = o
+        return (fill, wasPending ? .acknowledged(id) : nil)
+    }
+
+    /// Applies a position from `ACCOUNT_UPDATE` or REST (`positionAmt`, `entryPrice`).
+    public mutating func setPosition(_ quantity: Quantity, entryPrice: Price) {
+        position = quantity
+        self.entryPrice = entryPrice
+        if quantity.raw.magnitude > maxAbsPosition.raw.magnitude { maxAbsPosition = Quantity(raw: Int64(quantity.raw.magnitude)) }
+    }
+
+    /// Adopts an order found open at the venue (after a restart or reconnect).
+    public mutating func adopt(_ o: TrackedOrder) {
+        var order = o
+        order.state = .open
+        orders[o.clientOrderID] = order
+    }
+
+    /// Forgets an order the venue no longer has (reconciliation).
+    public mutating func forget(_ id: ClientOrderID) { orders[id] = nil }
+
+    private mutating func applyFill(side: Side, price: Price, quantity: Quantity, realizedPnL: Notional, fee: Notional) {
+        fillCount += 1
+        volume += quantity
+        realized += realizedPnL
+        fees += fee
+        let signed = side == .buy ? quantity.raw : -quantity.raw
+        let old = position.raw
+        let new = old + signed
+        if old == 0 || (old > 0) != (signed > 0) {
+            // Opening from flat, reducing, or flipping: the entry price of what remains.
+            if new == 0 {
+                entryPrice = .zero
+            } else if old == 0 || (old > 0) != (new > 0) {
+                entryPrice = price
+            }
+        } else {
+            // Adding: volume-weighted average, rounded to the 1e-8 scale.
+            let cost = Int128(entryPrice.raw) * Int128(old.magnitude) + Int128(price.raw) * Int128(signed.magnitude)
+            entryPrice = Price(raw: Int64(cost / Int128(new.magnitude)))
+        }
+        position = Quantity(raw: new)
+        if new.magnitude > maxAbsPosition.raw.magnitude { maxAbsPosition = Quantity(raw: Int64(new.magnitude)) }
+    }
+
+    // MARK: Views
+
+    /// Unrealized PnL of the position at `mark`.
+    public func unrealized(at mark: Price) -> Notional {
+        guard position.raw != 0, entryPrice.raw != 0 else { return .zero }
+        let diff = Int128(mark.raw - entryPrice.raw) * Int128(position.raw) / Int128(FixedPointScale.unit)
+        return Notional(raw: Int64(clamping: diff))
+    }
+
+    /// Realized PnL after fees.
+    public var realizedNet: Notional { realized - fees }
+
+    /// Orders that count as resting for quoting (pending new included, so nothing is placed twice; pending
+    /// cancels excluded, they are going away).
+    public func quotable() -> FixedList<OpenOrder> {
+        var list = FixedList<OpenOrder>()
+        for o in orders.values where o.state != .pendingCancel {
+            list.append(OpenOrder(clientOrderID: o.clientOrderID, side: o.side, price: o.price, remaining: o.remaining))
+        }
+        return list
+    }
+
+    /// Open quantity per side and the count of live orders, for the risk gate.
+    public func exposure() -> (buy: Quantity, sell: Quantity, count: Int) {
+        var buy: Int64 = 0
+        var sell: Int64 = 0
+        for o in orders.values {
+            if o.side == .buy { buy += o.remaining.raw } else { sell += o.remaining.raw }
+        }
+        return (Quantity(raw: buy), Quantity(raw: sell), orders.count)
+    }
+
+    /// Starts a new trading day: realized PnL and fees restart from zero.
+    public mutating func resetDay() {
+        realized = .zero
+        fees = .zero
+    }
+}

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MMBook
+import MMCore
+
+/// Guéant–Lehalle–Fernandez-Tapia (2013) closed-form approximation, in tick units with order size Δ = 1
+/// (`baseSize`) and ξ = γ:
+/// `c1 = ln(1 + γ/κ)/γ`, `c2 = √(γ/(2Aκ) · (1 + γ/κ)^(κ/γ + 1))`,
+/// half spread `c1 + σ·c2/2`, skew `σ·c2` per unit of inventory: bid depth `half + skew·q`, ask depth
+/// `half − skew·q`. `A` and κ describe how fast fills arrive at a given depth (fills/s ≈ A·e^(−κ·depth)).
+public struct GLFTQuoter: Strategy {
+    public var ladder: QuoteLadder
+    public var gamma: Double
+    public var kappa: Double
+    public var arrivalRate: Double
+    public var minHalfSpreadTicks: Double
+    public var volatility: VolatilityEstimator
+
+    public init(
+        ladder: QuoteLadder, gamma: Double, kappa: Double, arrivalRate: Double, minHalfSpreadTicks: Double = 1,
+        volatility: VolatilityEstimator = VolatilityEstimator()
+    ) {
+        self.ladder = ladder
+        self.gamma = max(gamma, 1e-9)
+        self.kappa = max(kappa, 1e-9)
+        self.arrivalRate = max(arrivalRate, 1e-9)
+        self.minHalfSpreadTicks = max(minHalfSpreadTicks, 0)
+        self.volatility = volatility
+    }
+
+    /// Bid and ask depth from mid, in ticks, for inventory `q` and volatility σ.
+    @inlinable
+    public func depths(inventory q: Double, sigma: Double) -> (bid: Double, ask: Double) {
+        let c1 = log1p(gamma / kappa) / gamma
+        let c2 = (gamma / (2 * arrivalRate * kappa) * pow(1 + gamma / kappa, kappa / gamma + 1)).squareRoot()
+        let half = c1 + sigma * c2 / 2
+        let skew = sigma * c2
+        return (max(half + skew * q, minHalfSpreadTicks), max(half - skew * q, minHalfSpreadTicks))
+    }
+
+    public mutating func quote(_ view: MarketView) -> QuoteIntent {
+        guard view.top.isSynced, let mid = view.top.mid else { return QuoteIntent() }
+        let tick = Double(ladder.instrument.tickSize.raw)
+        volatility.observe(midTicks: Double(mid.raw) / tick, nanos: view.nowNanos)
+        let d = depths(inventory: ladder.inventory(view.position), sigma: volatility.ticksPerSqrtSecond)
+        return ladder.build(bid: Double(mid.raw) - d.bid * tick, ask: Double(mid.raw) + d.ask * tick, view: view)
+    }
+}
+
+/// The configured quoting model, as a value (no existential on the tick path).
+public enum QuoterModel: Strategy {
+    case fixedSpread(FixedSpreadQuoter)
+    case avellanedaStoikov(AvellanedaStoikovQuoter)
+    case glft(GLFTQuoter)
+
+    public mutating func quote(_ view: MarketView) -> QuoteIntent {
+        switch self {
+        case .fixedSpread(var q):
+            let intent = q.quote(view)
+            self = .fixedSpread(q)
+            return intent
+        case .avellanedaStoikov(var q):
+            let intent = q.quote(view)
+            self = .avellanedaStoikov(q)
+            return intent
+        case .glft(var q):
+            let intent = q.quote(view)
+            self = .glft(q)
+            return intent
+        }
+    }
+}

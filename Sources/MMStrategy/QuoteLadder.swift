@@ -1,0 +1,60 @@
+import MMBook
+import MMCore
+
+/// Shared by the quoters: turns a bid and ask target (fractional 1e-8 price units) into N levels per side,
+/// rounded per side to the tick (bids down, asks up: never more aggressive than computed), kept on their own
+/// side of the touch (post-only), sized to the step, without levels that would take the position past its
+/// limit or fall under the minimum notional.
+public struct QuoteLadder: Sendable, Equatable {
+    public let instrument: Instrument
+    /// Size of each quote (the seed's `baseSize`).
+    public var baseSize: Quantity
+    /// Levels per side (1...8).
+    public var levels: Int
+    /// Extra distance of each further level, ticks.
+    public var levelSpacingTicks: Int64
+    /// Largest |position| the quotes may lead to.
+    public var maxPosition: Quantity
+
+    public init(instrument: Instrument, baseSize: Quantity, levels: Int = 1, levelSpacingTicks: Int64 = 1, maxPosition: Quantity) {
+        self.instrument = instrument
+        self.baseSize = baseSize
+        self.levels = max(1, min(levels, QuoteIntent.capacity / 2))
+        self.levelSpacingTicks = max(1, levelSpacingTicks)
+        self.maxPosition = maxPosition
+    }
+
+    /// Builds the ladder for targets `bid` and `ask` (raw price units).
+    @inlinable
+    public func build(bid: Double, ask: Double, view: MarketView) -> QuoteIntent {
+        var intent = QuoteIntent()
+        let size = instrument.roundQuantityDown(baseSize)
+        guard size.raw > 0, bid.isFinite, ask.isFinite, bid > 0, ask > 0 else { return intent }
+        let tick = instrument.tickSize.raw
+        let spacing = levelSpacingTicks * tick
+        let firstBid = min(instrument.roundPrice(Price(raw: Int64(bid.rounded(.down))), for: .buy), view.top.bidPrice)
+        let firstAsk = max(instrument.roundPrice(Price(raw: Int64(ask.rounded(.up))), for: .sell), view.top.askPrice)
+        for level in 0..<levels {
+            let extra = Int64(level) * spacing
+            let bidPrice = Price(raw: firstBid.raw - extra)
+            let askPrice = Price(raw: firstAsk.raw + extra)
+            if view.position.raw + size.raw * Int64(level + 1) <= maxPosition.raw, bidPrice.raw > 0,
+                instrument.meetsMinNotional(price: bidPrice, quantity: size)
+            {
+                intent.append(Quote(side: .buy, price: bidPrice, quantity: size))
+            }
+            if view.position.raw - size.raw * Int64(level + 1) >= -maxPosition.raw,
+                instrument.meetsMinNotional(price: askPrice, quantity: size)
+            {
+                intent.append(Quote(side: .sell, price: askPrice, quantity: size))
+            }
+        }
+        return intent
+    }
+
+    /// Position in units of `baseSize` (the models' `q`).
+    @inlinable
+    public func inventory(_ position: Quantity) -> Double {
+        baseSize.raw > 0 ? Double(position.raw) / Double(baseSize.raw) : 0
+    }
+}
