@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Pure modules: standard library (and Synchronization) only, so their tests build in seconds.
@@ -42,11 +43,12 @@ let package = Package(
         .target(
             name: "MMBinance",
             dependencies: [
-                "MMCore", "MMRing", "MMBook", "MMBinanceWire",
+                "MMCore", "MMRing", "MMBook", "MMBinanceWire", "MMBinanceAuth", "MMRisk", "MMStrategy", "MMExecution",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The simulated Binance USDⓈ-M venue: the only module besides the engine's network layer that speaks NIO.

@@ -3,31 +3,61 @@ import MMBook
 import MMCore
 import MMRing
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 
-/// The ingest side: one combined market stream on a dedicated one-thread event loop. Frames are decoded
-/// in the channel handler straight into each symbol's `SyncedBook` (no hop to another thread, no
-/// per-message allocation once warm), snapshots come over REST only at (re)sync, and every applied diff
-/// publishes a `TopOfBook` through a seqlock that any thread may read. The connection is re-established
-/// with exponential backoff and jitter; while it is down every book is stale.
+/// The latest top of book of one symbol with the local time it was applied, as published to other threads.
+@frozen
+public struct PublishedTop: Sendable, Equatable, BitwiseCopyable {
+    public var top: TopOfBook
+    /// Monotonic time the ingest thread applied it; 0 before the first update.
+    public var receivedNanos: Int64
+
+    public init(top: TopOfBook, receivedNanos: Int64) {
+        self.top = top
+        self.receivedNanos = receivedNanos
+    }
+}
+
+/// The ingest side: one combined market stream (depth diffs and bookTicker) on a dedicated one-thread event
+/// loop. Frames are decoded in the channel handler straight into each symbol's `SyncedBook` (no hop to
+/// another thread, no per-message allocation once warm); snapshots come over REST only at (re)sync, per
+/// symbol, without dropping the connection. Every applied diff publishes a `PublishedTop` through a seqlock
+/// any thread may read and, when configured, its level changes into an SPSC ring.
+///
+/// The connection is re-established with exponential backoff and full jitter; while it is down every book
+/// is stale. Before Binance's 24 h connection limit the client rotates make-before-break: a second
+/// connection opens, both feed the same books (the sequencer drops what one has already delivered, and a
+/// diff from the newcomer that is ahead of the book is ignored rather than treated as a gap), and the old
+/// one closes once the new one has delivered a diff in sequence.
 public final class MarketDataClient: @unchecked Sendable {
     /// Where and what to subscribe.
     public struct Configuration: Sendable {
-        public var host: String
-        public var port: Int
+        /// REST base (snapshots) and market-stream base (`/stream?streams=…` is appended to its path).
+        public var rest: Endpoint
+        public var stream: Endpoint
         public var instruments: [Instrument]
         /// Diff stream suffix: `@depth@0ms`, `@depth@100ms` or `@depth`.
         public var depthStream = "@depth@0ms"
+        /// Also subscribe `@bookTicker` and check the book against it whenever its `u` matches.
+        public var bookTicker = true
         public var snapshotLimit = 1000
         public var initialBackoff: TimeAmount = .milliseconds(100)
         public var maxBackoff: TimeAmount = .seconds(30)
+        /// Rotate the connection after this long (Binance closes them at 24 h).
+        public var rotateAfter: TimeAmount = .hours(23)
+        /// Capacity of the `LevelChange` ring (0: no ring).
+        public var levelChangeCapacity = 0
 
-        public init(host: String, port: Int, instruments: [Instrument]) {
-            self.host = host
-            self.port = port
+        public init(rest: Endpoint, stream: Endpoint, instruments: [Instrument]) {
+            self.rest = rest
+            self.stream = stream
             self.instruments = instruments
+        }
+
+        /// A venue serving REST and streams on one plain port (the simulator).
+        public init(host: String, port: Int, instruments: [Instrument]) {
+            self.init(rest: Endpoint(host: host, port: port), stream: Endpoint(host: host, port: port), instruments: instruments)
         }
     }
 
@@ -35,26 +65,38 @@ public final class MarketDataClient: @unchecked Sendable {
     public struct Stats: Sendable, Equatable {
         public var frames = 0
         public var malformed = 0
+        public var diffsApplied = 0
         public var gaps = 0
         public var resyncs = 0
         public var snapshots = 0
         public var snapshotFailures = 0
         public var connects = 0
         public var reconnects = 0
+        public var rotations = 0
+        public var tickerChecks = 0
+        public var tickerMismatches = 0
+        /// Level changes the ring had no room for (its consumer must re-read the book).
+        public var levelChangeDrops = 0
     }
 
     let configuration: Configuration
     let group: MultiThreadedEventLoopGroup
-    let loop: EventLoop
+    /// The ingest thread's loop.
+    public let loop: EventLoop
     /// Latest top of book per symbol, published by the ingest thread.
-    private let tops: [Symbol: SeqLock<TopOfBook>]
+    private let tops: [Symbol: SeqLock<PublishedTop>]
+    /// Level changes of applied diffs and loaded snapshots, when configured (one consumer).
+    public let levelChanges: SPSCRing<LevelChange>?
     // State below is confined to `loop`.
     private var books: [Symbol: SyncedBook]
     private var message = MarketMessage()
     private var counters = Stats()
-    private var channel: Channel?
+    private var primary: (channel: Channel, generation: Int)?
+    private var incoming: (channel: Channel, generation: Int)?
+    private var generation = 0
     private var backoff: TimeAmount
     private var stopping = false
+    private var rotationTask: Scheduled<Void>?
     private var rng = SystemRandomNumberGenerator()
 
     public init(_ configuration: Configuration) {
@@ -62,34 +104,45 @@ public final class MarketDataClient: @unchecked Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
         var b: [Symbol: SyncedBook] = [:]
-        var t: [Symbol: SeqLock<TopOfBook>] = [:]
+        var t: [Symbol: SeqLock<PublishedTop>] = [:]
         for i in configuration.instruments {
             b[i.symbol] = SyncedBook(instrument: i, levelCapacity: 8192)
-            t[i.symbol] = SeqLock(TopOfBook.empty)
+            t[i.symbol] = SeqLock(PublishedTop(top: .empty, receivedNanos: 0))
         }
         books = b
         tops = t
+        levelChanges = configuration.levelChangeCapacity > 0 ? SPSCRing(capacity: configuration.levelChangeCapacity) : nil
         backoff = configuration.initialBackoff
     }
 
     /// Connects (and keeps reconnecting until `shutdown`).
     public func start() {
-        loop.execute { self.connect() }
+        loop.execute { self.connect(rotation: false) }
     }
 
     /// Latest published top of book (any thread). `isSynced` is false while the book is stale.
-    public func top(_ symbol: Symbol) -> TopOfBook? { tops[symbol]?.load() }
+    public func top(_ symbol: Symbol) -> TopOfBook? { tops[symbol]?.load().top }
+
+    /// Latest top of book with its local receive time (any thread).
+    public func published(_ symbol: Symbol) -> PublishedTop? { tops[symbol]?.load() }
 
     /// A consistent copy of the counters.
     public func stats() async throws -> Stats {
         try await loop.submit { self.counters }.get()
     }
 
-    /// Closes the stream and stops the thread.
+    /// Starts a make-before-break rotation now (it also happens on its own before the 24 h limit).
+    public func rotate() {
+        loop.execute { self.connect(rotation: true) }
+    }
+
+    /// Closes the streams and stops the thread.
     public func shutdown() async throws {
         try await loop.submit {
             self.stopping = true
-            self.channel?.close(promise: nil)
+            self.rotationTask?.cancel()
+            self.primary?.channel.close(promise: nil)
+            self.incoming?.channel.close(promise: nil)
         }.get()
         try await group.shutdownGracefully()
     }
@@ -97,50 +150,68 @@ public final class MarketDataClient: @unchecked Sendable {
     // MARK: Connection (on `loop`)
 
     private var streamPath: String {
-        "/stream?streams=" + configuration.instruments.map { $0.symbol.lowercased + configuration.depthStream }.joined(separator: "/")
+        var names: [String] = []
+        for i in configuration.instruments {
+            names.append(i.symbol.lowercased + configuration.depthStream)
+            if configuration.bookTicker { names.append(i.symbol.lowercased + "@bookTicker") }
+        }
+        return "/stream?streams=" + names.joined(separator: "/")
     }
 
-    private func connect() {
-        guard !stopping else { return }
-        let host = configuration.host
-        let port = configuration.port
-        let path = streamPath
-        let handler = NIOLoopBound(IngestHandler(client: self), eventLoop: loop)
-        ClientBootstrap(group: loop)
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let request = UpgradeRequest(host: host, port: port, path: path)
-                    let upgrader = NIOWebSocketClientUpgrader(
-                        requestKey: "c3dpZnQtbWFya2V0LW1ha2VyIQ==", maxFrameSize: 1 << 22,
-                        upgradePipelineHandler: { channel, _ in
-                            channel.eventLoop.makeCompletedFuture {
-                                try channel.pipeline.syncOperations.addHandler(handler.value)
-                            }
-                        })
-                    let requestBound = NIOLoopBound(request, eventLoop: channel.eventLoop)
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        withClientUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                            context.pipeline.syncOperations.removeHandler(requestBound.value, promise: nil)
-                        }))
-                    try channel.pipeline.syncOperations.addHandler(request)
-                }
-            }
-            .connect(host: host, port: port)
+    private func connect(rotation: Bool) {
+        guard !stopping, incoming == nil, rotation || primary == nil else { return }
+        generation += 1
+        let gen = generation
+        let handler = NIOLoopBound(TextFrameHandler { [unowned self] bytes in self.onFrame(bytes, generation: gen) }, eventLoop: loop)
+        WebSocketConnector.connect(configuration.stream, path: streamPath, on: loop) { handler.value }
             .whenComplete { result in
                 switch result {
                 case .success(let channel):
-                    self.channel = channel
                     self.counters.connects += 1
-                    channel.closeFuture.whenComplete { _ in self.disconnected() }
+                    if rotation && self.primary != nil {
+                        self.incoming = (channel, gen)
+                    } else {
+                        self.primary = (channel, gen)
+                        self.scheduleRotation()
+                    }
+                    channel.closeFuture.whenComplete { _ in self.closed(generation: gen) }
                 case .failure:
-                    self.scheduleReconnect()
+                    if !rotation || self.primary == nil { self.scheduleReconnect() }
                 }
             }
     }
 
-    private func disconnected() {
-        channel = nil
+    private func scheduleRotation() {
+        rotationTask?.cancel()
+        rotationTask = loop.scheduleTask(in: configuration.rotateAfter) { self.connect(rotation: true) }
+    }
+
+    /// The newcomer delivered in sequence: it becomes the primary and the old connection closes.
+    private func promote() {
+        guard let next = incoming else { return }
+        let old = primary
+        primary = next
+        incoming = nil
+        counters.rotations += 1
+        old?.channel.close(promise: nil)
+        scheduleRotation()
+    }
+
+    private func closed(generation gen: Int) {
+        if incoming?.generation == gen {
+            incoming = nil
+            return
+        }
+        guard primary?.generation == gen else { return }
+        primary = nil
+        if let next = incoming {
+            // The old one went first: the newcomer takes over without a gap in service.
+            primary = next
+            incoming = nil
+            counters.rotations += 1
+            scheduleRotation()
+            return
+        }
         for s in books.keys { books[s]!.invalidate() }
         publishAll()
         scheduleReconnect()
@@ -152,112 +223,102 @@ public final class MarketDataClient: @unchecked Sendable {
         // Full jitter: anywhere up to the current backoff, which doubles to its cap.
         let wait = TimeAmount.nanoseconds(Int64.random(in: 0...max(1, backoff.nanoseconds), using: &rng))
         backoff = .nanoseconds(min(backoff.nanoseconds * 2, configuration.maxBackoff.nanoseconds))
-        loop.scheduleTask(in: wait) { self.connect() }
+        loop.scheduleTask(in: wait) { self.connect(rotation: false) }
     }
 
     // MARK: Frames (on `loop`)
 
-    fileprivate func onFrame(_ bytes: UnsafeRawBufferPointer) {
+    private func onFrame(_ bytes: UnsafeRawBufferPointer, generation gen: Int) {
         counters.frames += 1
         guard let kind = try? MarketDecoder.decode(bytes, into: &message) else {
             counters.malformed += 1
             return
         }
-        guard kind == .depthUpdate else { return }
+        switch kind {
+        case .depthUpdate: onDiff(generation: gen)
+        case .bookTicker: onTicker()
+        default: break
+        }
+    }
+
+    private func onDiff(generation gen: Int) {
         let symbol = message.depth.symbol
         guard books[symbol] != nil else { return }
+        let fromIncoming = incoming?.generation == gen
+        if fromIncoming, books[symbol]!.isSynced, message.depth.prevFinalUpdateID > books[symbol]!.topOfBook.updateID {
+            // The newcomer is ahead of the book: the old connection still owes the diffs between.
+            return
+        }
         switch books[symbol]!.onDiff(message.depth) {
         case .applied:
+            counters.diffsApplied += 1
             backoff = configuration.initialBackoff
-            tops[symbol]!.store(books[symbol]!.topOfBook)
+            tops[symbol]!.store(PublishedTop(top: books[symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
+            if let ring = levelChanges { feed(ring, books[symbol]!.book.instrument.id) }
+            if fromIncoming { promote() }
         case .buffered(let request):
             if request { fetchSnapshot(symbol) }
         case .resync(let reason):
             if case .gap = reason { counters.gaps += 1 }
             counters.resyncs += 1
-            tops[symbol]!.store(books[symbol]!.topOfBook)
+            tops[symbol]!.store(PublishedTop(top: books[symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
             fetchSnapshot(symbol)
         case .dropped:
-            break
+            if fromIncoming, message.depth.finalUpdateID == books[symbol]!.topOfBook.updateID { promote() }
+        }
+    }
+
+    private func feed(_ ring: SPSCRing<LevelChange>, _ id: InstrumentID) {
+        let u = message.depth.finalUpdateID
+        let grid = books[message.depth.symbol]!.book.instrument.bookGrid
+        func push(_ side: BookSide, _ levels: ContiguousArray<PriceLevel>) {
+            for level in levels {
+                guard let units = grid.units(level.price, level.quantity) else { continue }
+                let change = LevelChange(updateID: u, instrument: id, side: side, ticks: Ticks(units.ticks), lots: Lots(units.lots))
+                if !ring.push(change) { counters.levelChangeDrops += 1 }
+            }
+        }
+        push(.bid, message.depth.bids)
+        push(.ask, message.depth.asks)
+    }
+
+    /// Where a ticker's `u` equals the book's, the best levels must agree; a disagreement resyncs the symbol.
+    private func onTicker() {
+        let t = message.bookTicker
+        guard let book = books[t.symbol], book.isSynced else { return }
+        let top = book.topOfBook
+        guard top.updateID == t.updateID else { return }
+        counters.tickerChecks += 1
+        if top.bidPrice != t.bidPrice || top.askPrice != t.askPrice || top.bidQuantity != t.bidQuantity || top.askQuantity != t.askQuantity {
+            counters.tickerMismatches += 1
+            counters.resyncs += 1
+            books[t.symbol]!.invalidate()
+            tops[t.symbol]!.store(PublishedTop(top: books[t.symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
+            fetchSnapshot(t.symbol)
         }
     }
 
     private func fetchSnapshot(_ symbol: Symbol) {
         let path = "/fapi/v1/depth?symbol=\(symbol)&limit=\(configuration.snapshotLimit)"
-        HTTPGet.fetch(host: configuration.host, port: configuration.port, path: path, on: loop).whenComplete { result in
+        HTTPClient.send(.GET, configuration.rest, path: path, on: loop).whenComplete { result in
             // The frame scratch is free here: this runs on the loop between frames.
             guard case .success(let reply) = result, reply.status == 200,
                 (try? MarketDecoder.decode(reply.body, into: &self.message)) == .depthSnapshot
             else {
                 self.counters.snapshotFailures += 1
+                // The next diff asks again.
                 self.books[symbol]?.snapshotRequestFailed()
                 return
             }
             self.counters.snapshots += 1
             self.message.snapshot.symbol = symbol
             if self.books[symbol]?.onSnapshot(self.message.snapshot) == .tooOld { self.fetchSnapshot(symbol) }
-            self.tops[symbol]!.store(self.books[symbol]!.topOfBook)
+            self.tops[symbol]!.store(PublishedTop(top: self.books[symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
         }
     }
 
     private func publishAll() {
-        for (s, b) in books { tops[s]!.store(b.topOfBook) }
-    }
-}
-
-/// Sends the upgrade request once connected.
-private final class UpgradeRequest: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
-    let host: String
-    let port: Int
-    let path: String
-
-    init(host: String, port: Int, path: String) {
-        self.host = host
-        self.port = port
-        self.path = path
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-        head.headers.add(name: "Host", value: "\(host):\(port)")
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        context.fireChannelActive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // A non-101 reply: the upgrade failed; closing lets the client back off and retry.
-        context.close(promise: nil)
-    }
-}
-
-/// Decodes text frames in place (no copy, no hop) and answers pings.
-private final class IngestHandler: ChannelInboundHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
-    private let client: MarketDataClient
-
-    init(client: MarketDataClient) { self.client = client }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text:
-            frame.unmaskedData.withUnsafeReadableBytes { client.onFrame($0) }
-        case .ping:
-            var payload = frame.unmaskedData
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
-            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
-        case .connectionClose:
-            context.close(promise: nil)
-        default:
-            break
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
+        let now = MonotonicInstant.now().nanos
+        for (s, b) in books { tops[s]!.store(PublishedTop(top: b.topOfBook, receivedNanos: now)) }
     }
 }

@@ -64,3 +64,15 @@ enum Hex {
         }
     }
 }
+
+extension HMACSigner {
+    /// Writes the 64 hex digits of the signature of `payload` into `hex` (replacing its contents).
+    public func sign(_ payload: [UInt8], into hex: inout [UInt8]) {
+        let mac = HMAC<SHA256>.authenticationCode(for: payload, using: key)
+        hex.removeAll(keepingCapacity: true)
+        for b in mac {
+            hex.append(Hex.digits[Int(b >> 4)])
+            hex.append(Hex.digits[Int(b & 0x0F)])
+        }
+    }
+}

@@ -26,6 +26,20 @@ public struct TrackedOrder: Sendable, Hashable, BitwiseCopyable {
     public var sentNanos: Int64
 
     public var remaining: Quantity { quantity - filled }
+
+    public init(
+        clientOrderID: ClientOrderID, venueOrderID: VenueOrderID, side: Side, price: Price, quantity: Quantity, filled: Quantity,
+        state: OrderState, sentNanos: Int64
+    ) {
+        self.clientOrderID = clientOrderID
+        self.venueOrderID = venueOrderID
+        self.side = side
+        self.price = price
+        self.quantity = quantity
+        self.filled = filled
+        self.state = state
+        self.sentNanos = sentNanos
+    }
 }
 
 /// What an event did to our books, for counters, logs and the journal.

@@ -48,6 +48,11 @@ public struct RiskGate: Sendable {
         haltReason = nil
     }
 
+    /// Operator or engine: halt now (cancel-all follows), whatever the PnL.
+    public mutating func forceHalt() {
+        halt(.halted)
+    }
+
     /// Enters reduce-only mode (e.g. near a limit), unless already halted.
     public mutating func reduceOnly() {
         if state == .active { state = .reducing }

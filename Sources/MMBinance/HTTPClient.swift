@@ -2,29 +2,48 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A minimal HTTP/1.1 GET over a fresh connection, on the caller's event loop (REST depth snapshots at
-/// (re)sync only — never on the steady-state path).
-enum HTTPGet {
-    static func fetch(host: String, port: Int, path: String, on loop: EventLoop, timeout: TimeAmount = .seconds(10)) -> EventLoopFuture<(status: Int, body: [UInt8])> {
-        let promise = Once(loop.makePromise(of: (status: Int, body: [UInt8]).self))
+/// One HTTP reply.
+public struct HTTPReply: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+}
+
+/// A minimal HTTP/1.1 request over a fresh connection on the caller's event loop. REST is the engine's slow
+/// path (snapshots at (re)sync, listen keys, reconciliation, order fallback), so simplicity wins here.
+enum HTTPClient {
+    static func send(
+        _ method: HTTPMethod, _ endpoint: Endpoint, path: String, headers: [(String, String)] = [], body: [UInt8] = [],
+        on loop: EventLoop, timeout: TimeAmount = .seconds(10)
+    ) -> EventLoopFuture<HTTPReply> {
+        let promise = Once(loop.makePromise(of: HTTPReply.self))
         ClientBootstrap(group: loop)
             .connectTimeout(timeout)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try endpoint.addTLSIfNeeded(to: channel, context: Endpoint.sharedTLSContext)
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(Collector(promise: promise))
                 }
             }
-            .connect(host: host, port: port)
+            .connect(host: endpoint.host, port: endpoint.port)
             .whenComplete { result in
                 switch result {
                 case .failure(let error):
                     promise.fail(error)
                 case .success(let channel):
-                    var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-                    head.headers.add(name: "Host", value: "\(host):\(port)")
+                    var head = HTTPRequestHead(version: .http1_1, method: method, uri: endpoint.path + path)
+                    head.headers.add(name: "Host", value: endpoint.hostHeader)
                     head.headers.add(name: "Connection", value: "close")
+                    for (k, v) in headers { head.headers.add(name: k, value: v) }
+                    if !body.isEmpty || method == .POST || method == .PUT {
+                        head.headers.add(name: "Content-Length", value: String(body.count))
+                    }
                     channel.write(HTTPClientRequestPart.head(head), promise: nil)
+                    if !body.isEmpty {
+                        channel.write(HTTPClientRequestPart.body(.byteBuffer(channel.allocator.buffer(bytes: body))), promise: nil)
+                    }
                     channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
                     loop.scheduleTask(in: timeout) {
                         promise.fail(ChannelError.connectTimeout(timeout))
@@ -37,11 +56,11 @@ enum HTTPGet {
 
     /// A promise completed at most once (response, close and timeout race). Used on one event loop only.
     final class Once: @unchecked Sendable {
-        private let promise: EventLoopPromise<(status: Int, body: [UInt8])>
+        private let promise: EventLoopPromise<HTTPReply>
         private var done = false
-        init(_ promise: EventLoopPromise<(status: Int, body: [UInt8])>) { self.promise = promise }
-        var futureResult: EventLoopFuture<(status: Int, body: [UInt8])> { promise.futureResult }
-        func succeed(_ value: (status: Int, body: [UInt8])) {
+        init(_ promise: EventLoopPromise<HTTPReply>) { self.promise = promise }
+        var futureResult: EventLoopFuture<HTTPReply> { promise.futureResult }
+        func succeed(_ value: HTTPReply) {
             guard !done else { return }
             done = true
             promise.succeed(value)
@@ -56,17 +75,17 @@ enum HTTPGet {
     private final class Collector: ChannelInboundHandler {
         typealias InboundIn = HTTPClientResponsePart
         private let promise: Once
-        private var status = 0
+        private var head: HTTPResponseHead?
         private var body: [UInt8] = []
 
         init(promise: Once) { self.promise = promise }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
-            case .head(let h): status = Int(h.status.code)
+            case .head(let h): head = h
             case .body(var b): body.append(contentsOf: b.readBytes(length: b.readableBytes) ?? [])
             case .end:
-                promise.succeed((status, body))
+                promise.succeed(HTTPReply(status: Int(head?.status.code ?? 0), headers: head?.headers ?? [:], body: body))
                 context.close(promise: nil)
             }
         }

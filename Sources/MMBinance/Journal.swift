@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An append-only journal of order events, one JSON object per line, that survives restarts. Written from
+/// the gateway thread only. Lines are written whole with `write(2)`; `sync()` flushes to disk.
+final class Journal {
+    private let fd: Int32
+    let path: String
+
+    init(path: String) throws(JournalError) {
+        self.path = path
+        let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        if !dir.isEmpty { _ = mkdir(dir, 0o755) }
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { throw JournalError(message: "cannot open journal \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { close(fd) }
+
+    func append(_ line: String) {
+        var bytes = Array(line.utf8)
+        bytes.append(0x0A)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    func sync() { fsync(fd) }
+
+    /// Every line of a journal file (empty if there is none).
+    static func lines(path: String) -> [String] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            data.append(contentsOf: chunk[0..<n])
+        }
+        return data.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+struct JournalError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

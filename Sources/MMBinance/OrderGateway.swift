@@ -1,0 +1,379 @@
+import MMBinanceAuth
+import MMBinanceWire
+import MMBook
+import MMCore
+import MMExecution
+import MMRing
+import MMRisk
+import MMStrategy
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// The order gateway: one thread (a one-thread event loop) that owns our orders, position, PnL and the risk
+/// gate. Each strategy tick arrives through an SPSC ring; the gateway reconciles the desired quotes with its
+/// orders, checks every new order with the `RiskGate`, signs it and sends it over Binance's WebSocket API —
+/// over REST while the WebSocket API is unavailable. The user data stream drives the order state machine;
+/// on start and after any user-stream reconnect the gateway reconciles open orders and the position over
+/// REST before it quotes again.
+///
+/// It tracks request weight and order counts from the venue's headers and backs off before the limits (and
+/// for `Retry-After` when refused), keeps a server-clock offset, treats -5022 (post-only would cross) as a
+/// normal outcome, and runs the `countdownCancelAll` heartbeat. A loss-limit breach halts: everything is
+/// cancelled (and, if configured, the position is closed reduce-only) and nothing is quoted until `resume`.
+public final class OrderGateway: @unchecked Sendable {
+    public let configuration: GatewayConfiguration
+    let group: MultiThreadedEventLoopGroup
+    /// The gateway thread's loop.
+    public let loop: EventLoop
+    /// Strategy ticks (one producer: the strategy thread).
+    public let ticks = SPSCRing<StrategyTick>(capacity: 64)
+    private let published = SeqLock(GatewaySnapshot())
+    private let market: @Sendable () -> PublishedTop
+    /// Prebuilt so that waking the gateway allocates nothing.
+    private var drainTask: (@Sendable () -> Void)!
+
+    // State below is confined to `loop`.
+    var tracker: OrderTracker
+    var gate: RiskGate
+    var encoder = OrderRequestEncoder()
+    var hex: [UInt8] = []
+    let signer: HMACSigner
+    var snapshot = GatewaySnapshot()
+    var journal: Journal?
+    var sequence: UInt64 = 0
+    let idPrefix: ClientOrderID
+    // Venue connections.
+    var webSocketAPI: Channel?
+    var pending: [String: PendingRequest] = [:]
+    var userStream: Channel?
+    var listenKey: String?
+    var userStreamLostNanos: Int64? = 0
+    var reconciled = false
+    var reconciling = false
+    var clockOffsetMillis: Int64 = 0
+    var backoffUntilNanos: Int64 = 0
+    var orderCount10s = 0
+    var stopping = false
+    var haltHandled = false
+    var webSocketAPIBackoff: TimeAmount = .milliseconds(200)
+    var userStreamBackoff: TimeAmount = .milliseconds(200)
+    var timers: [RepeatedTask] = []
+    // Counters.
+    public internal(set) var rejectsByCode: [String: Int] = [:]
+    var restCallsByEndpoint: [String: Int] = [:]
+    var tickToSend = LatencyHistogram()
+    var roundTrip = LatencyHistogram()
+    var faultsRecovered = 0
+    var listenKeyRenewals = 0
+    var clockResyncs = 0
+    var reconciliations = 0
+    var adoptedOrders = 0
+    var haltCount = 0
+
+    struct PendingRequest {
+        var request: OrderRequest
+        var sentNanos: Int64
+    }
+
+    /// - Parameter market: the latest published top of book of the instrument (any thread may call it).
+    public init(_ configuration: GatewayConfiguration, market: @escaping @Sendable () -> PublishedTop) throws {
+        self.configuration = configuration
+        self.market = market
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        loop = group.next()
+        tracker = OrderTracker(symbol: configuration.instrument.symbol)
+        gate = RiskGate(instrument: configuration.instrument, limits: configuration.limits)
+        signer = HMACSigner(secret: configuration.credentials.secret)
+        hex.reserveCapacity(64)
+        // Orders of this run: prefix, start time in base 36, sequence. Unique across restarts, ≤ 36 bytes.
+        let start = String(UnixNanos.now().millis, radix: 36)
+        guard let prefix = ClientOrderID(configuration.clientIDPrefix + "-" + start + "-") else {
+            throw GatewayError("clientIDPrefix '\(configuration.clientIDPrefix)' is not a valid Binance client order ID prefix")
+        }
+        idPrefix = prefix
+        if let path = configuration.journalPath {
+            do { journal = try Journal(path: path) } catch { throw GatewayError(error.description) }
+        }
+        drainTask = { [unowned self] in self.drainTicks() }
+        pending.reserveCapacity(256)
+    }
+
+    // MARK: Public API (any thread)
+
+    /// Connects and reconciles; quoting starts once ready.
+    public func start() {
+        loop.execute { self.begin() }
+    }
+
+    /// Called by the strategy thread after pushing a tick. Allocation free.
+    public func wake() { loop.execute(drainTask) }
+
+    /// The latest published state.
+    public func state() -> GatewaySnapshot { published.load() }
+
+    /// Risk rejections and venue errors by code, REST calls by endpoint, and other counters.
+    public func report() async throws -> GatewayReport {
+        try await loop.submit { self.makeReport() }.get()
+    }
+
+    /// Operator: halt now (cancel everything, stop quoting).
+    public func halt() async throws {
+        try await loop.submit { self.enterHalt(reason: "operator") }.get()
+    }
+
+    /// Operator: resume quoting after a halt.
+    public func resume() async throws {
+        try await loop.submit {
+            self.gate.reset(to: .active)
+            self.haltHandled = false
+            self.publish()
+        }.get()
+    }
+
+    /// Cancels everything, stops the heartbeat, closes the streams and the thread. Quotes are pulled before
+    /// any socket closes.
+    public func shutdown() async throws {
+        let done = try await loop.submit { () -> EventLoopFuture<Void> in
+            self.stopping = true
+            for t in self.timers { t.cancel() }
+            return self.cancelAllAtVenue().flatMap { _ in self.stopHeartbeat() }.map { _ in
+                self.webSocketAPI?.close(promise: nil)
+                self.userStream?.close(promise: nil)
+                if let key = self.listenKey {
+                    _ = self.rest(.DELETE, "/fapi/v1/listenKey", query: "listenKey=\(key)", signed: false)
+                }
+                self.journal?.sync()
+                self.publish()
+            }
+        }.get()
+        try? await done.get()
+        try await group.shutdownGracefully()
+    }
+
+    // MARK: Start (on `loop`)
+
+    private func begin() {
+        if configuration.dryRun {
+            reconciled = true
+            userStreamLostNanos = nil
+            publish()
+            return
+        }
+        syncClock()
+        openUserStream()
+        connectWebSocketAPI()
+        timers.append(loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in self.evaluate() })
+        if configuration.heartbeatSeconds > 0 {
+            timers.append(loop.scheduleRepeatedTask(initialDelay: .zero, delay: .seconds(Int64(configuration.heartbeatSeconds))) { _ in
+                self.heartbeat()
+            })
+        }
+        timers.append(loop.scheduleRepeatedTask(
+            initialDelay: .seconds(Int64(configuration.listenKeyKeepaliveSeconds)), delay: .seconds(Int64(configuration.listenKeyKeepaliveSeconds))
+        ) { _ in self.keepListenKeyAlive() })
+        timers.append(loop.scheduleRepeatedTask(initialDelay: .minutes(5), delay: .minutes(5)) { _ in self.syncClock() })
+        timers.append(loop.scheduleRepeatedTask(initialDelay: .seconds(10), delay: .seconds(10)) { _ in self.orderCount10s = 0 })
+    }
+
+    var nowNanos: Int64 { MonotonicInstant.now().nanos }
+    var venueMillis: Int64 { UnixNanos.now().millis + clockOffsetMillis }
+
+    /// Ready to send new orders: reconciled with the venue and its user stream alive.
+    var ready: Bool { reconciled && userStreamLostNanos == nil && !stopping }
+
+    // MARK: Ticks (on `loop`)
+
+    private func drainTicks() {
+        var latest: StrategyTick?
+        _ = ticks.drain { latest = $0 }
+        guard let tick = latest, !stopping else { return }
+        guard ready else { return }
+        evaluate()
+        if gate.state == .halted { return }
+        let commands = configuration.reconciler.reconcile(desired: tick.intent, open: tracker.quotable())
+        for i in 0..<commands.count {
+            switch commands[i] {
+            case .cancel(let id):
+                sendCancel(id)
+            case .place(let quote):
+                place(quote, tickNanos: tick.tickNanos)
+            case .modify(let id, let quote):
+                modify(id, to: quote, tickNanos: tick.tickNanos)
+            }
+        }
+        publish()
+    }
+
+    func riskContext() -> RiskContext {
+        let p = market()
+        let exposure = tracker.exposure()
+        let mark = p.top.mid ?? tracker.entryPrice
+        return RiskContext(
+            position: tracker.position, openBuy: exposure.buy, openSell: exposure.sell, openOrders: exposure.count,
+            realizedToday: tracker.realizedNet, unrealized: tracker.unrealized(at: mark), top: p.top,
+            bookAgeMillis: p.receivedNanos == 0 ? .max : (nowNanos - p.receivedNanos) / 1_000_000,
+            userStreamAgeMillis: userStreamLostNanos.map { ($0 == 0 ? 0 : nowNanos - $0) / 1_000_000 } ?? 0, nowNanos: nowNanos)
+    }
+
+    /// Whether the venue's limits leave room for another order now.
+    private var throttled: Bool {
+        nowNanos < backoffUntilNanos || orderCount10s * 10 >= configuration.orderLimitPer10Seconds * 9
+            || snapshot.usedWeight * 10 >= configuration.weightLimitPerMinute * 9
+    }
+
+    private func place(_ quote: Quote, tickNanos: Int64) {
+        if throttled {
+            countRisk(.gatewayBackpressure)
+            return
+        }
+        let decision = gate.check(OrderIntent(side: quote.side, price: quote.price, quantity: quote.quantity), riskContext())
+        guard decision == .accept else {
+            if case .reject(let r) = decision { countRisk(r) }
+            return
+        }
+        sequence += 1
+        guard let id = ClientOrderID(prefix: idPrefix, sequence: sequence) else { return }
+        tracker.sent(id, quote.side, price: quote.price, quantity: quote.quantity, nowNanos: nowNanos)
+        snapshot.ordersSent += 1
+        orderCount10s += 1
+        journal?.append(#"{"e":"sent","c":"\#(id)","s":"\#(quote.side)","p":"\#(quote.price)","q":"\#(quote.quantity)","t":\#(UnixNanos.now().millis)}"#)
+        send(OrderRequest(kind: .placeLimit, symbol: configuration.instrument.symbol, side: quote.side, price: quote.price, quantity: quote.quantity, clientOrderID: id))
+        tickToSend.record(nanos: nowNanos - tickNanos)
+    }
+
+    private func modify(_ id: ClientOrderID, to quote: Quote, tickNanos: Int64) {
+        guard let order = tracker.orders[id], order.state == .open else { return }
+        if throttled {
+            countRisk(.gatewayBackpressure)
+            return
+        }
+        let decision = gate.check(OrderIntent(side: quote.side, price: quote.price, quantity: quote.quantity), riskContext())
+        guard decision == .accept else {
+            if case .reject(let r) = decision { countRisk(r) }
+            sendCancel(id)
+            return
+        }
+        // A modify sets the total size; keep what is already filled.
+        let total = order.filled + quote.quantity
+        tracker.modifySent(id, nowNanos: nowNanos)
+        snapshot.modifiesSent += 1
+        send(OrderRequest(kind: .modify, symbol: configuration.instrument.symbol, side: quote.side, price: quote.price, quantity: total, clientOrderID: id))
+        tickToSend.record(nanos: nowNanos - tickNanos)
+    }
+
+    func sendCancel(_ id: ClientOrderID) {
+        guard let o = tracker.orders[id], o.state != .pendingCancel else { return }
+        tracker.cancelSent(id, nowNanos: nowNanos)
+        snapshot.cancelsSent += 1
+        send(OrderRequest(kind: .cancel, symbol: configuration.instrument.symbol, clientOrderID: id))
+    }
+
+    func countRisk(_ r: RiskRejection) {
+        snapshot.riskRejects += 1
+        rejectsByCode[r.rawValue, default: 0] += 1
+    }
+
+    // MARK: Risk state (on `loop`)
+
+    /// Re-evaluates PnL limits; a breach halts.
+    func evaluate() {
+        guard !stopping else { return }
+        let before = gate.state
+        let after = gate.evaluate(riskContext())
+        if after == .halted && (before != .halted || !haltHandled) {
+            enterHalt(reason: gate.haltReason?.rawValue ?? "limit")
+        }
+        publish()
+    }
+
+    func enterHalt(reason: String) {
+        guard !haltHandled else { return }
+        haltHandled = true
+        haltCount += 1
+        if gate.state != .halted { gate.forceHalt() }
+        journal?.append(#"{"e":"halt","reason":"\#(reason)","t":\#(UnixNanos.now().millis)}"#)
+        _ = cancelAllAtVenue()
+        if configuration.flattenOnHalt, tracker.position.raw != 0 { flatten() }
+        publish()
+    }
+
+    /// Closes the position with a reduce-only market order.
+    func flatten() {
+        let qty = Quantity(raw: Int64(tracker.position.raw.magnitude))
+        let side: Side = tracker.position.raw > 0 ? .sell : .buy
+        sequence += 1
+        guard let id = ClientOrderID(prefix: idPrefix, sequence: sequence) else { return }
+        tracker.sent(id, side, price: .zero, quantity: qty, nowNanos: nowNanos)
+        snapshot.ordersSent += 1
+        send(OrderRequest(kind: .placeMarket, symbol: configuration.instrument.symbol, side: side, quantity: qty, clientOrderID: id, reduceOnly: true))
+    }
+
+    /// `DELETE allOpenOrders`: one request that cancels every order of the symbol, including ones in flight.
+    func cancelAllAtVenue() -> EventLoopFuture<Void> {
+        for o in tracker.orders.values where o.state != .pendingCancel { tracker.cancelSent(o.clientOrderID, nowNanos: nowNanos) }
+        if configuration.dryRun {
+            for id in Array(tracker.orders.keys) { tracker.forget(id) }
+            return loop.makeSucceededVoidFuture()
+        }
+        return rest(.DELETE, "/fapi/v1/allOpenOrders", query: "symbol=\(configuration.instrument.symbol)", signed: true).map { reply in
+            if reply.status == 200 {
+                for id in Array(self.tracker.orders.keys) where self.tracker.orders[id]?.price.raw != 0 { self.tracker.forget(id) }
+            }
+        }.recover { _ in }
+    }
+
+    // MARK: Publishing (on `loop`)
+
+    func publish() {
+        let ctx = riskContext()
+        snapshot.position = tracker.position
+        snapshot.entryPrice = tracker.entryPrice
+        snapshot.realizedNet = tracker.realizedNet
+        snapshot.fees = tracker.fees
+        snapshot.unrealized = ctx.unrealized
+        snapshot.maxAbsPosition = tracker.maxAbsPosition
+        snapshot.volume = tracker.volume
+        snapshot.fills = tracker.fillCount
+        snapshot.makerFills = tracker.makerFillCount
+        snapshot.tradingState = gate.state == .active ? 0 : gate.state == .reducing ? 1 : 2
+        snapshot.ready = ready
+        snapshot.webSocketAPIUp = webSocketAPI != nil
+        snapshot.userStreamUp = userStreamLostNanos == nil
+        snapshot.openOrders = tracker.orders.count
+        snapshot.tickToSendP99Nanos = tickToSend.quantile(0.99)
+        snapshot.roundTripP50Nanos = roundTrip.quantile(0.5)
+        snapshot.roundTripP99Nanos = roundTrip.quantile(0.99)
+        published.store(snapshot)
+    }
+
+    func makeReport() -> GatewayReport {
+        GatewayReport(
+            snapshot: snapshot, rejectsByCode: rejectsByCode, restCallsByEndpoint: restCallsByEndpoint,
+            tickToSendP50Nanos: tickToSend.quantile(0.5), listenKeyRenewals: listenKeyRenewals, clockResyncs: clockResyncs,
+            reconciliations: reconciliations, adoptedOrders: adoptedOrders, halts: haltCount, haltReason: gate.haltReason?.rawValue,
+            openOrderIDs: tracker.orders.keys.map(\.description).sorted())
+    }
+}
+
+/// Counters for summaries and tests.
+public struct GatewayReport: Sendable, Equatable {
+    public var snapshot: GatewaySnapshot
+    public var rejectsByCode: [String: Int]
+    public var restCallsByEndpoint: [String: Int]
+    public var tickToSendP50Nanos: Int64
+    public var listenKeyRenewals: Int
+    public var clockResyncs: Int
+    public var reconciliations: Int
+    public var adoptedOrders: Int
+    public var halts: Int
+    public var haltReason: String?
+    public var openOrderIDs: [String]
+}
+
+/// A gateway set-up problem.
+public struct GatewayError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

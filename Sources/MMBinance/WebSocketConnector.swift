@@ -1,0 +1,106 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// Opens a client WebSocket (optionally over TLS) and installs `handler` once the upgrade succeeds.
+enum WebSocketConnector {
+    static func connect(
+        _ endpoint: Endpoint, path: String, on loop: EventLoop, maxFrameSize: Int = 1 << 22,
+        handler: @escaping @Sendable () -> ChannelHandler
+    ) -> EventLoopFuture<Channel> {
+        let fullPath = endpoint.path + path
+        return ClientBootstrap(group: loop)
+            .connectTimeout(.seconds(10))
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try endpoint.addTLSIfNeeded(to: channel, context: Endpoint.sharedTLSContext)
+                    let request = UpgradeRequest(host: endpoint.hostHeader, path: fullPath)
+                    let upgrader = NIOWebSocketClientUpgrader(
+                        requestKey: WebSocketConnector.randomKey(), maxFrameSize: maxFrameSize,
+                        upgradePipelineHandler: { channel, _ in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(handler())
+                            }
+                        })
+                    let requestBound = NIOLoopBound(request, eventLoop: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                        withClientUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                            context.pipeline.syncOperations.removeHandler(requestBound.value, promise: nil)
+                        }))
+                    try channel.pipeline.syncOperations.addHandler(request)
+                }
+            }
+            .connect(host: endpoint.host, port: endpoint.port)
+    }
+
+    /// A fresh base64 nonce for `Sec-WebSocket-Key`.
+    static func randomKey() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        return String((0..<22).map { _ in alphabet[Int.random(in: 0..<64)] }) + "=="
+    }
+
+    /// Sends a masked text frame (clients must mask).
+    static func sendText(_ text: String, on channel: Channel) {
+        var buffer = channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer)
+        channel.writeAndFlush(frame, promise: nil)
+    }
+}
+
+/// Sends the upgrade request once connected; any plain HTTP reply means the upgrade failed.
+final class UpgradeRequest: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+    let host: String
+    let path: String
+
+    init(host: String, path: String) {
+        self.host = host
+        self.path = path
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+        head.headers.add(name: "Host", value: host)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.close(promise: nil)
+    }
+}
+
+/// Hands text frames to `onText` and answers pings; closes on a close frame or error.
+final class TextFrameHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+    private let onText: (UnsafeRawBufferPointer) -> Void
+
+    init(onText: @escaping (UnsafeRawBufferPointer) -> Void) { self.onText = onText }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            frame.unmaskedData.withUnsafeReadableBytes { onText($0) }
+        case .ping:
+            var payload = frame.unmaskedData
+            let pong = WebSocketFrame(
+                fin: true, opcode: .pong, maskKey: .random(), data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
