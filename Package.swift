@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MMSim", targets: ["MMSim"]),
         .library(name: "MMBinanceAuth", targets: ["MMBinanceAuth"]),
         .library(name: "MMBinance", targets: ["MMBinance"]),
+        .library(name: "MMEngine", targets: ["MMEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -63,10 +64,18 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // Composition root: configuration, threads, the embedded simulator, run summaries.
+        .target(
+            name: "MMEngine",
+            dependencies: [
+                "MMCore", "MMRing", "MMBook", "MMStrategy", "MMRisk", "MMExecution", "MMBinanceWire", "MMBinanceAuth", "MMBinance", "MMReplay", "MMSim",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "mm",
             dependencies: [
-                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim",
+                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim", "MMEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,6 +96,7 @@ let package = Package(
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
         .testTarget(name: "MMBinanceTests", dependencies: ["MMBinance", "MMSim", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMBinanceAuthTests", dependencies: ["MMBinanceAuth", "MMBinanceWire", "TestSupport"]),
+        .testTarget(name: "MMEngineTests", dependencies: ["MMEngine", "MMBinance", "MMSim", "MMReplay", "MMBinanceWire", "TestSupport"]),
         .testTarget(
             name: "MMSimTests",
             dependencies: [

@@ -17,6 +17,12 @@ enum HTTPClient {
         on loop: EventLoop, timeout: TimeAmount = .seconds(10)
     ) -> EventLoopFuture<HTTPReply> {
         let promise = Once(loop.makePromise(of: HTTPReply.self))
+        let channelBox = ChannelHolder()
+        let timeoutTask = loop.scheduleTask(in: timeout) {
+            promise.fail(ChannelError.connectTimeout(timeout))
+            channelBox.value?.close(promise: nil)
+        }
+        promise.futureResult.whenComplete { _ in timeoutTask.cancel() }
         ClientBootstrap(group: loop)
             .connectTimeout(timeout)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
@@ -33,6 +39,7 @@ enum HTTPClient {
                 case .failure(let error):
                     promise.fail(error)
                 case .success(let channel):
+                    channelBox.value = channel
                     var head = HTTPRequestHead(version: .http1_1, method: method, uri: endpoint.path + path)
                     head.headers.add(name: "Host", value: endpoint.hostHeader)
                     head.headers.add(name: "Connection", value: "close")
@@ -45,13 +52,14 @@ enum HTTPClient {
                         channel.write(HTTPClientRequestPart.body(.byteBuffer(channel.allocator.buffer(bytes: body))), promise: nil)
                     }
                     channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-                    loop.scheduleTask(in: timeout) {
-                        promise.fail(ChannelError.connectTimeout(timeout))
-                        channel.close(promise: nil)
-                    }
                 }
             }
         return promise.futureResult
+    }
+
+    /// The request's channel, touched only on its loop (connect completion and timeout).
+    final class ChannelHolder: @unchecked Sendable {
+        var value: Channel?
     }
 
     /// A promise completed at most once (response, close and timeout race). Used on one event loop only.

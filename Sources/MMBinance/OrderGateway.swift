@@ -132,9 +132,10 @@ public final class OrderGateway: @unchecked Sendable {
         }.get()
     }
 
-    /// Cancels everything, stops the heartbeat, closes the streams and the thread. Quotes are pulled before
-    /// any socket closes.
-    public func shutdown() async throws {
+    /// Cancels everything, stops the heartbeat, closes the streams and the thread, and returns the final
+    /// report. Quotes are pulled before any socket closes.
+    @discardableResult
+    public func shutdown() async throws -> GatewayReport {
         let done = try await loop.submit { () -> EventLoopFuture<Void> in
             self.stopping = true
             for t in self.timers { t.cancel() }
@@ -149,7 +150,9 @@ public final class OrderGateway: @unchecked Sendable {
             }
         }.get()
         try? await done.get()
+        let report = try await loop.submit { self.makeReport() }.get()
         try await group.shutdownGracefully()
+        return report
     }
 
     // MARK: Start (on `loop`)

@@ -1,0 +1,216 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import MMBinance
+import MMBinanceWire
+import MMCore
+import MMExecution
+import MMRisk
+import MMSim
+import MMStrategy
+
+/// How `mm run` was asked to run.
+public struct RunOptions: Sendable {
+    /// `--live`: permit real orders on a real venue (with `dryRun: false`).
+    public var live = false
+    /// Stop after this many seconds (nil: until SIGINT/SIGTERM).
+    public var durationSeconds: Double?
+    /// Where status lines go (stderr): one-line human status on a terminal, JSON lines otherwise.
+    public var statusToTerminal = false
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    public init() {}
+}
+
+/// The composition root of `mm run`: the embedded simulator (venue `sim`), the ingest thread, the strategy
+/// thread and the order gateway, started in that order and stopped in reverse with quotes pulled first.
+public final class Engine: @unchecked Sendable {
+    public let config: EngineConfig
+    public let options: RunOptions
+    private var sim: SimServer?
+    private var market: MarketDataClient?
+    private var gateway: OrderGateway?
+    private var strategy: StrategyLoop?
+    private var instrument: Instrument?
+    private var startedNanos: Int64 = 0
+    private var restEndpoint: Endpoint?
+    private var credentials: Credentials?
+    private var worstPnL = Notional.zero
+    private var statusTask: Task<Void, Never>?
+
+    public init(config: EngineConfig, options: RunOptions) {
+        self.config = config
+        self.options = options
+    }
+
+    /// Refuses unsafe combinations before anything starts.
+    public static func checkSafety(_ config: EngineConfig, _ options: RunOptions) throws(EngineError) {
+        if config.venue != .sim && !config.dryRun && !options.live {
+            throw EngineError("live trading on \(config.venue.rawValue) needs both `dryRun: false` in the configuration and --live on the command line; nothing was sent")
+        }
+        if config.venue != .sim && !config.dryRun {
+            let env = options.environment
+            if (env["BINANCE_API_KEY"] ?? "").isEmpty || (env["BINANCE_API_SECRET"] ?? "").isEmpty {
+                throw EngineError("live trading needs BINANCE_API_KEY and BINANCE_API_SECRET in the environment (see scripts/env_setup.sh)")
+            }
+        }
+    }
+
+    /// Starts everything; returns once the gateway thread is running (quoting starts when it is ready).
+    public func start() async throws {
+        try Self.checkSafety(config, options)
+        startedNanos = MonotonicInstant.now().nanos
+        var endpoints = config.endpoints
+        var creds: Credentials
+        if config.venue == .sim {
+            var simConfig = SimServer.Configuration(recordings: [config.sim.recording], speed: config.sim.speed)
+            let account = SimServer.Credentials.random()
+            simConfig.accounts = [account]
+            simConfig.startingBalance = config.sim.balance
+            if !config.sim.faults.isEmpty {
+                do { simConfig.faults = try FaultPlan.parse(config.sim.faults) } catch { throw EngineError("sim.faults: \(error)") }
+            }
+            let server = try await SimServer.start(simConfig)
+            sim = server
+            creds = Credentials(apiKey: account.apiKey, secret: account.secret)
+            endpoints.restURL = server.restURL
+            endpoints.streamURL = server.streamURL
+            endpoints.webSocketAPIURL = server.streamURL + "/ws-fapi/v1"
+            endpoints.userStreamURL = server.streamURL
+        } else {
+            creds = Credentials(apiKey: options.environment["BINANCE_API_KEY"] ?? "", secret: options.environment["BINANCE_API_SECRET"] ?? "")
+        }
+        credentials = creds
+        guard let rest = Endpoint(url: endpoints.restURL), let stream = Endpoint(url: endpoints.streamURL),
+            let userStream = Endpoint(url: endpoints.userStreamURL)
+        else { throw EngineError("invalid venue URLs: \(endpoints.restURL), \(endpoints.streamURL)") }
+        restEndpoint = rest
+        let wsAPI = config.gateway.webSocketAPI ? Endpoint(url: endpoints.webSocketAPIURL) : nil
+
+        let info = try await VenueREST.send("GET", rest, path: "/fapi/v1/exchangeInfo")
+        guard info.status == 200 else { throw EngineError("exchangeInfo answered HTTP \(info.status)") }
+        let parsed = try ExchangeInfo.instruments(from: info.body, only: [config.symbol])
+        guard let instrument = parsed.instruments.first else {
+            let why = parsed.rejected.first.map { ": \($0.reason)" } ?? " (not listed)"
+            throw EngineError("symbol \(config.symbol) is not tradable on \(config.venue.rawValue)\(why)")
+        }
+        self.instrument = instrument
+
+        var mdConfig = MarketDataClient.Configuration(rest: rest, stream: stream, instruments: [instrument])
+        mdConfig.depthStream = config.venue == .sim ? "@depth@0ms" : config.endpoints.depthStream
+        let market = MarketDataClient(mdConfig)
+        self.market = market
+        let symbol = instrument.symbol
+        let read: @Sendable () -> PublishedTop = { market.published(symbol) ?? PublishedTop(top: .empty, receivedNanos: 0) }
+
+        let r = config.risk
+        let limits = RiskLimits(
+            maxOrderNotional: r.maxOrderNotional, maxNetPosition: r.netMax, dailyLossLimit: r.dailyMax, stopLoss: r.stopLoss,
+            maxDrawdown: r.maxDrawdown, priceBandBps: r.priceBandBps, maxBookAgeMillis: r.maxBookAgeMillis,
+            maxUserStreamAgeMillis: r.maxUserStreamAgeMillis, maxOrdersPerSecond: r.maxOrdersPerSecond, maxOpenOrders: r.maxOpenOrders)
+        var gw = GatewayConfiguration(
+            rest: rest, webSocketAPI: wsAPI, userStream: userStream, instrument: instrument, credentials: creds, limits: limits,
+            reconciler: QuoteReconciler(
+                tickSize: instrument.tickSize, priceToleranceTicks: config.strategy.repriceToleranceTicks, useModify: config.strategy.useModify))
+        gw.dryRun = config.dryRun
+        gw.recvWindowMillis = config.gateway.recvWindowMillis
+        gw.heartbeatSeconds = config.gateway.heartbeatSeconds
+        gw.listenKeyKeepaliveSeconds = config.gateway.listenKeyKeepaliveSeconds
+        gw.clientIDPrefix = config.gateway.clientIDPrefix
+        gw.flattenOnHalt = r.flattenOnHalt
+        gw.journalPath = config.journalPath
+        let gateway = try OrderGateway(gw, market: read)
+        self.gateway = gateway
+
+        let loop = StrategyLoop(
+            model: Self.model(config.strategy, instrument: instrument, maxPosition: r.netMax), intervalMillis: config.quoteIntervalMillis,
+            maxBookAgeMillis: r.maxBookAgeMillis, requoteOnMoveBps: config.requoteOnMoveBps, market: read, gateway: gateway)
+        strategy = loop
+
+        market.start()
+        gateway.start()
+        loop.start()
+        statusTask = Task { [weak self] in await self?.statusLoop() }
+    }
+
+    /// The quoting model the configuration names.
+    static func model(_ s: EngineConfig.StrategySettings, instrument: Instrument, maxPosition: Quantity) -> QuoterModel {
+        let ladder = QuoteLadder(
+            instrument: instrument, baseSize: s.baseSize, levels: s.levels, levelSpacingTicks: s.levelSpacingTicks, maxPosition: maxPosition)
+        let vol = VolatilityEstimator(halfLifeSeconds: s.volatilityHalfLifeSeconds, initialTicksPerSqrtSecond: s.initialVolatilityTicks)
+        switch s.model {
+        case "avellaneda-stoikov":
+            return .avellanedaStoikov(AvellanedaStoikovQuoter(
+                ladder: ladder, gamma: s.gamma, kappa: s.kappa, horizonSeconds: s.horizonSeconds, minHalfSpreadTicks: s.minHalfSpreadTicks,
+                volatility: vol))
+        case "glft":
+            return .glft(GLFTQuoter(
+                ladder: ladder, gamma: s.gamma, kappa: s.kappa, arrivalRate: s.arrivalRate, minHalfSpreadTicks: s.minHalfSpreadTicks,
+                volatility: vol))
+        default:
+            var q = FixedSpreadQuoter(
+                instrument: instrument, halfSpreadBps: s.halfSpreadBps, baseSize: s.baseSize, levels: s.levels,
+                levelSpacingTicks: s.levelSpacingTicks, skewBps: s.skewBps, maxPosition: maxPosition)
+            q.ladder = ladder
+            return .fixedSpread(q)
+        }
+    }
+
+    /// The running parts, for tests and operators.
+    public var gatewayHandle: OrderGateway? { gateway }
+    public var marketHandle: MarketDataClient? { market }
+    public var simHandle: SimServer? { sim }
+    public var instrumentInUse: Instrument? { instrument }
+    public var credentialsInUse: Credentials? { credentials }
+
+    /// Stops in order: strategy thread, gateway (cancel all, heartbeat off, streams closed), market data,
+    /// simulator. Returns the run summary, with open orders counted at the venue after the cancel.
+    public func stop() async throws -> RunSummary {
+        statusTask?.cancel()
+        strategy?.stop()
+        var openAtExit = -1
+        var report: GatewayReport?
+        if let gateway {
+            report = try await gateway.shutdown()
+            if !config.dryRun, let rest = restEndpoint, let creds = credentials, let instrument {
+                openAtExit = (try? await Self.openOrderCount(rest: rest, credentials: creds, symbol: instrument.symbol)) ?? -1
+            } else {
+                openAtExit = 0
+            }
+        }
+        let md = try await market?.stats()
+        try await market?.shutdown()
+        try await sim?.shutdown()
+        return RunSummary.make(
+            config: config, seconds: Double(MonotonicInstant.now().nanos - startedNanos) / 1e9, report: report, market: md,
+            strategy: strategy?.counts, openOrdersAtExit: openAtExit, worstPnL: worstPnL)
+    }
+
+    /// Counts open orders over signed REST (the venue's view, independent of the engine's).
+    static func openOrderCount(rest: Endpoint, credentials: Credentials, symbol: Symbol) async throws -> Int {
+        let query = "symbol=\(symbol)&timestamp=\(UnixNanos.now().millis)&recvWindow=10000"
+        let signed = query + "&signature=" + MMBinanceAuthBridge.sign(query, secret: credentials.secret)
+        let reply = try await VenueREST.send("GET", rest, path: "/fapi/v1/openOrders?" + signed, headers: [("X-MBX-APIKEY", credentials.apiKey)])
+        guard reply.status == 200, let list = (try JSONValue.parse(reply.body)).arrayValue else { return -1 }
+        return list.count
+    }
+
+    private func statusLoop() async {
+        let interval = config.statusIntervalSeconds
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+            guard !Task.isCancelled, let gateway, let market, let instrument else { continue }
+            let g = gateway.state()
+            if g.pnl < worstPnL { worstPnL = g.pnl }
+            let top = market.top(instrument.symbol) ?? .empty
+            StatusLine.emit(g: g, top: top, symbol: instrument.symbol, terminal: options.statusToTerminal, strategy: strategy?.counts)
+        }
+    }
+}
+
+/// A start-up or safety refusal.
+public struct EngineError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import MMCore
+
+/// Where the engine trades.
+public enum VenueKind: String, Sendable, CaseIterable {
+    /// The embedded simulated venue (default): real wire protocol on loopback, replayed real market data.
+    case sim
+    case binance
+    case binanceTestnet = "binance-testnet"
+}
+
+/// The engine's configuration (`configs/config.yaml`), validated. Money and sizes are exact fixed point,
+/// read from the YAML text without floating point.
+public struct EngineConfig: Sendable {
+    public var venue: VenueKind = .sim
+    /// Send nothing. Defaults to true for real venues; live trading also needs `--live`.
+    public var dryRun = false
+    public var symbol = "BTCUSDT"
+    public var quoteIntervalMillis = 250
+    /// Requote before the next tick when the mid moves this far (0: off).
+    public var requoteOnMoveBps = 0.0
+    public var strategy = StrategySettings()
+    public var risk = RiskSettings()
+    public var gateway = GatewaySettings()
+    public var sim = SimSettings()
+    public var endpoints = EndpointSettings()
+    public var journalPath: String? = "state/journal.jsonl"
+    /// Seconds between status lines.
+    public var statusIntervalSeconds = 5.0
+
+    public struct StrategySettings: Sendable {
+        public var model = "fixed"
+        public var baseSize = Quantity(raw: 200_000)
+        public var levels = 1
+        public var levelSpacingTicks: Int64 = 10
+        public var halfSpreadBps = 0.5
+        public var skewBps = 1.0
+        public var gamma = 0.1
+        public var kappa = 1.5
+        public var arrivalRate = 1.0
+        public var horizonSeconds = 60.0
+        public var volatilityHalfLifeSeconds = 30.0
+        public var initialVolatilityTicks = 1.0
+        public var minHalfSpreadTicks = 1.0
+        public var repriceToleranceTicks: Int64 = 2
+        public var useModify = false
+    }
+
+    public struct RiskSettings: Sendable {
+        public var netMax = Quantity(raw: 1_000_000)
+        public var dailyMax = Notional(units: 50)
+        public var stopLoss = Notional(units: -100)
+        public var maxDrawdown = Notional(units: 80)
+        public var maxOrderNotional = Notional(units: 1000)
+        public var priceBandBps: Int64 = 100
+        public var maxBookAgeMillis: Int64 = 2000
+        public var maxUserStreamAgeMillis: Int64 = 60_000
+        public var maxOrdersPerSecond = 10
+        public var maxOpenOrders = 10
+        public var flattenOnHalt = false
+    }
+
+    public struct GatewaySettings: Sendable {
+        public var recvWindowMillis: Int64 = 5000
+        public var heartbeatSeconds = 10
+        public var listenKeyKeepaliveSeconds = 1800
+        public var clientIDPrefix = "mmq"
+        public var webSocketAPI = true
+    }
+
+    public struct SimSettings: Sendable {
+        public var recording = "recordings/btcusdt_20240718.gz"
+        public var speed = 1.0
+        public var balance = Notional(units: 10_000)
+        public var faults = ""
+    }
+
+    public struct EndpointSettings: Sendable {
+        public var restURL = ""
+        public var streamURL = ""
+        public var webSocketAPIURL = ""
+        public var userStreamURL = ""
+        public var depthStream = "@depth@100ms"
+    }
+
+    public init() {}
+
+    /// Key names that would hold credentials: refused in files.
+    static let secretKeys: Set<String> = ["apikey", "apisecret", "secret", "secretkey", "privatekey", "api_key", "api_secret", "key"]
+
+    /// Reads and validates a YAML document; every problem is reported at once.
+    public static func parse(yaml: String, path: String = "<config>", environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> EngineConfig {
+        var keysProbe = ConfigReader(source: ConfigSource(yaml: "", environment: [:], knownKeys: []))
+        _ = read(&keysProbe)
+        let source = ConfigSource(yaml: yaml, environment: environment, knownKeys: keysProbe.used)
+        var reader = ConfigReader(source: source)
+        let config = read(&reader)
+        reader.finish(secretKeys: secretKeys)
+        guard reader.problems.isEmpty else { throw ConfigError(path: path, problems: reader.problems) }
+        return config
+    }
+
+    /// Reads a file; a missing file is an error naming it.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> EngineConfig {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(path: path, problems: [ConfigProblem(key: "", message: "cannot read the file (does it exist?)")])
+        }
+        return try parse(yaml: text, path: path, environment: environment)
+    }
+
+    private static func read(_ r: inout ConfigReader) -> EngineConfig {
+        var c = EngineConfig()
+        c.venue = r.choice("venue", .sim)
+        c.dryRun = r.bool("dryRun", c.venue != .sim)
+        c.symbol = r.string("symbol", c.symbol) { Symbol($0) == nil ? "not a symbol" : nil }
+        c.quoteIntervalMillis = r.int("quoteIntervalMs", 250, 10...60_000)
+        c.requoteOnMoveBps = r.double("requoteOnMoveBps", 0, 0...10_000)
+        c.statusIntervalSeconds = r.double("statusIntervalSeconds", 5, 0.1...3600)
+        let journal = r.string("journal.path", "state/journal.jsonl")
+        c.journalPath = journal.isEmpty ? nil : journal
+
+        var s = StrategySettings()
+        s.model = r.string("strategy.model", "fixed") { ["fixed", "avellaneda-stoikov", "glft"].contains($0) ? nil : "expected fixed, avellaneda-stoikov or glft" }
+        s.baseSize = r.decimal("strategy.baseSize", s.baseSize, positive: true)
+        s.levels = r.int("strategy.levels", 1, 1...8)
+        s.levelSpacingTicks = Int64(r.int("strategy.levelSpacingTicks", 10, 1...100_000))
+        s.halfSpreadBps = r.double("strategy.halfSpreadBps", s.halfSpreadBps, 0...10_000)
+        s.skewBps = r.double("strategy.skewBps", s.skewBps, 0...10_000)
+        s.gamma = r.double("strategy.gamma", s.gamma, 1e-9...1e9)
+        s.kappa = r.double("strategy.kappa", s.kappa, 1e-9...1e9)
+        s.arrivalRate = r.double("strategy.arrivalRate", s.arrivalRate, 1e-9...1e9)
+        s.horizonSeconds = r.double("strategy.horizonSeconds", s.horizonSeconds, 0...1e7)
+        s.volatilityHalfLifeSeconds = r.double("strategy.volatilityHalfLifeSeconds", s.volatilityHalfLifeSeconds, 0.01...1e7)
+        s.initialVolatilityTicks = r.double("strategy.initialVolatilityTicks", s.initialVolatilityTicks, 0...1e9)
+        s.minHalfSpreadTicks = r.double("strategy.minHalfSpreadTicks", s.minHalfSpreadTicks, 0...1e9)
+        s.repriceToleranceTicks = Int64(r.int("strategy.repriceToleranceTicks", 2, 0...100_000))
+        s.useModify = r.bool("strategy.useModify", false)
+        c.strategy = s
+
+        var k = RiskSettings()
+        k.netMax = r.decimal("risk.netMax", k.netMax, positive: true)
+        k.dailyMax = r.decimal("risk.dailyMax", k.dailyMax, positive: true)
+        k.stopLoss = r.decimal("risk.stopLoss", k.stopLoss, positive: false)
+        if k.stopLoss.raw >= 0 { r.problem("risk.stopLoss", "must be negative (a loss), e.g. -10") }
+        k.maxDrawdown = r.decimal("risk.maxDrawdown", k.maxDrawdown, positive: true)
+        k.maxOrderNotional = r.decimal("risk.maxOrderNotional", k.maxOrderNotional, positive: true)
+        k.priceBandBps = Int64(r.int("risk.priceBandBps", 100, 1...10_000))
+        k.maxBookAgeMillis = Int64(r.int("risk.maxBookAgeMs", 2000, 1...3_600_000))
+        k.maxUserStreamAgeMillis = Int64(r.int("risk.maxUserStreamAgeMs", 60_000, 1...3_600_000))
+        k.maxOrdersPerSecond = r.int("risk.maxOrdersPerSecond", 10, 1...10_000)
+        k.maxOpenOrders = r.int("risk.maxOpenOrders", 10, 1...200)
+        k.flattenOnHalt = r.bool("risk.flattenOnHalt", false)
+        if s.baseSize > k.netMax { r.problem("strategy.baseSize", "is larger than risk.netMax (\(k.netMax)): no quote could ever be placed") }
+        c.risk = k
+
+        var g = GatewaySettings()
+        g.recvWindowMillis = Int64(r.int("gateway.recvWindowMs", 5000, 1...60_000))
+        g.heartbeatSeconds = r.int("gateway.heartbeatSeconds", 10, 0...3600)
+        g.listenKeyKeepaliveSeconds = r.int("gateway.listenKeyKeepaliveSeconds", 1800, 1...3600)
+        g.clientIDPrefix = r.string("gateway.clientIdPrefix", "mmq") {
+            $0.count <= 8 && ClientOrderID($0) != nil && !$0.contains("-") ? nil : "1–8 characters of [A-Za-z0-9._:/], no '-'"
+        }
+        g.webSocketAPI = r.bool("gateway.webSocketApi", true)
+        c.gateway = g
+
+        var m = SimSettings()
+        m.recording = r.string("sim.recording", m.recording)
+        m.speed = r.double("sim.speed", 1, 0.01...1000)
+        m.balance = r.decimal("sim.balance", m.balance, positive: true)
+        m.faults = r.string("sim.faults", "")
+        c.sim = m
+
+        var e = EndpointSettings()
+        let defaults = EndpointSettings.defaults(for: c.venue)
+        e.restURL = r.string("binance.restUrl", defaults.restURL, check: urlCheck)
+        e.streamURL = r.string("binance.streamUrl", defaults.streamURL, check: urlCheck)
+        e.webSocketAPIURL = r.string("binance.wsApiUrl", defaults.webSocketAPIURL, check: urlCheck)
+        e.userStreamURL = r.string("binance.userStreamUrl", defaults.userStreamURL, check: urlCheck)
+        e.depthStream = r.string("binance.depthStream", "@depth@100ms") {
+            ["@depth", "@depth@100ms", "@depth@250ms", "@depth@500ms", "@depth@0ms"].contains($0) ? nil : "expected @depth@0ms, @depth@100ms, @depth@250ms or @depth@500ms"
+        }
+        c.endpoints = e
+        return c
+    }
+
+    private static func urlCheck(_ s: String) -> String? {
+        s.isEmpty || s.hasPrefix("https://") || s.hasPrefix("wss://") || s.hasPrefix("http://") || s.hasPrefix("ws://")
+            ? nil : "expected an http(s):// or ws(s):// URL"
+    }
+}
+
+extension EngineConfig.EndpointSettings {
+    /// Binance's production and testnet endpoints (the simulator's are its own).
+    static func defaults(for venue: VenueKind) -> EngineConfig.EndpointSettings {
+        var e = EngineConfig.EndpointSettings()
+        switch venue {
+        case .sim:
+            break
+        case .binance:
+            e.restURL = "https://fapi.binance.com"
+            e.streamURL = "wss://fstream.binance.com"
+            e.webSocketAPIURL = "wss://ws-fapi.binance.com/ws-fapi/v1"
+            e.userStreamURL = "wss://fstream.binance.com"
+        case .binanceTestnet:
+            e.restURL = "https://testnet.binancefuture.com"
+            e.streamURL = "wss://fstream.binancefuture.com"
+            e.webSocketAPIURL = "wss://testnet.binancefuture.com/ws-fapi/v1"
+            e.userStreamURL = "wss://fstream.binancefuture.com"
+        }
+        return e
+    }
+}

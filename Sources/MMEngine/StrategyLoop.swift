@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MMBinance
+import MMCore
+import MMExecution
+import MMRing
+import MMStrategy
+import Synchronization
+
+/// The strategy thread: wakes every `interval` (and, when `requoteOnMoveBps` > 0, early on a large mid move),
+/// reads the published top of book and the gateway's position from memory only, runs the quoting model and
+/// hands the desired quotes to the gateway through its ring. A stale or unsynced book yields no quotes, so
+/// resting orders are pulled.
+final class StrategyLoop: @unchecked Sendable {
+    private let interval: Int64
+    private let maxBookAgeNanos: Int64
+    private let requoteOnMoveBps: Double
+    private let market: @Sendable () -> PublishedTop
+    private let gateway: OrderGateway
+    private var model: QuoterModel
+    private let stopFlag = Atomic<Bool>(false)
+    private let tickCount = Atomic<Int>(0)
+    private let staleTickCount = Atomic<Int>(0)
+    private let droppedCount = Atomic<Int>(0)
+    private var thread: PosixThread?
+
+    init(model: QuoterModel, intervalMillis: Int, maxBookAgeMillis: Int64, requoteOnMoveBps: Double, market: @escaping @Sendable () -> PublishedTop, gateway: OrderGateway) {
+        self.model = model
+        interval = Int64(intervalMillis) * 1_000_000
+        maxBookAgeNanos = maxBookAgeMillis * 1_000_000
+        self.requoteOnMoveBps = requoteOnMoveBps
+        self.market = market
+        self.gateway = gateway
+    }
+
+    /// Ticks run so far, ticks on a stale book, and ticks the gateway's ring had no room for.
+    var counts: (ticks: Int, stale: Int, dropped: Int) {
+        (tickCount.load(ordering: .relaxed), staleTickCount.load(ordering: .relaxed), droppedCount.load(ordering: .relaxed))
+    }
+
+    func start() {
+        thread = PosixThread(name: "mm-strategy") { [self] in run() }
+    }
+
+    /// Stops after the current tick and waits for the thread.
+    func stop() {
+        stopFlag.store(true, ordering: .releasing)
+        thread?.join()
+        thread = nil
+    }
+
+    private func run() {
+        var next = MonotonicInstant.now().nanos
+        var lastMid: Int64 = 0
+        let slice: Int64 = requoteOnMoveBps > 0 ? min(interval, 20_000_000) : interval
+        while !stopFlag.load(ordering: .acquiring) {
+            tick(&lastMid)
+            next += interval
+            // Sleep to the deadline in slices; wake early on a large move when configured.
+            while !stopFlag.load(ordering: .acquiring) {
+                let now = MonotonicInstant.now().nanos
+                if now >= next { break }
+                sleep(nanos: min(slice, next - now))
+                if requoteOnMoveBps > 0, lastMid > 0, let mid = market().top.mid?.raw,
+                    Double((mid - lastMid).magnitude) * 10_000 >= requoteOnMoveBps * Double(lastMid)
+                {
+                    next = MonotonicInstant.now().nanos
+                    break
+                }
+            }
+            let now = MonotonicInstant.now().nanos
+            if now - next > interval { next = now }  // fell behind: do not burst to catch up
+        }
+    }
+
+    private func tick(_ lastMid: inout Int64) {
+        let now = MonotonicInstant.now().nanos
+        let p = market()
+        var top = p.top
+        if p.receivedNanos == 0 || now - p.receivedNanos > maxBookAgeNanos { top.isSynced = false }
+        if !top.isSynced { staleTickCount.add(1, ordering: .relaxed) }
+        let view = MarketView(top: top, position: gateway.state().position, nowNanos: now)
+        let intent = model.quote(view)
+        lastMid = top.mid?.raw ?? 0
+        if gateway.ticks.push(StrategyTick(intent: intent, tickNanos: now)) {
+            gateway.wake()
+        } else {
+            droppedCount.add(1, ordering: .relaxed)
+        }
+        tickCount.add(1, ordering: .relaxed)
+    }
+
+    private func sleep(nanos: Int64) {
+        var request = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+}
