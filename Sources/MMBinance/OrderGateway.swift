@@ -135,11 +135,12 @@ public final class OrderGateway: @unchecked Sendable {
     /// Cancels everything, stops the heartbeat, closes the streams and the thread, and returns the final
     /// report. Quotes are pulled before any socket closes.
     @discardableResult
-    public func shutdown() async throws -> GatewayReport {
+    public func shutdown(cancelOrders: Bool = true) async throws -> GatewayReport {
         let done = try await loop.submit { () -> EventLoopFuture<Void> in
             self.stopping = true
             for t in self.timers { t.cancel() }
-            return self.cancelAllAtVenue().flatMap { _ in self.stopHeartbeat() }.map { _ in
+            let cancelled = cancelOrders ? self.cancelAllAtVenue().flatMap { _ in self.stopHeartbeat() } : self.loop.makeSucceededVoidFuture()
+            return cancelled.map { _ in
                 self.webSocketAPI?.close(promise: nil)
                 self.userStream?.close(promise: nil)
                 if let key = self.listenKey {

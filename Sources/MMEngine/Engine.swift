@@ -64,7 +64,8 @@ public final class Engine: @unchecked Sendable {
         var endpoints = config.endpoints
         var creds: Credentials
         if config.venue == .sim {
-            var simConfig = SimServer.Configuration(recordings: [config.sim.recording], speed: config.sim.speed)
+            var simConfig = SimServer.Configuration(recordings: config.sim.synthetic ? [] : [config.sim.recording], speed: config.sim.speed)
+            if config.sim.synthetic { simConfig.synthetic = SyntheticMarket.Spec(seed: config.sim.seed) }
             let account = SimServer.Credentials.random()
             simConfig.accounts = [account]
             simConfig.startingBalance = config.sim.balance
@@ -166,13 +167,14 @@ public final class Engine: @unchecked Sendable {
 
     /// Stops in order: strategy thread, gateway (cancel all, heartbeat off, streams closed), market data,
     /// simulator. Returns the run summary, with open orders counted at the venue after the cancel.
-    public func stop() async throws -> RunSummary {
+    /// - Parameter cancelOrders: false leaves orders resting, as a crash would (for restart tests).
+    public func stop(cancelOrders: Bool = true) async throws -> RunSummary {
         statusTask?.cancel()
         strategy?.stop()
         var openAtExit = -1
         var report: GatewayReport?
         if let gateway {
-            report = try await gateway.shutdown()
+            report = try await gateway.shutdown(cancelOrders: cancelOrders)
             if !config.dryRun, let rest = restEndpoint, let creds = credentials, let instrument {
                 openAtExit = (try? await Self.openOrderCount(rest: rest, credentials: creds, symbol: instrument.symbol)) ?? -1
             } else {

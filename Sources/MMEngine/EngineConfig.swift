@@ -73,6 +73,9 @@ public struct EngineConfig: Sendable {
         public var speed = 1.0
         public var balance = Notional(units: 10_000)
         public var faults = ""
+        /// A seeded random-walk market instead of the recording.
+        public var synthetic = false
+        public var seed: UInt64 = 1
     }
 
     public struct EndpointSettings: Sendable {
@@ -168,6 +171,8 @@ public struct EngineConfig: Sendable {
         m.speed = r.double("sim.speed", 1, 0.01...1000)
         m.balance = r.decimal("sim.balance", m.balance, positive: true)
         m.faults = r.string("sim.faults", "")
+        m.synthetic = r.bool("sim.synthetic", false)
+        m.seed = UInt64(r.int("sim.seed", 1, 0...Int.max))
         c.sim = m
 
         var e = EndpointSettings()

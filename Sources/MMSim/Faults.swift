@@ -18,6 +18,8 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable {
     case delay
     /// Never answer a REST request.
     case drop
+    /// Close every WebSocket API connection and refuse new ones for `duration` seconds.
+    case wsAPIDown = "ws_api_down"
 }
 
 /// One rule of a fault plan: a kind, when it fires, and its parameters.
@@ -86,7 +88,7 @@ public struct FaultPlan: Sendable, Equatable {
             if rule.everySeconds == nil && rule.rate == nil && kind != .clockSkew {
                 problems.append("'\(item)': give every=SECONDS or rate=PROBABILITY")
             }
-            if [.stall, .rateLimit].contains(kind) && rule.durationSeconds == nil {
+            if [.stall, .rateLimit, .wsAPIDown].contains(kind) && rule.durationSeconds == nil {
                 problems.append("'\(item)': give duration=SECONDS")
             }
             if [.clockSkew, .delay].contains(kind) && rule.milliseconds == nil { problems.append("'\(item)': give ms=MILLISECONDS") }
@@ -115,6 +117,7 @@ struct FaultState: Sendable {
     private(set) var counts: [FaultKind: Int] = [:]
     var stallUntil: Int64 = 0
     var rateLimitUntil: Int64 = 0
+    var webSocketAPIDownUntil: Int64 = 0
     var clockSkewMillis: Int64 = 0
     /// Per-request faults triggered once: they apply to the next REST request.
     var nextRequest: [FaultKind: FaultRule] = [:]

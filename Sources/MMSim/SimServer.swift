@@ -169,7 +169,7 @@ public final class SimServer: Sendable {
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 20,
             shouldUpgrade: { channel, head in
-                let ok = head.uri.hasPrefix("/ws-fapi/v1")
+                let ok = (head.uri.hasPrefix("/ws-fapi/v1") && !hub.webSocketAPIDown)
                     || (UserStreamRequest.listenKey(uri: head.uri).map(hub.isLiveListenKey) ?? (StreamRequest(uri: head.uri) != nil))
                 return channel.eventLoop.makeSucceededFuture(ok ? HTTPHeaders() : nil)
             },
@@ -177,6 +177,7 @@ public final class SimServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     hub.track(channel)
                     if head.uri.hasPrefix("/ws-fapi/v1") {
+                        hub.trackAPI(channel)
                         try channel.pipeline.syncOperations.addHandler(OrderAPIHandler(hub: hub))
                         return
                     }

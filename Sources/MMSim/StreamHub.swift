@@ -24,6 +24,7 @@ final class StreamHub: @unchecked Sendable {
     /// Live listen keys: owner and expiry (wall milliseconds).
     private var listenKeys: [String: (apiKey: String, expiresAt: Int64)] = [:]
     private var userChannels: [ObjectIdentifier: (channel: Channel, listenKey: String)] = [:]
+    private var apiChannels: [ObjectIdentifier: Channel] = [:]
     let listenKeyValidityMillis: Int64
     private var nextExpiryCheck: Int64 = 0
     /// Dead-man timers (`countdownCancelAll`).
@@ -78,6 +79,15 @@ final class StreamHub: @unchecked Sendable {
                 channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .ping, data: channel.allocator.buffer(string: "sim")), promise: nil)
             }
         }
+    }
+
+    /// Whether the WebSocket API refuses connections now (fault `ws_api_down`).
+    var webSocketAPIDown: Bool { UnixNanos.now().millis < faults.webSocketAPIDownUntil }
+
+    /// Tracks a WebSocket API connection (closed by `ws_api_down`).
+    func trackAPI(_ channel: Channel) {
+        apiChannels[ObjectIdentifier(channel)] = channel
+        channel.closeFuture.whenComplete { [self] _ in self.apiChannels[ObjectIdentifier(channel)] = nil }
     }
 
     /// Tracks a WebSocket for pings.
@@ -276,6 +286,10 @@ final class StreamHub: @unchecked Sendable {
         case .listenKeyExpire:
             for key in listenKeys.keys { listenKeys[key]!.expiresAt = 0 }
             faults.count(.listenKeyExpire)
+        case .wsAPIDown:
+            faults.webSocketAPIDownUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
+            for channel in apiChannels.values { WebSocketClose.send(channel) }
+            faults.count(.wsAPIDown)
         case .delay, .http5xx, .drop:
             // Per-request faults: a trigger applies to the next REST request (rate rules roll per request).
             faults.nextRequest[rule.kind] = rule

@@ -35,7 +35,7 @@ struct Sim: AsyncParsableCommand {
     var speed = 1.0
 
     @Option(help: """
-        Faults to inject: kind[:every=S][:rate=P][:duration=S][:ms=N], comma-separated, optional seed=N. Kinds:         ws_close, gap, stall, http_5xx, rate_limit, clock_skew, listen_key_expire, delay, drop.         Example: gap:every=30,http_5xx:rate=0.01,rate_limit:every=120:duration=5,seed=7
+        Faults to inject: kind[:every=S][:rate=P][:duration=S][:ms=N], comma-separated, optional seed=N. Kinds:         ws_close, gap, stall, http_5xx, rate_limit, clock_skew, listen_key_expire, delay, drop, ws_api_down.         Example: gap:every=30,http_5xx:rate=0.01,rate_limit:every=120:duration=5,seed=7
         """)
     var faults: String?
 

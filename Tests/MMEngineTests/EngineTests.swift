@@ -1,0 +1,162 @@
+import MMBinance
+import MMBinanceAuth
+import MMBinanceWire
+import MMCore
+import MMEngine
+import MMSim
+import TestSupport
+import Testing
+
+/// The whole engine against the simulated venue over real sockets on 127.0.0.1.
+@Suite("Engine against the simulated venue", .serialized)
+struct EngineTests {
+    static let recording = Fixtures.packageRoot + "/recordings/btcusdt_20240718.gz"
+
+    /// Polls until `condition` holds or `seconds` pass.
+    func eventually(_ seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = MonotonicInstant.now().nanos + Int64(seconds * 1e9)
+        while MonotonicInstant.now().nanos < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    func config(_ yaml: String) throws -> EngineConfig {
+        try EngineConfig.parse(yaml: "journal:\n  path: \"\"\nstatusIntervalSeconds: 3600\n" + yaml, environment: [:])
+    }
+
+    /// An engine on the embedded simulator.
+    func embedded(_ extra: String = "") throws -> Engine {
+        Engine(config: try config("venue: sim\nsim:\n  recording: \(Self.recording)\n" + extra), options: RunOptions())
+    }
+
+    /// Open orders of the account at the venue, over signed REST.
+    func venueOpenOrders(_ rest: Endpoint, _ c: Credentials) async throws -> [JSONValue] {
+        let q = "symbol=BTCUSDT&timestamp=\(UnixNanos.now().millis)"
+        let signed = q + "&signature=" + HMACSigner(secret: c.secret).signature(of: q)
+        let reply = try await VenueREST.send("GET", rest, path: "/fapi/v1/openOrders?" + signed, headers: [("X-MBX-APIKEY", c.apiKey)])
+        #expect(reply.status == 200)
+        return try JSONValue.parse(reply.body).arrayValue ?? []
+    }
+
+    @Test func quotesOverTheWebSocketAPIAndPullsQuotesOnStop() async throws {
+        let engine = try embedded()
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await eventually(15) { gateway.state().openOrders == 2 && gateway.state().ordersAcked >= 2 }, "a bid and an ask rest")
+        let rest = try #require(Endpoint(url: engine.simHandle!.restURL))
+        let open = try await venueOpenOrders(rest, engine.credentialsInUse!)
+        #expect(open.count == 2)
+        #expect(Set(open.compactMap { $0["side"]?.text }) == ["BUY", "SELL"])
+        #expect(open.allSatisfy { $0["timeInForce"]?.text == "GTX" && $0["clientOrderId"]?.text?.hasPrefix("mmq-") == true })
+        let report = try await gateway.report()
+        #expect(report.snapshot.restFallbacks == 0)
+        #expect(report.restCallsByEndpoint["POST /fapi/v1/order"] == nil, "orders go over the WebSocket API")
+        let summary = try await engine.stop()
+        #expect(summary.openOrdersAtExit == 0 && summary.isClean)
+        #expect(summary.steadyStateRESTCalls == 0)
+        #expect(summary.json.contains(#""open_at_exit":0"#))
+    }
+
+    @Test func fallsBackToRESTWhileTheWebSocketAPIIsDown() async throws {
+        let engine = try embedded("  synthetic: true\n  seed: 3\nstrategy:\n  halfSpreadBps: 0\n  repriceToleranceTicks: 0\n")
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await eventually(15) { gateway.state().ready && gateway.state().webSocketAPIUp && gateway.state().ordersSent > 0 })
+        try await engine.simHandle!.inject(FaultRule(kind: .wsAPIDown, durationSeconds: 4))
+        #expect(try await eventually(10) { gateway.state().restFallbacks > 0 }, "orders keep flowing over REST")
+        let during = try await gateway.report()
+        #expect((during.restCallsByEndpoint["POST /fapi/v1/order"] ?? 0) + (during.restCallsByEndpoint["DELETE /fapi/v1/order"] ?? 0) > 0)
+        #expect(try await eventually(20) { gateway.state().webSocketAPIUp }, "and the WebSocket API comes back")
+        let fallbacks = gateway.state().restFallbacks
+        try await Task.sleep(for: .seconds(2))
+        #expect(gateway.state().restFallbacks == fallbacks, "no REST orders once it is back")
+        let summary = try await engine.stop()
+        #expect(summary.openOrdersAtExit == 0)
+    }
+
+    @Test func haltsOnTheLossLimitAndCancelsEverything() async throws {
+        // Any fill pays a fee, which is more than this daily loss limit.
+        let engine = try embedded("  synthetic: true\n  seed: 5\n  speed: 2\nstrategy:\n  halfSpreadBps: 0\nrisk:\n  dailyMax: 0.00000001\n")
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await eventually(60) { gateway.state().tradingState == 2 }, "halted after the first fill")
+        let report = try await gateway.report()
+        #expect(report.haltReason == RiskRejectionCode.dailyLoss)
+        #expect(report.snapshot.fills >= 1)
+        let rest = try #require(Endpoint(url: engine.simHandle!.restURL))
+        #expect(try await eventually(5) { try await venueOpenOrders(rest, engine.credentialsInUse!).isEmpty }, "everything cancelled at the venue")
+        let sent = gateway.state().ordersSent
+        try await Task.sleep(for: .seconds(1))
+        #expect(gateway.state().ordersSent == sent, "and nothing new is sent while halted")
+        let summary = try await engine.stop()
+        #expect(summary.json.contains(#""halt_reason":"DAILY_LOSS_LIMIT""#))
+    }
+
+    @Test func restartAdoptsRestingOrdersWithoutDuplicates() async throws {
+        let account = SimServer.Credentials.random()
+        var simConfig = SimServer.Configuration(recordings: [Self.recording], accounts: [account])
+        simConfig.speed = 1
+        let sim = try await SimServer.start(simConfig)
+        let yaml = """
+            venue: binance
+            dryRun: false
+            symbol: BTCUSDT
+            gateway:
+              heartbeatSeconds: 0
+            binance:
+              restUrl: \(sim.restURL)
+              streamUrl: \(sim.streamURL)
+              wsApiUrl: \(sim.streamURL)/ws-fapi/v1
+              userStreamUrl: \(sim.streamURL)
+              depthStream: "@depth@0ms"
+
+            """
+        var options = RunOptions()
+        options.live = true
+        options.environment = ["BINANCE_API_KEY": account.apiKey, "BINANCE_API_SECRET": account.secret]
+        let rest = try #require(Endpoint(url: sim.restURL))
+        let creds = Credentials(apiKey: account.apiKey, secret: account.secret)
+
+        let first = Engine(config: try config(yaml), options: options)
+        try await first.start()
+        #expect(try await eventually(15) { first.gatewayHandle!.state().openOrders == 2 })
+        _ = try await first.stop(cancelOrders: false)  // as if it died
+        let resting = try await venueOpenOrders(rest, creds).compactMap { $0["clientOrderId"]?.text }.sorted()
+        #expect(resting.count == 2)
+
+        // The recording's first 39 s are quiet, so the restarted engine wants the same quotes.
+        let second = Engine(config: try config(yaml), options: options)
+        try await second.start()
+        let gateway = try #require(second.gatewayHandle)
+        #expect(try await eventually(15) { gateway.state().ready })
+        try await Task.sleep(for: .seconds(1.5))
+        let report = try await gateway.report()
+        #expect(report.adoptedOrders == 2)
+        #expect(report.snapshot.ordersSent == 0, "nothing placed twice")
+        #expect(try await venueOpenOrders(rest, creds).compactMap { $0["clientOrderId"]?.text }.sorted() == resting)
+        let summary = try await second.stop()
+        #expect(summary.openOrdersAtExit == 0)
+        try await sim.shutdown()
+    }
+
+    @Test func recoversFromAnExpiredListenKey() async throws {
+        let engine = try embedded()
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await eventually(15) { gateway.state().ready })
+        try await engine.simHandle!.inject(FaultRule(kind: .listenKeyExpire))
+        #expect(try await eventually(15) { try await gateway.report().listenKeyRenewals >= 1 })
+        #expect(try await eventually(15) {
+            let r = try await gateway.report()
+            return gateway.state().ready && r.reconciliations >= 2
+        }, "new key, new stream, reconciled")
+        #expect(try await eventually(10) { gateway.state().openOrders == 2 }, "quoting again")
+        _ = try await engine.stop()
+    }
+}
+
+enum RiskRejectionCode {
+    static let dailyLoss = "DAILY_LOSS_LIMIT"
+}
