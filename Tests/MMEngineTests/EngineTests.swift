@@ -160,3 +160,35 @@ struct EngineTests {
 enum RiskRejectionCode {
     static let dailyLoss = "DAILY_LOSS_LIMIT"
 }
+
+/// Risk rules the gateway applies to what the strategy asks, seen end to end.
+@Suite("Risk rules in the running engine", .serialized)
+struct EngineRiskTests {
+    @Test("refuses with its code", arguments: [
+        ("risk:\n  maxOrderNotional: 50\n", "ORDER_NOTIONAL"),
+        ("strategy:\n  halfSpreadBps: 5\nrisk:\n  priceBandBps: 1\n", "PRICE_BAND"),
+        ("risk:\n  maxOpenOrders: 1\n", "OPEN_ORDERS"),
+        ("risk:\n  maxOrdersPerSecond: 1\n", "ORDER_RATE"),
+        // REST only, and the venue answers 429 with Retry-After from the second second on.
+        ("gateway:\n  webSocketApi: false\nsim:\n  synthetic: true\n  faults: rate_limit:every=2:duration=30\nstrategy:\n  halfSpreadBps: 0\n  repriceToleranceTicks: 0\n", "GATEWAY_BACKPRESSURE"),
+    ])
+    func rule(yaml: String, code: String) async throws {
+        let base = yaml.contains("sim:") ? "" : "sim:\n  recording: \(EngineTests.recording)\n"
+        let config = try EngineConfig.parse(
+            yaml: "venue: sim\njournal:\n  path: \"\"\nstatusIntervalSeconds: 3600\n" + base + yaml, environment: [:])
+        let engine = Engine(config: config, options: RunOptions())
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        let t = EngineTests()
+        #expect(try await t.eventually(20) { try await gateway.report().rejectsByCode[code, default: 0] > 0 }, "\(code)")
+        let report = try await gateway.report()
+        if code == "GATEWAY_BACKPRESSURE" {
+            #expect(report.rejectsByCode["-1003", default: 0] > 0, "it backed off after the venue's 429")
+        } else if code != "OPEN_ORDERS" && code != "ORDER_RATE" {
+            #expect(report.snapshot.ordersSent == 0, "nothing the rule refused reached the venue")
+        } else {
+            #expect(report.snapshot.openOrders <= 1)
+        }
+        _ = try await engine.stop()
+    }
+}
