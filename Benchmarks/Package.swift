@@ -19,6 +19,11 @@ let package = Package(
                 .product(name: "MMBook", package: "swift-market-maker"),
                 .product(name: "MMBinanceWire", package: "swift-market-maker"),
                 .product(name: "MMReplay", package: "swift-market-maker"),
+                .product(name: "MMStrategy", package: "swift-market-maker"),
+                .product(name: "MMRisk", package: "swift-market-maker"),
+                .product(name: "MMExecution", package: "swift-market-maker"),
+                .product(name: "MMBinanceAuth", package: "swift-market-maker"),
+                .product(name: "MMBinance", package: "swift-market-maker"),
             ],
             path: "Benchmarks/CoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 
@@ -8,6 +9,9 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public var tls: Bool
     /// Path prefix (e.g. `/ws-fapi/v1`), empty for none.
     public var path: String
+    /// PEM file of extra trusted certificate authorities (a TLS-intercepting proxy, a test venue); nil: the
+    /// system's trust roots only.
+    public var trustedCAFile: String?
 
     public init(host: String, port: Int, tls: Bool = false, path: String = "") {
         self.host = host
@@ -44,12 +48,28 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     var hostHeader: String { (port == 443 && tls) || (port == 80 && !tls) ? host : "\(host):\(port)" }
 
     /// Adds a TLS client handler (verifying the venue's certificate) when the endpoint uses TLS.
-    func addTLSIfNeeded(to channel: Channel, context: NIOSSLContext?) throws {
-        guard tls, let context else { return }
-        let handler = try NIOSSLClientHandler(context: context, serverHostname: host.first?.isNumber == true ? nil : host)
+    func addTLSIfNeeded(to channel: Channel) throws {
+        guard tls else { return }
+        let handler = try NIOSSLClientHandler(context: try TLSContexts.context(trustedCAFile: trustedCAFile), serverHostname: host.first?.isNumber == true ? nil : host)
         try channel.pipeline.syncOperations.addHandler(handler)
     }
+}
 
-    /// One TLS context for all client connections (system trust roots).
-    static let sharedTLSContext: NIOSSLContext? = try? NIOSSLContext(configuration: .makeClientConfiguration())
+/// Client TLS contexts, built once per trust configuration (building one parses the trust store).
+enum TLSContexts {
+    private static let cache = NIOLockedValueBox<[String: NIOSSLContext]>([:])
+
+    static func context(trustedCAFile: String?) throws -> NIOSSLContext {
+        let key = trustedCAFile ?? ""
+        return try cache.withLockedValue { cache in
+            if let c = cache[key] { return c }
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let file = trustedCAFile {
+                configuration.additionalTrustRoots = [.file(file)]
+            }
+            let c = try NIOSSLContext(configuration: configuration)
+            cache[key] = c
+            return c
+        }
+    }
 }

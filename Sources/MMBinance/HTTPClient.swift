@@ -28,7 +28,7 @@ enum HTTPClient {
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try endpoint.addTLSIfNeeded(to: channel, context: Endpoint.sharedTLSContext)
+                    try endpoint.addTLSIfNeeded(to: channel)
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(Collector(promise: promise))
                 }

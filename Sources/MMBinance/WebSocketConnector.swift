@@ -15,7 +15,7 @@ enum WebSocketConnector {
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try endpoint.addTLSIfNeeded(to: channel, context: Endpoint.sharedTLSContext)
+                    try endpoint.addTLSIfNeeded(to: channel)
                     let request = UpgradeRequest(host: endpoint.hostHeader, path: fullPath)
                     let upgrader = NIOWebSocketClientUpgrader(
                         requestKey: WebSocketConnector.randomKey(), maxFrameSize: maxFrameSize,

@@ -83,11 +83,17 @@ public final class Engine: @unchecked Sendable {
             creds = Credentials(apiKey: options.environment["BINANCE_API_KEY"] ?? "", secret: options.environment["BINANCE_API_SECRET"] ?? "")
         }
         credentials = creds
-        guard let rest = Endpoint(url: endpoints.restURL), let stream = Endpoint(url: endpoints.streamURL),
-            let userStream = Endpoint(url: endpoints.userStreamURL)
+        let ca = endpoints.trustedCAFile.isEmpty ? nil : endpoints.trustedCAFile
+        func endpoint(_ url: String) -> Endpoint? {
+            var e = Endpoint(url: url)
+            e?.trustedCAFile = ca
+            return e
+        }
+        guard let rest = endpoint(endpoints.restURL), let stream = endpoint(endpoints.streamURL),
+            let userStream = endpoint(endpoints.userStreamURL)
         else { throw EngineError("invalid venue URLs: \(endpoints.restURL), \(endpoints.streamURL)") }
         restEndpoint = rest
-        let wsAPI = config.gateway.webSocketAPI ? Endpoint(url: endpoints.webSocketAPIURL) : nil
+        let wsAPI = config.gateway.webSocketAPI ? endpoint(endpoints.webSocketAPIURL) : nil
 
         let info = try await VenueREST.send("GET", rest, path: "/fapi/v1/exchangeInfo")
         guard info.status == 200 else { throw EngineError("exchangeInfo answered HTTP \(info.status)") }

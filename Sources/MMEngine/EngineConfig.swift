@@ -84,6 +84,8 @@ public struct EngineConfig: Sendable {
         public var webSocketAPIURL = ""
         public var userStreamURL = ""
         public var depthStream = "@depth@100ms"
+        /// Extra trusted CA certificates (PEM) for the venue's TLS endpoints.
+        public var trustedCAFile = ""
     }
 
     public init() {}
@@ -184,6 +186,7 @@ public struct EngineConfig: Sendable {
         e.depthStream = r.string("binance.depthStream", "@depth@100ms") {
             ["@depth", "@depth@100ms", "@depth@250ms", "@depth@500ms", "@depth@0ms"].contains($0) ? nil : "expected @depth@0ms, @depth@100ms, @depth@250ms or @depth@500ms"
         }
+        e.trustedCAFile = r.string("binance.trustedCaFile", "")
         c.endpoints = e
         return c
     }

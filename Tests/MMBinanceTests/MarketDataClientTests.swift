@@ -4,6 +4,7 @@ import MMCore
 import MMReplay
 import MMSim
 import TestSupport
+import Foundation
 import Testing
 
 @Suite("Market-data ingest against the simulated venue", .serialized)
@@ -54,3 +55,74 @@ struct MarketDataClientTests {
         try await live.shutdown()
     }
 }
+
+@Suite("Market-data ingest: rotation and TLS", .serialized)
+struct IngestConnectionTests {
+    let btc = EmbeddedInstruments.all.first { $0.symbol.description == "BTCUSDT" }!
+    let t = MarketDataClientTests()
+
+    @Test func makeBeforeBreakRotationKeepsTheBookInSequence() async throws {
+        let server = try await SimServer.start(.init(recordings: [MarketDataClientTests.recording], speed: 20))
+        let client = MarketDataClient(.init(host: "127.0.0.1", port: server.port, instruments: [btc]))
+        client.start()
+        #expect(try await t.eventually(10) { client.top(btc.symbol)?.isSynced == true })
+        let before = try await client.stats()
+        client.rotate()
+        #expect(try await t.eventually(10) { try await client.stats().rotations == 1 }, "the new connection took over")
+        let applied = try await client.stats().diffsApplied
+        #expect(try await t.eventually(10) { try await client.stats().diffsApplied > applied + 20 }, "and keeps delivering")
+        let after = try await client.stats()
+        #expect(after.connects == before.connects + 1)
+        #expect(after.gaps == 0 && after.resyncs == 0 && after.snapshots == before.snapshots, "no gap, no resync, no new snapshot")
+        #expect(client.top(btc.symbol)?.isSynced == true)
+        // The book still matches the venue's exactly.
+        try await server.pause()
+        let venue = try await server.book(btc.symbol)!
+        #expect(try await t.eventually(5) { client.top(btc.symbol)?.updateID == venue.lastUpdateID })
+        #expect(client.top(btc.symbol)?.bidPrice == venue.bids[0].price && client.top(btc.symbol)?.askPrice == venue.asks[0].price)
+        try await client.shutdown()
+        try await server.shutdown()
+    }
+
+    @Test("wss and https with a venue certificate from a given CA file", .enabled(if: opensslInstalled, "needs openssl"))
+    func tls() async throws {
+        let dir = Fixtures.temporaryPath("ingest-tls")
+        let cert = dir + "/cert.pem"
+        let key = dir + "/key.pem"
+        let made = try run([
+            "sh", "-c",
+            "mkdir -p \(dir) && openssl req -x509 -newkey rsa:2048 -nodes -keyout \(key) -out \(cert) -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 1",
+        ])
+        #expect(made.status == 0, "\(made.output)")
+        var config = SimServer.Configuration(recordings: [MarketDataClientTests.recording], speed: 5)
+        config.tlsCertificatePath = cert
+        config.tlsKeyPath = key
+        let server = try await SimServer.start(config)
+        var endpoint = try #require(Endpoint(url: server.restURL))
+        #expect(endpoint.tls)
+        endpoint.trustedCAFile = cert
+        let client = MarketDataClient(.init(rest: endpoint, stream: endpoint, instruments: [btc]))
+        client.start()
+        #expect(try await t.eventually(10) { client.top(btc.symbol)?.isSynced == true }, "snapshot over https, diffs over wss")
+        #expect(try await client.stats().malformed == 0)
+        try await client.shutdown()
+
+        // Without the CA the venue's certificate is refused: never synced.
+        let untrusting = MarketDataClient(.init(rest: Endpoint(url: server.restURL)!, stream: Endpoint(url: server.streamURL)!, instruments: [btc]))
+        untrusting.start()
+        try await Task.sleep(for: .seconds(1))
+        #expect(untrusting.top(btc.symbol)?.isSynced == false)
+        #expect(try await untrusting.stats().snapshots == 0)
+        try await untrusting.shutdown()
+        try await server.shutdown()
+        _ = try? run(["rm", "-rf", dir])
+    }
+
+    @Test func endpointsParse() {
+        #expect(Endpoint(url: "wss://ws-fapi.binance.com/ws-fapi/v1") == Endpoint(host: "ws-fapi.binance.com", port: 443, tls: true, path: "/ws-fapi/v1"))
+        #expect(Endpoint(url: "http://127.0.0.1:8080") == Endpoint(host: "127.0.0.1", port: 8080))
+        #expect(Endpoint(url: "ftp://x") == nil && Endpoint(url: "http://host:99999") == nil && Endpoint(url: "https://") == nil)
+    }
+}
+
+let opensslInstalled: Bool = (try? run(["sh", "-c", "command -v openssl"]).status) == 0

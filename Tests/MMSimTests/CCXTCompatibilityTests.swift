@@ -3,20 +3,6 @@ import MMSim
 import TestSupport
 import Testing
 
-/// Runs a program and returns its exit status and output.
-func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 /// True when Python can import CCXT (CI installs it; elsewhere this test is reported as skipped).
 let ccxtInstalled: Bool = (try? run(["python3", "-c", "import ccxt"]).status) == 0
 

@@ -147,4 +147,5 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         echo.join()
     }
+    engineBenchmarks(perMessage)
 }

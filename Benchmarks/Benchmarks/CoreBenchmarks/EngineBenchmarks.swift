@@ -1,0 +1,123 @@
+import Benchmark
+import MMBinance
+import MMBinanceAuth
+import MMBinanceWire
+import MMBook
+import MMCore
+import MMExecution
+import MMRing
+import MMRisk
+import MMStrategy
+
+/// The engine's per-tick and per-order paths: strategy tick → reconcile → risk check on the gateway, signing
+/// and encoding an order, and the ingest path up to the published top of book.
+func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
+    let data = MarketData.shared
+    // Every top of book the recording goes through, in order.
+    let tops: [TopOfBook] = {
+        var book = OrderBook(instrument: data.instrument, levelCapacity: 16_384)
+        book.replace(with: data.snapshot)
+        return data.updates.map { u in
+            book.apply(u)
+            return book.topOfBook(isSynced: true)
+        }
+    }()
+    let btc = data.instrument
+    let limits = RiskLimits(
+        maxOrderNotional: Notional(units: 1000), maxNetPosition: Quantity("0.01")!, dailyLossLimit: Notional(units: 50),
+        stopLoss: Notional(units: -100), maxDrawdown: Notional(units: 80), maxOrdersPerSecond: 1_000_000, maxOpenOrders: 10)
+
+    func tickBenchmark(_ name: String, _ makeModel: @escaping @Sendable () -> QuoterModel) {
+        Benchmark(name, configuration: perMessage) { benchmark in
+            var model = makeModel()
+            var gate = RiskGate(instrument: btc, limits: limits)
+            var tracker = OrderTracker(symbol: btc.symbol)
+            let reconciler = QuoteReconciler(tickSize: btc.tickSize, priceToleranceTicks: 2)
+            // Two resting quotes from the first tick, as the gateway would hold them.
+            let first = model.quote(MarketView(top: tops[0], position: .zero, nowNanos: 0))
+            for i in 0..<first.count {
+                tracker.sent(ClientOrderID(prefix: ClientOrderID("mmq-b-")!, sequence: UInt64(i))!, first[i].side, price: first[i].price, quantity: first[i].quantity, nowNanos: 0)
+            }
+            var next = 0
+            var now: Int64 = 0
+            var accepted = 0
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                now &+= 250_000_000
+                let top = tops[next]
+                let intent = model.quote(MarketView(top: top, position: tracker.position, nowNanos: now))
+                let commands = reconciler.reconcile(desired: intent, open: tracker.quotable())
+                let exposure = tracker.exposure()
+                for c in 0..<commands.count {
+                    if case .place(let q) = commands[c] {
+                        let context = RiskContext(
+                            position: tracker.position, openBuy: exposure.buy, openSell: exposure.sell, openOrders: exposure.count,
+                            realizedToday: tracker.realizedNet, unrealized: tracker.unrealized(at: top.mid ?? .zero), top: top, nowNanos: now)
+                        if gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), context) == .accept { accepted += 1 }
+                    }
+                }
+                next += 1
+                if next == tops.count { next = 0 }
+            }
+            blackHole(accepted)
+        }
+    }
+
+    tickBenchmark("Strategy tick + reconcile + risk check (fixed spread, real BTCUSDT tops)") {
+        .fixedSpread(FixedSpreadQuoter(instrument: btc, halfSpreadBps: 0.5, baseSize: Quantity("0.002")!, skewBps: 1, maxPosition: Quantity("0.01")!))
+    }
+    tickBenchmark("Strategy tick + reconcile + risk check (GLFT, 2 levels, real BTCUSDT tops)") {
+        .glft(GLFTQuoter(
+            ladder: QuoteLadder(instrument: btc, baseSize: Quantity("0.002")!, levels: 2, levelSpacingTicks: 10, maxPosition: Quantity("0.01")!),
+            gamma: 0.1, kappa: 1.5, arrivalRate: 1))
+    }
+
+    Benchmark("Sign + encode one order (HMAC-SHA256, WebSocket API JSON)", configuration: perMessage) { benchmark in
+        let signer = HMACSigner(secret: "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9")
+        var encoder = OrderRequestEncoder()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        let prefix = ClientOrderID("mmq-mwrimpdl-")!
+        var bytes = 0
+        var seq: UInt64 = 0
+        for _ in benchmark.scaledIterations {
+            seq += 1
+            let r = OrderRequest(
+                kind: .placeLimit, symbol: btc.symbol, side: .buy, price: Price(raw: 6_394_075_000_000 + Int64(seq % 100) * 1_000_000),
+                quantity: Quantity("0.002")!, clientOrderID: ClientOrderID(prefix: prefix, sequence: seq)!)
+            encoder.encode(r, apiKey: "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83", timestamp: 1_795_332_524_276 + Int64(seq), recvWindow: 5000)
+            signer.sign(encoder.payload, into: &hex)
+            bytes &+= encoder.webSocketJSON(id: "p", method: "order.place", signature: hex).count
+        }
+        blackHole(bytes)
+    }
+
+    Benchmark("Frame bytes → synced book → MarketView published (seqlock, receive time)", configuration: perMessage) { benchmark in
+        var synced = SyncedBook(instrument: data.instrument, levelCapacity: 16_384)
+        var message = MarketMessage()
+        let published = SeqLock(PublishedTop(top: .empty, receivedNanos: 0))
+        func restart() {
+            synced.invalidate()
+            var snap = data.snapshot
+            snap.lastUpdateID = data.updates[0].firstUpdateID
+            _ = synced.onSnapshot(snap)
+        }
+        restart()
+        var next = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let kind = data.frames[next].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
+            if kind == .depthUpdate, synced.onDiff(message.depth) == .applied {
+                published.store(PublishedTop(top: synced.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
+            }
+            next += 1
+            if next == data.frames.count {
+                benchmark.stopMeasurement()
+                next = 0
+                restart()
+                benchmark.startMeasurement()
+            }
+        }
+        blackHole(published.load())
+    }
+}
