@@ -23,7 +23,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
@@ -36,8 +35,10 @@ let package = Package(
         .target(name: "MMStrategy", dependencies: ["MMCore", "MMBook"]),
         .target(name: "MMExecution", dependencies: ["MMCore", "MMStrategy", "MMRisk"]),
         .target(name: "MMBinanceWire", dependencies: ["MMCore", "MMBook"]),
-        // Request signing (HMAC-SHA256), kept apart so the wire formats stay free of crypto.
-        .target(name: "MMBinanceAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // HMAC-SHA256 on precomputed key states over the system's libcrypto (allocation free per signature).
+        .target(name: "CHMACSHA256", linkerSettings: [.linkedLibrary("crypto")]),
+        // Request signing (HMAC-SHA256), kept apart so the wire formats stay free of crypto and C libraries.
+        .target(name: "MMBinanceAuth", dependencies: ["CHMACSHA256"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MMReplay", dependencies: ["MMCore", "MMBook", "MMBinanceWire", "CZlib"]),
         // The engine's network side for Binance: market-data ingest (and, later, orders and user data).

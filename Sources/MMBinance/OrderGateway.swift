@@ -39,6 +39,9 @@ public final class OrderGateway: @unchecked Sendable {
     var gate: RiskGate
     var encoder = OrderRequestEncoder()
     var hex: [UInt8] = []
+    /// Reused each tick (creating them writes their whole inline storage).
+    var openScratch = FixedList<OpenOrder>()
+    var commandScratch = FixedList<OrderCommand>()
     let signer: HMACSigner
     var snapshot = GatewaySnapshot()
     var journal: Journal?
@@ -196,9 +199,10 @@ public final class OrderGateway: @unchecked Sendable {
         guard ready else { return }
         evaluate()
         if gate.state == .halted { return }
-        let commands = configuration.reconciler.reconcile(desired: tick.intent, open: tracker.quotable())
-        for i in 0..<commands.count {
-            switch commands[i] {
+        tracker.quotable(into: &openScratch)
+        configuration.reconciler.reconcile(desired: tick.intent, open: openScratch, into: &commandScratch)
+        for i in 0..<commandScratch.count {
+            switch commandScratch[i] {
             case .cancel(let id):
                 sendCancel(id)
             case .place(let quote):

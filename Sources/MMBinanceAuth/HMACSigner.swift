@@ -1,46 +1,77 @@
-import Crypto
+import CHMACSHA256
 
 /// Binance's HMAC-SHA256 request signature: the lower-case hex HMAC of `totalParams` (the query string
 /// followed directly by the request body) under the API secret.
+///
+/// The key's inner and outer hash states are computed once, so a signature costs two hash-state copies and
+/// the message's compressions, and allocates nothing when written into a caller's buffer.
 public struct HMACSigner: Sendable {
-    private let key: SymmetricKey
+    private let key: KeyState
 
-    /// A signer for `secret`. The secret is held only as a key; it is never printed.
+    /// A signer for `secret`. The secret is held only as hash states; it is never printed.
     public init(secret: String) {
-        key = SymmetricKey(data: Array(secret.utf8))
+        key = KeyState(secret: Array(secret.utf8))
     }
 
     /// The hex signature of `payload`.
     public func signature(of payload: some Sequence<UInt8>) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(payload), using: key)
-        var hex = [UInt8](repeating: 0, count: 64)
-        Hex.write(mac, into: &hex)
+        var hex: [UInt8] = []
+        sign(Array(payload), into: &hex)
         return String(decoding: hex, as: UTF8.self)
     }
 
     /// The hex signature of a string payload.
     public func signature(of payload: String) -> String { signature(of: Array(payload.utf8)) }
 
+    /// Writes the 64 hex digits of the signature of `payload` into `hex` (replacing its contents).
+    public func sign(_ payload: [UInt8], into hex: inout [UInt8]) {
+        var mac: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &mac) { m in
+            payload.withUnsafeBufferPointer { p in
+                mm_hmac_sha256(key.pointer, p.baseAddress, p.count, m.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        hex.removeAll(keepingCapacity: true)
+        withUnsafeBytes(of: &mac) { m in
+            for b in m {
+                hex.append(Hex.digits[Int(b >> 4)])
+                hex.append(Hex.digits[Int(b & 0x0F)])
+            }
+        }
+    }
+
     /// Checks a hex signature (either case) against `payload` in constant time.
     public func isValid(signature hex: some StringProtocol, for payload: some Sequence<UInt8>) -> Bool {
-        let bytes = Array(hex.utf8)
-        guard bytes.count == 64, let given = Hex.decode(bytes) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: Array(payload), using: key)
+        let given = Array(hex.utf8)
+        guard given.count == 64, let expected = Hex.decode(given) else { return false }
+        var mine: [UInt8] = []
+        sign(Array(payload), into: &mine)
+        guard let actual = Hex.decode(mine) else { return false }
+        var difference: UInt8 = 0
+        for i in 0..<32 { difference |= expected[i] ^ actual[i] }
+        return difference == 0
+    }
+}
+
+/// The precomputed key, wiped when released.
+private final class KeyState: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<mm_hmac_sha256_key>
+
+    init(secret: [UInt8]) {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: mm_hmac_sha256_key())
+        secret.withUnsafeBufferPointer { mm_hmac_sha256_init(pointer, $0.baseAddress, $0.count) }
+    }
+
+    deinit {
+        mm_hmac_sha256_clear(pointer)
+        pointer.deallocate()
     }
 }
 
 /// Hex through a lookup table (`String(format:)` costs ~38 µs and hundreds of allocations per signature).
 enum Hex {
     static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    static func write(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
-        var i = 0
-        for b in bytes {
-            out[i] = digits[Int(b >> 4)]
-            out[i + 1] = digits[Int(b & 0x0F)]
-            i += 2
-        }
-    }
 
     static func decode(_ hex: [UInt8]) -> [UInt8]? {
         guard hex.count % 2 == 0 else { return nil }
@@ -61,18 +92,6 @@ enum Hex {
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - 87
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - 55
         default: return nil
-        }
-    }
-}
-
-extension HMACSigner {
-    /// Writes the 64 hex digits of the signature of `payload` into `hex` (replacing its contents).
-    public func sign(_ payload: [UInt8], into hex: inout [UInt8]) {
-        let mac = HMAC<SHA256>.authenticationCode(for: payload, using: key)
-        hex.removeAll(keepingCapacity: true)
-        for b in mac {
-            hex.append(Hex.digits[Int(b >> 4)])
-            hex.append(Hex.digits[Int(b & 0x0F)])
         }
     }
 }

@@ -14,6 +14,9 @@ public struct ClientOrderID: Hashable, Sendable, BitwiseCopyable, CustomStringCo
     /// Number of bytes.
     @inlinable public var count: Int { Int(length) }
 
+    /// The empty ID (a placeholder; never sent).
+    @inlinable public init() {}
+
     /// Reads an ID from bytes; `nil` if empty, longer than 36 or holding a character Binance refuses.
     @inlinable
     public init?(bytes: UnsafeRawBufferPointer) {

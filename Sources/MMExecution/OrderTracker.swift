@@ -232,10 +232,16 @@ public struct OrderTracker: Sendable {
     /// cancels excluded, they are going away).
     public func quotable() -> FixedList<OpenOrder> {
         var list = FixedList<OpenOrder>()
+        quotable(into: &list)
+        return list
+    }
+
+    /// The quotable orders written into a reused list.
+    public func quotable(into list: inout FixedList<OpenOrder>) {
+        list.removeAll()
         for o in orders.values where o.state != .pendingCancel {
             list.append(OpenOrder(clientOrderID: o.clientOrderID, side: o.side, price: o.price, remaining: o.remaining))
         }
-        return list
     }
 
     /// Open quantity per side and the count of live orders, for the risk gate.

@@ -27,35 +27,45 @@ public enum OrderCommand: Sendable, Hashable, BitwiseCopyable {
     case modify(ClientOrderID, Quote)
 }
 
-/// A fixed-capacity list, stored inline (no allocation on the tick path).
+/// A fixed-capacity list, stored inline (no allocation on the tick path). Reuse one across ticks with
+/// `removeAll()`: creating one writes its whole storage.
 @frozen
 public struct FixedList<Element: BitwiseCopyable & Sendable>: Sendable, BitwiseCopyable {
     public static var capacity: Int { 32 }
-    @usableFromInline var storage: InlineArray<32, Element?>
+    @usableFromInline var storage: InlineArray<32, Element>
     @usableFromInline var stored = 0
     @inlinable public var count: Int { stored }
 
-    @inlinable public init() { storage = InlineArray(repeating: nil) }
+    /// An empty list; `filler` only initialises the unused slots.
+    @inlinable public init(filler: Element) { storage = InlineArray(repeating: filler) }
 
     /// Adds an element; false (and nothing added) when full.
     @inlinable
     @discardableResult
     public mutating func append(_ e: Element) -> Bool {
-        guard count < Self.capacity else { return false }
+        guard stored < Self.capacity else { return false }
         storage[stored] = e
         stored += 1
         return true
     }
 
-    @inlinable public subscript(i: Int) -> Element { storage[i]! }
-    @inlinable public var isEmpty: Bool { count == 0 }
+    @inlinable public subscript(i: Int) -> Element { storage[i] }
+    @inlinable public var isEmpty: Bool { stored == 0 }
     @inlinable public mutating func removeAll() { stored = 0 }
     /// The elements as an array (tests and reports; allocates).
-    public var elements: [Element] { (0..<count).map { storage[$0]! } }
+    public var elements: [Element] { (0..<stored).map { storage[$0] } }
 }
 
 extension FixedList: Equatable where Element: Equatable {
     public static func == (a: FixedList, b: FixedList) -> Bool { a.elements == b.elements }
+}
+
+extension FixedList where Element == OpenOrder {
+    public init() { self.init(filler: OpenOrder(clientOrderID: ClientOrderID(), side: .buy, price: .zero, remaining: .zero)) }
+}
+
+extension FixedList where Element == OrderCommand {
+    public init() { self.init(filler: .cancel(ClientOrderID())) }
 }
 
 /// Turns desired quotes into the fewest commands against the open orders. An open order that matches a
@@ -78,9 +88,18 @@ public struct QuoteReconciler: Sendable, Equatable {
         self.useModify = useModify
     }
 
-    /// The commands for `desired` against `open`.
-    @inlinable
+    /// The commands for `desired` against `open` (allocates a list; the gateway reuses one with
+    /// `reconcile(desired:open:into:)`).
     public func reconcile(desired: QuoteIntent, open: FixedList<OpenOrder>) -> FixedList<OrderCommand> {
+        var commands = FixedList<OrderCommand>()
+        reconcile(desired: desired, open: open, into: &commands)
+        return commands
+    }
+
+    /// Writes the commands for `desired` against `open` into `commands` (replacing its contents).
+    @inlinable
+    public func reconcile(desired: QuoteIntent, open: FixedList<OpenOrder>, into commands: inout FixedList<OrderCommand>) {
+        commands.removeAll()
         var openUsed: UInt64 = 0
         var quoteUsed: UInt32 = 0
         let tolerance = UInt64(priceToleranceTicks * tickSize.raw)
@@ -97,19 +116,27 @@ public struct QuoteReconciler: Sendable, Equatable {
                 }
             }
         }
-        var commands = FixedList<OrderCommand>()
-        var modifies = FixedList<OrderCommand>()
-        for oi in 0..<open.count where openUsed & (1 << oi) == 0 {
-            let o = open[oi]
-            if useModify, let qi = (0..<desired.count).first(where: { quoteUsed & (1 << $0) == 0 && desired[$0].side == o.side }) {
-                quoteUsed |= 1 << qi
-                modifies.append(.modify(o.clientOrderID, desired[qi]))
-            } else {
-                commands.append(.cancel(o.clientOrderID))
+        // Leftover open orders: moved onto a leftover quote of their side (modify), or cancelled.
+        var modifyTarget: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // per open order: quote index + 1
+        if useModify {
+            withUnsafeMutableBytes(of: &modifyTarget) { target in
+                for oi in 0..<open.count where openUsed & (1 << oi) == 0 {
+                    for qi in 0..<desired.count where quoteUsed & (1 << qi) == 0 && desired[qi].side == open[oi].side {
+                        quoteUsed |= 1 << qi
+                        target[oi] = UInt8(qi + 1)
+                        break
+                    }
+                }
             }
         }
-        for i in 0..<modifies.count { commands.append(modifies[i]) }
+        withUnsafeBytes(of: &modifyTarget) { target in
+            for oi in 0..<open.count where openUsed & (1 << oi) == 0 && target[oi] == 0 {
+                commands.append(.cancel(open[oi].clientOrderID))
+            }
+            for oi in 0..<open.count where target[oi] != 0 {
+                commands.append(.modify(open[oi].clientOrderID, desired[Int(target[oi]) - 1]))
+            }
+        }
         for qi in 0..<desired.count where quoteUsed & (1 << qi) == 0 { commands.append(.place(desired[qi])) }
-        return commands
     }
 }

@@ -141,7 +141,7 @@ public final class SimServer: Sendable {
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(
-                    ChannelOptions.writeBufferWaterMark, value: WriteBufferWaterMark(low: 1 << 20, high: 8 << 20)
+                    ChannelOptions.writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 8 << 20)
                 )
                 .childChannelInitializer { [tlsContext] channel in
                     channel.eventLoop.makeCompletedFuture {

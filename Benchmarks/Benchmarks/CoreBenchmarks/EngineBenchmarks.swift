@@ -41,12 +41,15 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
             var next = 0
             var now: Int64 = 0
             var accepted = 0
+            var open = FixedList<OpenOrder>()
+            var commands = FixedList<OrderCommand>()
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 now &+= 250_000_000
                 let top = tops[next]
                 let intent = model.quote(MarketView(top: top, position: tracker.position, nowNanos: now))
-                let commands = reconciler.reconcile(desired: intent, open: tracker.quotable())
+                tracker.quotable(into: &open)
+                reconciler.reconcile(desired: intent, open: open, into: &commands)
                 let exposure = tracker.exposure()
                 for c in 0..<commands.count {
                     if case .place(let q) = commands[c] {
