@@ -16,15 +16,20 @@ extension OrderGateway {
             return
         }
         let sent = nowNanos
+        var signature: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         if let channel = webSocketAPI {
             encoder.encode(request, apiKey: configuration.credentials.apiKey, timestamp: venueMillis, recvWindow: configuration.recvWindowMillis)
-            signer.sign(encoder.payload, into: &hex)
-            let id = requestID(request)
+            var id = requestID(request)
             pending[id] = PendingRequest(request: request, sentNanos: sent)
-            let json = encoder.webSocketJSON(id: id, method: request.method, signature: hex)
-            var buffer = channel.allocator.buffer(capacity: json.count)
-            buffer.writeBytes(json)
-            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer), promise: nil)
+            withUnsafeMutableBytes(of: &signature) { hex in
+                signer.sign(encoder.payload, hexInto: hex)
+                id.withUTF8 { idBytes in
+                    let json = encoder.webSocketJSON(id: UnsafeRawBufferPointer(idBytes), method: request.method, signature: UnsafeRawBufferPointer(hex))
+                    var buffer = channel.allocator.buffer(capacity: json.count)
+                    buffer.writeBytes(json)
+                    channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer), promise: nil)
+                }
+            }
             return
         }
         snapshot.restFallbacks += 1
@@ -36,8 +41,10 @@ extension OrderGateway {
         case .query: method = .GET
         }
         encoder.encode(request, apiKey: nil, timestamp: venueMillis, recvWindow: configuration.recvWindowMillis)
-        signer.sign(encoder.payload, into: &hex)
-        let query = String(decoding: encoder.restQuery(signature: hex), as: UTF8.self)
+        let query = withUnsafeMutableBytes(of: &signature) { hex in
+            signer.sign(encoder.payload, hexInto: hex)
+            return String(decoding: encoder.restQuery(signature: UnsafeRawBufferPointer(hex)), as: UTF8.self)
+        }
         restRaw(method, "/fapi/v1/order", query: query).whenComplete { result in
             switch result {
             case .success(let reply):
@@ -73,7 +80,7 @@ extension OrderGateway {
         case .query:
             break
         }
-        journal?.append(#"{"e":"dry_run","m":"\#(r.method)","c":"\#(r.clientOrderID)","s":"\#(r.side)","p":"\#(r.price)","q":"\#(r.quantity)"}"#)
+        journal?.append(#"{"e":"dry_run","m":"\#(r.method.description)","c":"\#(r.clientOrderID)","s":"\#(r.side)","p":"\#(r.price)","q":"\#(r.quantity)"}"#)
     }
 
     /// A reply to an order request (WebSocket API `result`/`error`, or a REST body).
@@ -121,7 +128,7 @@ extension OrderGateway {
         case .rejected:
             _ = tracker.rejected(id, code: code)
         }
-        journal?.append(#"{"e":"rejected","c":"\#(id)","m":"\#(request.method)","code":\#(code)}"#)
+        journal?.append(#"{"e":"rejected","c":"\#(id)","m":"\#(request.method.description)","code":\#(code)}"#)
         publish()
     }
 

@@ -37,8 +37,7 @@ public final class OrderGateway: @unchecked Sendable {
     // State below is confined to `loop`.
     var tracker: OrderTracker
     var gate: RiskGate
-    var encoder = OrderRequestEncoder()
-    var hex: [UInt8] = []
+    let encoder = OrderRequestEncoder()
     /// Reused each tick (creating them writes their whole inline storage).
     var openScratch = FixedList<OpenOrder>()
     var commandScratch = FixedList<OrderCommand>()
@@ -89,7 +88,6 @@ public final class OrderGateway: @unchecked Sendable {
         tracker = OrderTracker(symbol: configuration.instrument.symbol)
         gate = RiskGate(instrument: configuration.instrument, limits: configuration.limits)
         signer = HMACSigner(secret: configuration.credentials.secret)
-        hex.reserveCapacity(64)
         // Orders of this run: prefix, start time in base 36, sequence. Unique across restarts, ≤ 36 bytes.
         let start = String(UnixNanos.now().millis, radix: 36)
         guard let prefix = ClientOrderID(configuration.clientIDPrefix + "-" + start + "-") else {

@@ -40,6 +40,21 @@ public struct HMACSigner: Sendable {
         }
     }
 
+    /// Writes the 64 lower-case hex digits of the signature of `payload` into `hex` (at least 64 bytes).
+    /// Allocation free.
+    public func sign(_ payload: UnsafeRawBufferPointer, hexInto hex: UnsafeMutableRawBufferPointer) {
+        precondition(hex.count >= 64)
+        var mac: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &mac) { m in
+            mm_hmac_sha256(key.pointer, payload.baseAddress?.assumingMemoryBound(to: UInt8.self), payload.count, m.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            for i in 0..<32 {
+                let b = m[i]
+                hex[2 * i] = Hex.digit(b >> 4)
+                hex[2 * i + 1] = Hex.digit(b & 0x0F)
+            }
+        }
+    }
+
     /// Checks a hex signature (either case) against `payload` in constant time.
     public func isValid(signature hex: some StringProtocol, for payload: some Sequence<UInt8>) -> Bool {
         let given = Array(hex.utf8)
@@ -72,6 +87,8 @@ private final class KeyState: @unchecked Sendable {
 /// Hex through a lookup table (`String(format:)` costs ~38 µs and hundreds of allocations per signature).
 enum Hex {
     static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    @inline(__always) static func digit(_ n: UInt8) -> UInt8 { n < 10 ? 48 + n : 87 + n }
 
     static func decode(_ hex: [UInt8]) -> [UInt8]? {
         guard hex.count % 2 == 0 else { return nil }

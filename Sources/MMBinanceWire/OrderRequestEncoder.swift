@@ -21,7 +21,10 @@ public struct OrderRequest: Sendable, Equatable, BitwiseCopyable {
     public var clientOrderID: ClientOrderID
     public var reduceOnly: Bool
 
-    public init(kind: Kind, symbol: Symbol, side: Side = .buy, price: Price = .zero, quantity: Quantity = .zero, clientOrderID: ClientOrderID, reduceOnly: Bool = false) {
+    public init(
+        kind: Kind, symbol: Symbol, side: Side = .buy, price: Price = .zero, quantity: Quantity = .zero, clientOrderID: ClientOrderID,
+        reduceOnly: Bool = false
+    ) {
         self.kind = kind
         self.symbol = symbol
         self.side = side
@@ -32,7 +35,7 @@ public struct OrderRequest: Sendable, Equatable, BitwiseCopyable {
     }
 
     /// The WebSocket API method.
-    public var method: String {
+    public var method: StaticString {
         switch kind {
         case .placeLimit, .placeMarket: "order.place"
         case .cancel: "order.cancel"
@@ -42,158 +45,177 @@ public struct OrderRequest: Sendable, Equatable, BitwiseCopyable {
     }
 }
 
-/// Encodes signed order requests into reusable byte buffers: the parameters sorted by name (the order the
-/// WebSocket API signs, and a valid REST query), then, given the signature, a REST query or a WebSocket API
-/// JSON request. Allocation free once the buffers have grown.
-public struct OrderRequestEncoder: Sendable {
-    /// `name=value&…` without the signature: the payload to sign.
-    public private(set) var payload: [UInt8] = []
-    /// The last request rendered by `restQuery` or `webSocketJSON`.
-    public private(set) var output: [UInt8] = []
+/// Encodes signed order requests into buffers it owns: the parameters sorted by name (the order the
+/// WebSocket API signs, and a valid REST query) and, alongside, the same parameters as JSON members; given
+/// the signature, a REST query or a WebSocket API request. Allocation free after creation. One thread.
+public final class OrderRequestEncoder {
+    private static let capacity = 2048
+    private let payloadBuffer = Buffer(capacity: capacity)
+    private let paramsBuffer = Buffer(capacity: capacity)
+    private let outputBuffer = Buffer(capacity: capacity * 2)
 
-    public init() {
-        payload.reserveCapacity(512)
-        output.reserveCapacity(1024)
-    }
+    public init() {}
+
+    /// `name=value&…` without the signature: the payload to sign.
+    public var payload: UnsafeRawBufferPointer { payloadBuffer.bytes }
 
     /// Writes the payload for `r`. `apiKey` is included for the WebSocket API (REST sends it as a header).
-    public mutating func encode(_ r: OrderRequest, apiKey: String?, timestamp: Int64, recvWindow: Int64) {
-        payload.removeAll(keepingCapacity: true)
-        if let apiKey { param("apiKey", apiKey) }
+    public func encode(_ r: OrderRequest, apiKey: String?, timestamp: Int64, recvWindow: Int64) {
+        payloadBuffer.count = 0
+        paramsBuffer.count = 0
+        if var key = apiKey { key.withUTF8 { text("apiKey", UnsafeRawBufferPointer($0)) } }
+        let side: StaticString = r.side == .buy ? "BUY" : "SELL"
         switch r.kind {
         case .placeLimit:
-            param("newClientOrderId", r.clientOrderID)
+            r.clientOrderID.withBytes { text("newClientOrderId", $0) }
             decimal("price", r.price.raw)
             decimal("quantity", r.quantity.raw)
             integer("recvWindow", recvWindow)
-            if r.reduceOnly { param("reduceOnly", "true") }
-            param("side", r.side == .buy ? "BUY" : "SELL")
-            param("symbol", r.symbol)
-            param("timeInForce", "GTX")
+            if r.reduceOnly { text("reduceOnly", "true") }
+            text("side", side)
+            r.symbol.withBytes { text("symbol", $0) }
+            text("timeInForce", "GTX")
             integer("timestamp", timestamp)
-            param("type", "LIMIT")
+            text("type", "LIMIT")
         case .placeMarket:
-            param("newClientOrderId", r.clientOrderID)
+            r.clientOrderID.withBytes { text("newClientOrderId", $0) }
             decimal("quantity", r.quantity.raw)
             integer("recvWindow", recvWindow)
-            param("reduceOnly", "true")
-            param("side", r.side == .buy ? "BUY" : "SELL")
-            param("symbol", r.symbol)
+            text("reduceOnly", "true")
+            text("side", side)
+            r.symbol.withBytes { text("symbol", $0) }
             integer("timestamp", timestamp)
-            param("type", "MARKET")
+            text("type", "MARKET")
         case .modify:
-            param("origClientOrderId", r.clientOrderID)
+            r.clientOrderID.withBytes { text("origClientOrderId", $0) }
             decimal("price", r.price.raw)
             decimal("quantity", r.quantity.raw)
             integer("recvWindow", recvWindow)
-            param("side", r.side == .buy ? "BUY" : "SELL")
-            param("symbol", r.symbol)
+            text("side", side)
+            r.symbol.withBytes { text("symbol", $0) }
             integer("timestamp", timestamp)
         case .cancel, .query:
-            param("origClientOrderId", r.clientOrderID)
+            r.clientOrderID.withBytes { text("origClientOrderId", $0) }
             integer("recvWindow", recvWindow)
-            param("symbol", r.symbol)
+            r.symbol.withBytes { text("symbol", $0) }
             integer("timestamp", timestamp)
         }
     }
 
     /// `payload&signature=<hex>` (REST query string).
-    public mutating func restQuery(signature: some Collection<UInt8>) -> [UInt8] {
-        output.removeAll(keepingCapacity: true)
-        output.append(contentsOf: payload)
-        append(&output, "&signature=")
-        output.append(contentsOf: signature)
-        return output
+    public func restQuery(signature: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let out = outputBuffer
+        out.count = 0
+        out.append(payload)
+        out.append("&signature=")
+        out.append(signature)
+        return out.bytes
     }
 
-    /// `{"id":"<id>","method":"<method>","params":{…,"signature":"<hex>"}}` from the payload.
-    public mutating func webSocketJSON(id: some StringProtocol, method: String, signature: some Collection<UInt8>) -> [UInt8] {
-        output.removeAll(keepingCapacity: true)
-        append(&output, "{\"id\":\"")
-        append(&output, id)
-        append(&output, "\",\"method\":\"")
-        append(&output, method)
-        append(&output, "\",\"params\":{\"")
-        // name=value&name=value → "name":"value","name":value (timestamps and windows as numbers).
-        var i = 0
-        let n = payload.count
-        while i < n {
-            let nameStart = i
-            while payload[i] != UInt8(ascii: "=") { i += 1 }
-            let nameEnd = i
-            i += 1
-            let valueStart = i
-            while i < n && payload[i] != UInt8(ascii: "&") { i += 1 }
-            output.append(contentsOf: payload[nameStart..<nameEnd])
-            let numeric = payload[nameStart] == UInt8(ascii: "t") && nameEnd - nameStart == 9 || payload[nameStart] == UInt8(ascii: "r") && nameEnd - nameStart == 10
-            append(&output, numeric ? "\":" : "\":\"")
-            output.append(contentsOf: payload[valueStart..<i])
-            append(&output, numeric ? ",\"" : "\",\"")
-            i += 1
-        }
-        append(&output, "signature\":\"")
-        output.append(contentsOf: signature)
-        append(&output, "\"}}")
-        return output
+    /// `{"id":"<id>","method":"<method>","params":{…,"signature":"<hex>"}}`.
+    public func webSocketJSON(id: UnsafeRawBufferPointer, method: StaticString, signature: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let out = outputBuffer
+        out.count = 0
+        out.append("{\"id\":\"")
+        out.append(id)
+        out.append("\",\"method\":\"")
+        out.append(method)
+        out.append("\",\"params\":{")
+        out.append(paramsBuffer.bytes)
+        out.append("\"signature\":\"")
+        out.append(signature)
+        out.append("\"}}")
+        return out.bytes
     }
 
-    // MARK: Writers
+    // MARK: Writers: each parameter goes to the payload (`&name=value`) and the JSON members (`"name":"value",`)
 
-    private mutating func separator() {
-        if !payload.isEmpty { payload.append(UInt8(ascii: "&")) }
+    private func text(_ name: StaticString, _ value: StaticString) {
+        value.withUTF8Buffer { text(name, UnsafeRawBufferPointer($0)) }
     }
 
-    private mutating func param(_ name: StaticString, _ value: some StringProtocol) {
-        separator()
-        append(&payload, name)
-        payload.append(UInt8(ascii: "="))
-        append(&payload, value)
+    private func text(_ name: StaticString, _ value: UnsafeRawBufferPointer) {
+        let p = payloadBuffer
+        if p.count > 0 { p.append(UInt8(ascii: "&")) }
+        p.append(name)
+        p.append(UInt8(ascii: "="))
+        p.append(value)
+        let j = paramsBuffer
+        j.append(UInt8(ascii: "\""))
+        j.append(name)
+        j.append("\":\"")
+        j.append(value)
+        j.append("\",")
     }
 
-    private mutating func param(_ name: StaticString, _ value: Symbol) {
-        separator()
-        append(&payload, name)
-        payload.append(UInt8(ascii: "="))
-        value.withBytes { payload.append(contentsOf: $0) }
-    }
-
-    private mutating func param(_ name: StaticString, _ value: ClientOrderID) {
-        separator()
-        append(&payload, name)
-        payload.append(UInt8(ascii: "="))
-        value.withBytes { payload.append(contentsOf: $0) }
-    }
-
-    private mutating func decimal(_ name: StaticString, _ raw: Int64) {
-        separator()
-        append(&payload, name)
-        payload.append(UInt8(ascii: "="))
+    private func decimal(_ name: StaticString, _ raw: Int64) {
         var scratch: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &scratch) { buf in
             let count = DecimalCodec.write(raw, into: buf)
-            payload.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[0..<count]))
+            text(name, UnsafeRawBufferPointer(rebasing: buf[0..<count]))
         }
     }
 
-    private mutating func integer(_ name: StaticString, _ value: Int64) {
-        separator()
-        append(&payload, name)
-        payload.append(UInt8(ascii: "="))
-        if value < 0 { payload.append(UInt8(ascii: "-")) }
-        var v = value.magnitude
-        let start = payload.count
-        repeat {
-            payload.append(UInt8(ascii: "0") + UInt8(v % 10))
-            v /= 10
-        } while v > 0
-        payload[start...].reverse()
+    /// Whole numbers (timestamps, windows) go into the JSON as numbers.
+    private func integer(_ name: StaticString, _ value: Int64) {
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { buf in
+            var v = value.magnitude
+            var i = 24
+            repeat {
+                i -= 1
+                buf[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            if value < 0 {
+                i -= 1
+                buf[i] = UInt8(ascii: "-")
+            }
+            let digits = UnsafeRawBufferPointer(rebasing: buf[i..<24])
+            let p = payloadBuffer
+            if p.count > 0 { p.append(UInt8(ascii: "&")) }
+            p.append(name)
+            p.append(UInt8(ascii: "="))
+            p.append(digits)
+            let j = paramsBuffer
+            j.append(UInt8(ascii: "\""))
+            j.append(name)
+            j.append("\":")
+            j.append(digits)
+            j.append(UInt8(ascii: ","))
+        }
     }
 
-    private func append(_ out: inout [UInt8], _ s: StaticString) {
-        s.withUTF8Buffer { out.append(contentsOf: $0) }
-    }
+    /// A fixed byte buffer with a write cursor. Requests are far below its size; overflow traps rather than
+    /// sending a truncated order.
+    final class Buffer {
+        let base: UnsafeMutableRawPointer
+        let capacity: Int
+        var count = 0
 
-    private func append(_ out: inout [UInt8], _ s: some StringProtocol) {
-        out.append(contentsOf: s.utf8)
+        init(capacity: Int) {
+            self.capacity = capacity
+            base = .allocate(byteCount: capacity, alignment: 16)
+        }
+
+        deinit { base.deallocate() }
+
+        var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+        func append(_ byte: UInt8) {
+            precondition(count < capacity, "order request too long")
+            base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+            count += 1
+        }
+
+        func append(_ bytes: UnsafeRawBufferPointer) {
+            precondition(count + bytes.count <= capacity, "order request too long")
+            if let src = bytes.baseAddress { (base + count).copyMemory(from: src, byteCount: bytes.count) }
+            count += bytes.count
+        }
+
+        func append(_ s: StaticString) {
+            s.withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
+        }
     }
 }

@@ -31,7 +31,7 @@ public final class Engine: @unchecked Sendable {
     private var sim: SimServer?
     private var market: MarketDataClient?
     private var gateway: OrderGateway?
-    private var strategy: StrategyLoop?
+    private var strategy: StrategyThread?
     private var instrument: Instrument?
     private var startedNanos: Int64 = 0
     private var restEndpoint: Endpoint?
@@ -130,9 +130,17 @@ public final class Engine: @unchecked Sendable {
         let gateway = try OrderGateway(gw, market: read)
         self.gateway = gateway
 
-        let loop = StrategyLoop(
-            model: Self.model(config.strategy, instrument: instrument, maxPosition: r.netMax), intervalMillis: config.quoteIntervalMillis,
-            maxBookAgeMillis: r.maxBookAgeMillis, requoteOnMoveBps: config.requoteOnMoveBps, market: read, gateway: gateway)
+        func thread<M: Strategy>(_ model: M) -> StrategyThread {
+            StrategyLoop(
+                model: model, intervalMillis: config.quoteIntervalMillis, maxBookAgeMillis: r.maxBookAgeMillis,
+                requoteOnMoveBps: config.requoteOnMoveBps, market: read, gateway: gateway)
+        }
+        let loop: StrategyThread
+        switch Self.model(config.strategy, instrument: instrument, maxPosition: r.netMax) {
+        case .fixedSpread(let q): loop = thread(q)
+        case .avellanedaStoikov(let q): loop = thread(q)
+        case .glft(let q): loop = thread(q)
+        }
         strategy = loop
 
         market.start()

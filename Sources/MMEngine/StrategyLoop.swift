@@ -10,24 +10,31 @@ import MMRing
 import MMStrategy
 import Synchronization
 
-/// The strategy thread: wakes every `interval` (and, when `requoteOnMoveBps` > 0, early on a large mid move),
+/// The running strategy thread, whatever its model.
+protocol StrategyThread: AnyObject, Sendable {
+    func start()
+    func stop()
+    var counts: (ticks: Int, stale: Int, dropped: Int) { get }
+}
+
+/// The strategy thread (specialised per model, so a tick runs the model's code directly): wakes every `interval` (and, when `requoteOnMoveBps` > 0, early on a large mid move),
 /// reads the published top of book and the gateway's position from memory only, runs the quoting model and
 /// hands the desired quotes to the gateway through its ring. A stale or unsynced book yields no quotes, so
 /// resting orders are pulled.
-final class StrategyLoop: @unchecked Sendable {
+final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
     private let interval: Int64
     private let maxBookAgeNanos: Int64
     private let requoteOnMoveBps: Double
     private let market: @Sendable () -> PublishedTop
     private let gateway: OrderGateway
-    private var model: QuoterModel
+    private var model: Model
     private let stopFlag = Atomic<Bool>(false)
     private let tickCount = Atomic<Int>(0)
     private let staleTickCount = Atomic<Int>(0)
     private let droppedCount = Atomic<Int>(0)
     private var thread: PosixThread?
 
-    init(model: QuoterModel, intervalMillis: Int, maxBookAgeMillis: Int64, requoteOnMoveBps: Double, market: @escaping @Sendable () -> PublishedTop, gateway: OrderGateway) {
+    init(model: Model, intervalMillis: Int, maxBookAgeMillis: Int64, requoteOnMoveBps: Double, market: @escaping @Sendable () -> PublishedTop, gateway: OrderGateway) {
         self.model = model
         interval = Int64(intervalMillis) * 1_000_000
         maxBookAgeNanos = maxBookAgeMillis * 1_000_000

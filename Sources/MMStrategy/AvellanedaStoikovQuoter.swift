@@ -12,9 +12,11 @@ import MMCore
 /// order-book liquidity (1/ticks). Half spread is floored at `minHalfSpreadTicks`.
 public struct AvellanedaStoikovQuoter: Strategy {
     public var ladder: QuoteLadder
-    public var gamma: Double
-    public var kappa: Double
+    public let gamma: Double
+    public let kappa: Double
     public var horizonSeconds: Double
+    /// `(2/γ)·ln(1 + γ/κ)`, constant for the quoter's γ and κ.
+    @usableFromInline let liquidityTerm: Double
     public var minHalfSpreadTicks: Double
     public var volatility: VolatilityEstimator
 
@@ -28,13 +30,14 @@ public struct AvellanedaStoikovQuoter: Strategy {
         self.horizonSeconds = max(horizonSeconds, 0)
         self.minHalfSpreadTicks = max(minHalfSpreadTicks, 0)
         self.volatility = volatility
+        liquidityTerm = (2 / self.gamma) * log1p(self.gamma / self.kappa)
     }
 
     /// Reservation-price offset from mid and half spread, in ticks, for inventory `q` and volatility σ.
     @inlinable
     public func targets(inventory q: Double, sigma: Double) -> (offset: Double, halfSpread: Double) {
         let risk = gamma * sigma * sigma * horizonSeconds
-        let half = (risk + (2 / gamma) * log1p(gamma / kappa)) / 2
+        let half = (risk + liquidityTerm) / 2
         return (-q * risk, max(half, minHalfSpreadTicks))
     }
 

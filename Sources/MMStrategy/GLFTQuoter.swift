@@ -13,11 +13,14 @@ import MMCore
 /// `half − skew·q`. `A` and κ describe how fast fills arrive at a given depth (fills/s ≈ A·e^(−κ·depth)).
 public struct GLFTQuoter: Strategy {
     public var ladder: QuoteLadder
-    public var gamma: Double
-    public var kappa: Double
-    public var arrivalRate: Double
+    public let gamma: Double
+    public let kappa: Double
+    public let arrivalRate: Double
     public var minHalfSpreadTicks: Double
     public var volatility: VolatilityEstimator
+    /// The closed form's constants, which depend only on γ, κ and A.
+    @usableFromInline let c1: Double
+    @usableFromInline let c2: Double
 
     public init(
         ladder: QuoteLadder, gamma: Double, kappa: Double, arrivalRate: Double, minHalfSpreadTicks: Double = 1,
@@ -29,13 +32,15 @@ public struct GLFTQuoter: Strategy {
         self.arrivalRate = max(arrivalRate, 1e-9)
         self.minHalfSpreadTicks = max(minHalfSpreadTicks, 0)
         self.volatility = volatility
+        let g = self.gamma
+        let k = self.kappa
+        c1 = log1p(g / k) / g
+        c2 = (g / (2 * self.arrivalRate * k) * pow(1 + g / k, k / g + 1)).squareRoot()
     }
 
     /// Bid and ask depth from mid, in ticks, for inventory `q` and volatility σ.
     @inlinable
     public func depths(inventory q: Double, sigma: Double) -> (bid: Double, ask: Double) {
-        let c1 = log1p(gamma / kappa) / gamma
-        let c2 = (gamma / (2 * arrivalRate * kappa) * pow(1 + gamma / kappa, kappa / gamma + 1)).squareRoot()
         let half = c1 + sigma * c2 / 2
         let skew = sigma * c2
         return (max(half + skew * q, minHalfSpreadTicks), max(half - skew * q, minHalfSpreadTicks))

@@ -10,25 +10,33 @@ struct OrderEncodingTests {
         clientOrderID: ClientOrderID("mmq-1")!)
 
     @Test func restQueryIsSignedOverItsParameters() {
-        var e = OrderRequestEncoder()
+        let e = OrderRequestEncoder()
         e.encode(request, apiKey: nil, timestamp: 1591702613943, recvWindow: 5000)
         let payload = String(decoding: e.payload, as: UTF8.self)
         #expect(payload == "newClientOrderId=mmq-1&price=9000&quantity=1&recvWindow=5000&side=BUY&symbol=BTCUSDT&timeInForce=GTX&timestamp=1591702613943&type=LIMIT")
         let signer = HMACSigner(secret: "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9")
-        var hex: [UInt8] = []
-        signer.sign(e.payload, into: &hex)
+        var hex = [UInt8](repeating: 0, count: 64)
+        hex.withUnsafeMutableBytes { signer.sign(e.payload, hexInto: $0) }
         #expect(String(decoding: hex, as: UTF8.self) == signer.signature(of: payload))
-        let query = String(decoding: e.restQuery(signature: hex), as: UTF8.self)
+        let query = hex.withUnsafeBytes { String(decoding: e.restQuery(signature: $0), as: UTF8.self) }
         #expect(query == payload + "&signature=" + signer.signature(of: payload))
+        // The documented Binance example, through the encoder's own buffers.
+        let doc = "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943"
+        var docHex = [UInt8](repeating: 0, count: 64)
+        Array(doc.utf8).withUnsafeBytes { p in docHex.withUnsafeMutableBytes { signer.sign(p, hexInto: $0) } }
+        #expect(String(decoding: docHex, as: UTF8.self) == "3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9")
     }
 
     @Test func webSocketRequestCarriesSortedParamsAndTheSignature() throws {
-        var e = OrderRequestEncoder()
+        let e = OrderRequestEncoder()
         e.encode(request, apiKey: "KEY", timestamp: 1700000000000, recvWindow: 5000)
         let payload = String(decoding: e.payload, as: UTF8.self)
         let names = payload.split(separator: "&").map { String($0.split(separator: "=")[0]) }
         #expect(names == names.sorted() && names.first == "apiKey", "the WebSocket API signs parameters sorted by name")
-        let json = try JSONValue.parse(e.webSocketJSON(id: "p-mmq-1", method: request.method, signature: Array("ab12".utf8)))
+        let bytes = Array("p-mmq-1".utf8).withUnsafeBytes { id in
+            Array("ab12".utf8).withUnsafeBytes { sig in Array(e.webSocketJSON(id: id, method: request.method, signature: sig)) }
+        }
+        let json = try JSONValue.parse(bytes)
         #expect(json["id"]?.text == "p-mmq-1" && json["method"]?.text == "order.place")
         let params = try #require(json["params"])
         #expect(params["price"] == .string("9000") && params["timestamp"] == .number("1700000000000") && params["recvWindow"] == .number("5000"))

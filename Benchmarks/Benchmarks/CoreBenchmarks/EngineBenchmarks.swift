@@ -27,7 +27,7 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         maxOrderNotional: Notional(units: 1000), maxNetPosition: Quantity("0.01")!, dailyLossLimit: Notional(units: 50),
         stopLoss: Notional(units: -100), maxDrawdown: Notional(units: 80), maxOrdersPerSecond: 1_000_000, maxOpenOrders: 10)
 
-    func tickBenchmark(_ name: String, _ makeModel: @escaping @Sendable () -> QuoterModel) {
+    func tickBenchmark<M: Strategy>(_ name: String, _ makeModel: @escaping @Sendable () -> M) {
         Benchmark(name, configuration: perMessage) { benchmark in
             var model = makeModel()
             var gate = RiskGate(instrument: btc, limits: limits)
@@ -67,20 +67,20 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
     }
 
     tickBenchmark("Strategy tick + reconcile + risk check (fixed spread, real BTCUSDT tops)") {
-        .fixedSpread(FixedSpreadQuoter(instrument: btc, halfSpreadBps: 0.5, baseSize: Quantity("0.002")!, skewBps: 1, maxPosition: Quantity("0.01")!))
+        (FixedSpreadQuoter(instrument: btc, halfSpreadBps: 0.5, baseSize: Quantity("0.002")!, skewBps: 1, maxPosition: Quantity("0.01")!))
     }
     tickBenchmark("Strategy tick + reconcile + risk check (GLFT, 2 levels, real BTCUSDT tops)") {
-        .glft(GLFTQuoter(
+        (GLFTQuoter(
             ladder: QuoteLadder(instrument: btc, baseSize: Quantity("0.002")!, levels: 2, levelSpacingTicks: 10, maxPosition: Quantity("0.01")!),
             gamma: 0.1, kappa: 1.5, arrivalRate: 1))
     }
 
     Benchmark("Sign + encode one order (HMAC-SHA256, WebSocket API JSON)", configuration: perMessage) { benchmark in
         let signer = HMACSigner(secret: "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9")
-        var encoder = OrderRequestEncoder()
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
+        let encoder = OrderRequestEncoder()
         let prefix = ClientOrderID("mmq-mwrimpdl-")!
+        let id: StaticString = "p-mmq-mwrimpdl-1"
+        var hex: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         var bytes = 0
         var seq: UInt64 = 0
         for _ in benchmark.scaledIterations {
@@ -89,8 +89,12 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
                 kind: .placeLimit, symbol: btc.symbol, side: .buy, price: Price(raw: 6_394_075_000_000 + Int64(seq % 100) * 1_000_000),
                 quantity: Quantity("0.002")!, clientOrderID: ClientOrderID(prefix: prefix, sequence: seq)!)
             encoder.encode(r, apiKey: "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83", timestamp: 1_795_332_524_276 + Int64(seq), recvWindow: 5000)
-            signer.sign(encoder.payload, into: &hex)
-            bytes &+= encoder.webSocketJSON(id: "p", method: "order.place", signature: hex).count
+            withUnsafeMutableBytes(of: &hex) { h in
+                signer.sign(encoder.payload, hexInto: h)
+                id.withUTF8Buffer { i in
+                    bytes &+= encoder.webSocketJSON(id: UnsafeRawBufferPointer(i), method: r.method, signature: UnsafeRawBufferPointer(h)).count
+                }
+            }
         }
         blackHole(bytes)
     }
