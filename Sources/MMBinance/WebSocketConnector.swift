@@ -5,12 +5,15 @@ import NIOWebSocket
 
 /// Opens a client WebSocket (optionally over TLS) and installs `handler` once the upgrade succeeds.
 enum WebSocketConnector {
+    /// The future succeeds once the upgrade has completed (frames may be written from then on), and fails if
+    /// the connection fails or closes before that.
     static func connect(
         _ endpoint: Endpoint, path: String, on loop: EventLoop, maxFrameSize: Int = 1 << 22,
         handler: @escaping @Sendable () -> ChannelHandler
     ) -> EventLoopFuture<Channel> {
         let fullPath = endpoint.path + path
-        return ClientBootstrap(group: loop)
+        let upgraded = loop.makePromise(of: Channel.self)
+        ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -22,6 +25,7 @@ enum WebSocketConnector {
                         upgradePipelineHandler: { channel, _ in
                             channel.eventLoop.makeCompletedFuture {
                                 try channel.pipeline.syncOperations.addHandler(handler())
+                                upgraded.succeed(channel)
                             }
                         })
                     let requestBound = NIOLoopBound(request, eventLoop: channel.eventLoop)
@@ -30,9 +34,12 @@ enum WebSocketConnector {
                             context.pipeline.syncOperations.removeHandler(requestBound.value, promise: nil)
                         }))
                     try channel.pipeline.syncOperations.addHandler(request)
+                    channel.closeFuture.whenComplete { _ in upgraded.fail(ChannelError.ioOnClosedChannel) }
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
+            .whenFailure { upgraded.fail($0) }
+        return upgraded.futureResult
     }
 
     /// A fresh base64 nonce for `Sec-WebSocket-Key`.
