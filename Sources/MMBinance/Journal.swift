@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MMBinanceWire
 
 /// An append-only journal of order events, one JSON object per line, that survives restarts. Written from
 /// the gateway thread only. Lines are written whole with `write(2)`; `sync()` flushes to disk.
@@ -27,6 +28,20 @@ final class Journal {
     }
 
     func sync() { fsync(fd) }
+
+    /// Client order IDs the journal shows sent and not closed, cancelled or rejected since.
+    static func believedOpen(path: String) -> Set<String> {
+        var open: Set<String> = []
+        for line in lines(path: path) {
+            guard let doc = try? JSONValue.parse(line), let e = doc["e"]?.text, let c = doc["c"]?.text else { continue }
+            switch e {
+            case "sent": open.insert(c)
+            case "closed", "cancelled", "rejected": open.remove(c)
+            default: break
+            }
+        }
+        return open
+    }
 
     /// Every line of a journal file (empty if there is none).
     static func lines(path: String) -> [String] {

@@ -146,6 +146,12 @@ extension OrderGateway {
             let entry = p["entryPrice"]?.text.flatMap { Price($0) } ?? .zero
             tracker.setPosition(qty, entryPrice: entry)
         }
+        if reconciliations == 1 {
+            for text in journalOpenAtStart where ClientOrderID(text).map({ !atVenue.contains($0) }) ?? true {
+                journalResolvedWhileDown += 1
+                journal?.append(#"{"e":"closed","c":"\#(text)","status":"RESOLVED_WHILE_DOWN"}"#)
+            }
+        }
         reconciled = true
         if userStream != nil {
             if userStreamLostNanos != 0 && userStreamLostNanos != nil { faultsRecovered += 1 }

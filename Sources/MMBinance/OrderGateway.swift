@@ -73,6 +73,10 @@ public final class OrderGateway: @unchecked Sendable {
     var reconciliations = 0
     var adoptedOrders = 0
     var haltCount = 0
+    /// Orders the journal shows sent and never closed when the engine started; the first reconciliation
+    /// tells which the venue still has.
+    var journalOpenAtStart: Set<String> = []
+    var journalResolvedWhileDown = 0
 
     struct PendingRequest {
         var request: OrderRequest
@@ -95,6 +99,7 @@ public final class OrderGateway: @unchecked Sendable {
         }
         idPrefix = prefix
         if let path = configuration.journalPath {
+            journalOpenAtStart = Journal.believedOpen(path: path)
             do { journal = try Journal(path: path) } catch { throw GatewayError(error.description) }
         }
         drainTask = { [unowned self] in self.drainTicks() }
@@ -325,7 +330,10 @@ public final class OrderGateway: @unchecked Sendable {
         }
         return rest(.DELETE, "/fapi/v1/allOpenOrders", query: "symbol=\(configuration.instrument.symbol)", signed: true).map { reply in
             if reply.status == 200 {
-                for id in Array(self.tracker.orders.keys) where self.tracker.orders[id]?.price.raw != 0 { self.tracker.forget(id) }
+                for id in Array(self.tracker.orders.keys) where self.tracker.orders[id]?.price.raw != 0 {
+                    self.tracker.forget(id)
+                    self.journal?.append(#"{"e":"cancelled","c":"\#(id)"}"#)
+                }
             }
         }.recover { _ in }
     }
@@ -359,7 +367,8 @@ public final class OrderGateway: @unchecked Sendable {
             snapshot: snapshot, rejectsByCode: rejectsByCode, restCallsByEndpoint: restCallsByEndpoint,
             tickToSendP50Nanos: tickToSend.quantile(0.5), listenKeyRenewals: listenKeyRenewals, clockResyncs: clockResyncs,
             reconciliations: reconciliations, adoptedOrders: adoptedOrders, halts: haltCount, haltReason: gate.haltReason?.rawValue,
-            openOrderIDs: tracker.orders.keys.map(\.description).sorted())
+            openOrderIDs: tracker.orders.keys.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
+            journalResolvedWhileDown: journalResolvedWhileDown)
     }
 }
 
@@ -376,6 +385,9 @@ public struct GatewayReport: Sendable, Equatable {
     public var halts: Int
     public var haltReason: String?
     public var openOrderIDs: [String]
+    /// Orders the journal showed open at start, and how many of them the venue no longer had.
+    public var journalOpenAtStart: Int
+    public var journalResolvedWhileDown: Int
 }
 
 /// A gateway set-up problem.

@@ -1,3 +1,4 @@
+import Foundation
 import MMBinance
 import MMBinanceAuth
 import MMBinanceWire
@@ -23,7 +24,8 @@ struct EngineTests {
     }
 
     func config(_ yaml: String) throws -> EngineConfig {
-        try EngineConfig.parse(yaml: "journal:\n  path: \"\"\nstatusIntervalSeconds: 3600\n" + yaml, environment: [:])
+        let journal = yaml.contains("journal:") ? "" : "journal:\n  path: \"\"\n"
+        return try EngineConfig.parse(yaml: journal + "statusIntervalSeconds: 3600\n" + yaml, environment: [:])
     }
 
     /// An engine on the embedded simulator.
@@ -94,15 +96,48 @@ struct EngineTests {
         #expect(summary.json.contains(#""halt_reason":"DAILY_LOSS_LIMIT""#))
     }
 
+    @Test func haltCanFlattenThePositionReduceOnly() async throws {
+        let engine = try embedded("  synthetic: true\n  seed: 5\n  speed: 2\nstrategy:\n  halfSpreadBps: 0\nrisk:\n  dailyMax: 0.00000001\n  flattenOnHalt: true\n")
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await eventually(60) { gateway.state().tradingState == 2 })
+        #expect(try await eventually(10) { gateway.state().position == .zero }, "closed with a reduce-only market order")
+        let report = try await gateway.report()
+        #expect(report.snapshot.fills >= 2 && report.snapshot.makerFills < report.snapshot.fills, "a maker fill, then the taker close")
+        let rest = try #require(Endpoint(url: engine.simHandle!.restURL))
+        #expect(try await venueOpenOrders(rest, engine.credentialsInUse!).isEmpty)
+        _ = try await engine.stop()
+    }
+
+    @Test func keepsTradingThroughAClockSkew() async throws {
+        let engine = try embedded("  synthetic: true\n  seed: 9\nstrategy:\n  halfSpreadBps: 0\n  repriceToleranceTicks: 0\n")
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await eventually(15) { gateway.state().ordersAcked > 0 })
+        // The venue's clock jumps 7 s back: our timestamps are now ahead of it (-1021) until the offset is measured again.
+        try await engine.simHandle!.inject(FaultRule(kind: .clockSkew, milliseconds: -7000))
+        #expect(try await eventually(15) { try await gateway.report().rejectsByCode["-1021", default: 0] > 0 })
+        #expect(try await eventually(10) { try await gateway.report().clockResyncs >= 2 }, "the offset was measured again")
+        let skewed = try await gateway.report()
+        let acked = gateway.state().ordersAcked
+        #expect(try await eventually(15) { gateway.state().ordersAcked > acked + 2 }, "orders are accepted again")
+        let after = try await gateway.report()
+        #expect(after.rejectsByCode["-1021", default: 0] <= skewed.rejectsByCode["-1021", default: 0] + 2, "no -1021 storm")
+        _ = try await engine.stop()
+    }
+
     @Test func restartAdoptsRestingOrdersWithoutDuplicates() async throws {
         let account = SimServer.Credentials.random()
         var simConfig = SimServer.Configuration(recordings: [Self.recording], accounts: [account])
         simConfig.speed = 1
         let sim = try await SimServer.start(simConfig)
+        let journal = Fixtures.temporaryPath("journal") + "/journal.jsonl"
         let yaml = """
             venue: binance
             dryRun: false
             symbol: BTCUSDT
+            journal:
+              path: \(journal)
             gateway:
               heartbeatSeconds: 0
             binance:
@@ -134,11 +169,16 @@ struct EngineTests {
         try await Task.sleep(for: .seconds(1.5))
         let report = try await gateway.report()
         #expect(report.adoptedOrders == 2)
+        #expect(report.journalOpenAtStart == 2 && report.journalResolvedWhileDown == 0, "the journal knew both, and both were still there")
         #expect(report.snapshot.ordersSent == 0, "nothing placed twice")
         #expect(try await venueOpenOrders(rest, creds).compactMap { $0["clientOrderId"]?.text }.sorted() == resting)
         let summary = try await second.stop()
         #expect(summary.openOrdersAtExit == 0)
+        let lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
+        #expect(lines.filter { $0.contains(#""e":"sent""#) }.count == 2, "two orders sent over both runs")
+        #expect(lines.filter { $0.contains(#""e":"reconciled""#) }.count == 2)
         try await sim.shutdown()
+        _ = try? run(["rm", "-rf", Fixtures.temporaryPath("journal")])
     }
 
     @Test func recoversFromAnExpiredListenKey() async throws {
