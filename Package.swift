@@ -36,9 +36,9 @@ let package = Package(
         .target(name: "MMExecution", dependencies: ["MMCore", "MMStrategy", "MMRisk"]),
         .target(name: "MMBinanceWire", dependencies: ["MMCore", "MMBook"]),
         // HMAC-SHA256 on precomputed key states over the system's libcrypto (allocation free per signature).
-        .target(name: "CHMACSHA256", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "CSigning", linkerSettings: [.linkedLibrary("crypto")]),
         // Request signing (HMAC-SHA256), kept apart so the wire formats stay free of crypto and C libraries.
-        .target(name: "MMBinanceAuth", dependencies: ["CHMACSHA256"]),
+        .target(name: "MMBinanceAuth", dependencies: ["CSigning"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MMReplay", dependencies: ["MMCore", "MMBook", "MMBinanceWire", "CZlib"]),
         // The engine's network side for Binance: market-data ingest (and, later, orders and user data).

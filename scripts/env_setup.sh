@@ -17,3 +17,7 @@ export MM_SIM_API_SECRET="${MM_SIM_API_SECRET:-}"
 # Any configuration key can be overridden as MM_<SECTION>_<KEY>, e.g.:
 #   export MM_RISK_NETMAX=0.02
 #   export MM_STRATEGY_MODEL=glft
+
+# Instead of BINANCE_API_SECRET: an Ed25519 key (Binance's recommended key type), as a PKCS#8 PEM file
+# made with `openssl genpkey -algorithm ed25519 -out key.pem` (register its public key with Binance).
+export BINANCE_API_PRIVATE_KEY_FILE="${BINANCE_API_PRIVATE_KEY_FILE:-}"

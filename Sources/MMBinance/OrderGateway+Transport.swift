@@ -1,3 +1,4 @@
+import MMBinanceAuth
 import MMBinanceWire
 import MMCore
 import MMExecution
@@ -16,15 +17,15 @@ extension OrderGateway {
             return
         }
         let sent = nowNanos
-        var signature: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         if let channel = webSocketAPI {
             encoder.encode(request, apiKey: configuration.credentials.apiKey, timestamp: venueMillis, recvWindow: configuration.recvWindowMillis)
             var id = requestID(request)
             pending[id] = PendingRequest(request: request, sentNanos: sent)
-            withUnsafeMutableBytes(of: &signature) { hex in
-                signer.sign(encoder.payload, hexInto: hex)
+            withUnsafeTemporaryAllocation(byteCount: RequestSigner.maxSignatureLength, alignment: 8) { sig in
+                let n = signer.sign(encoder.payload, into: sig, urlEncoded: false)
                 id.withUTF8 { idBytes in
-                    let json = encoder.webSocketJSON(id: UnsafeRawBufferPointer(idBytes), method: request.method, signature: UnsafeRawBufferPointer(hex))
+                    let json = encoder.webSocketJSON(
+                        id: UnsafeRawBufferPointer(idBytes), method: request.method, signature: UnsafeRawBufferPointer(rebasing: sig[0..<n]))
                     var buffer = channel.allocator.buffer(capacity: json.count)
                     buffer.writeBytes(json)
                     channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer), promise: nil)
@@ -41,9 +42,9 @@ extension OrderGateway {
         case .query: method = .GET
         }
         encoder.encode(request, apiKey: nil, timestamp: venueMillis, recvWindow: configuration.recvWindowMillis)
-        let query = withUnsafeMutableBytes(of: &signature) { hex in
-            signer.sign(encoder.payload, hexInto: hex)
-            return String(decoding: encoder.restQuery(signature: UnsafeRawBufferPointer(hex)), as: UTF8.self)
+        let query = withUnsafeTemporaryAllocation(byteCount: RequestSigner.maxSignatureLength, alignment: 8) { sig in
+            let n = signer.sign(encoder.payload, into: sig, urlEncoded: true)
+            return String(decoding: encoder.restQuery(signature: UnsafeRawBufferPointer(rebasing: sig[0..<n])), as: UTF8.self)
         }
         restRaw(method, "/fapi/v1/order", query: query).whenComplete { result in
             switch result {
@@ -196,7 +197,7 @@ extension OrderGateway {
         var q = query
         if signed {
             q += (q.isEmpty ? "" : "&") + "timestamp=\(venueMillis)&recvWindow=\(configuration.recvWindowMillis)"
-            q += "&signature=" + signer.signature(of: q)
+            q += "&signature=" + signer.signature(of: q, urlEncoded: true)
         }
         return restRaw(method, path, query: q)
     }

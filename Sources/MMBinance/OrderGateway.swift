@@ -41,7 +41,7 @@ public final class OrderGateway: @unchecked Sendable {
     /// Reused each tick (creating them writes their whole inline storage).
     var openScratch = FixedList<OpenOrder>()
     var commandScratch = FixedList<OrderCommand>()
-    let signer: HMACSigner
+    let signer: RequestSigner
     var snapshot = GatewaySnapshot()
     var journal: Journal?
     var sequence: UInt64 = 0
@@ -91,7 +91,9 @@ public final class OrderGateway: @unchecked Sendable {
         loop = group.next()
         tracker = OrderTracker(symbol: configuration.instrument.symbol)
         gate = RiskGate(instrument: configuration.instrument, limits: configuration.limits)
-        signer = HMACSigner(secret: configuration.credentials.secret)
+        do { signer = try RequestSigner(secret: configuration.credentials.secret) } catch {
+            throw GatewayError("API secret: \(error.description)")
+        }
         // Orders of this run: prefix, start time in base 36, sequence. Unique across restarts, ≤ 36 bytes.
         let start = String(UnixNanos.now().millis, radix: 36)
         guard let prefix = ClientOrderID(configuration.clientIDPrefix + "-" + start + "-") else {

@@ -1,4 +1,4 @@
-import CHMACSHA256
+import CSigning
 
 /// Binance's HMAC-SHA256 request signature: the lower-case hex HMAC of `totalParams` (the query string
 /// followed directly by the request body) under the API secret.

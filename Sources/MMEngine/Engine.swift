@@ -51,8 +51,9 @@ public final class Engine: @unchecked Sendable {
         }
         if config.venue != .sim && !config.dryRun {
             let env = options.environment
-            if (env["BINANCE_API_KEY"] ?? "").isEmpty || (env["BINANCE_API_SECRET"] ?? "").isEmpty {
-                throw EngineError("live trading needs BINANCE_API_KEY and BINANCE_API_SECRET in the environment (see scripts/env_setup.sh)")
+            if (env["BINANCE_API_KEY"] ?? "").isEmpty || ((env["BINANCE_API_SECRET"] ?? "").isEmpty && (env["BINANCE_API_PRIVATE_KEY_FILE"] ?? "").isEmpty) {
+                throw EngineError(
+                    "live trading needs BINANCE_API_KEY and either BINANCE_API_SECRET (HMAC) or BINANCE_API_PRIVATE_KEY_FILE (Ed25519 PEM) in the environment (see scripts/env_setup.sh)")
             }
         }
     }
@@ -80,7 +81,15 @@ public final class Engine: @unchecked Sendable {
             endpoints.webSocketAPIURL = server.streamURL + "/ws-fapi/v1"
             endpoints.userStreamURL = server.streamURL
         } else {
-            creds = Credentials(apiKey: options.environment["BINANCE_API_KEY"] ?? "", secret: options.environment["BINANCE_API_SECRET"] ?? "")
+            var secret = options.environment["BINANCE_API_SECRET"] ?? ""
+            if let file = options.environment["BINANCE_API_PRIVATE_KEY_FILE"], !file.isEmpty {
+                // An Ed25519 private key (PKCS#8 PEM), as Binance recommends; never logged.
+                guard let pem = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw EngineError("BINANCE_API_PRIVATE_KEY_FILE: cannot read \(file)")
+                }
+                secret = pem
+            }
+            creds = Credentials(apiKey: options.environment["BINANCE_API_KEY"] ?? "", secret: secret)
         }
         credentials = creds
         let ca = endpoints.trustedCAFile.isEmpty ? nil : endpoints.trustedCAFile

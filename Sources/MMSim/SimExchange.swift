@@ -1,3 +1,4 @@
+import Foundation
 import MMBinanceAuth
 import MMBook
 import MMCore
@@ -54,7 +55,7 @@ public struct SimFill: Sendable, Equatable {
 /// A trading account: its keys, orders, positions and USDT wallet.
 public struct SimAccount: Sendable {
     public let apiKey: String
-    let signer: HMACSigner
+    let signer: SignatureVerifier
     var open: [Int64: SimOrder] = [:]
     var byClientID: [String: Int64] = [:]
     /// Recently closed orders, for status queries.
@@ -69,7 +70,7 @@ public struct SimAccount: Sendable {
 
     public init(apiKey: String, secret: String, wallet: Notional = Notional(units: 10_000)) {
         self.apiKey = apiKey
-        signer = HMACSigner(secret: secret)
+        signer = SignatureVerifier(secret: secret)
         self.wallet = wallet
     }
 
@@ -92,7 +93,7 @@ public struct SimExchange: Sendable {
         for a in accounts { self.accounts[a.apiKey] = a }
     }
 
-    func signer(for apiKey: String) -> HMACSigner? { accounts[apiKey]?.signer }
+    func signer(for apiKey: String) -> SignatureVerifier? { accounts[apiKey]?.signer }
 
     /// `POST /fapi/v1/order`.
     public mutating func newOrder(apiKey: String, _ p: [String: String], market: SimMarket?, nowMillis: Int64) -> Result<SimOrder, VenueError> {
@@ -415,5 +416,30 @@ public struct SimExchange: Sendable {
         }
         accounts[apiKey] = account
         return n
+    }
+}
+
+/// How an account's requests are verified: HMAC-SHA256 with its secret, or Ed25519 with the public key the
+/// account registered (given as PEM in place of a secret).
+enum SignatureVerifier: Sendable {
+    case hmac(HMACSigner)
+    case ed25519(publicKey: [UInt8])
+
+    init(secret: String) {
+        if secret.contains("PUBLIC KEY"), let key = Ed25519Signer.publicKey(fromPEM: secret) {
+            self = .ed25519(publicKey: key)
+        } else {
+            self = .hmac(HMACSigner(secret: secret))
+        }
+    }
+
+    /// Checks a signature as sent (REST signatures of Ed25519 keys arrive percent-encoded).
+    func isValid(signature: String, for payload: [UInt8]) -> Bool {
+        switch self {
+        case .hmac(let s): return s.isValid(signature: signature, for: payload)
+        case .ed25519(let key):
+            let decoded = signature.removingPercentEncoding ?? signature
+            return Ed25519Signer.isValid(signature: decoded, for: payload, publicKey: key)
+        }
     }
 }

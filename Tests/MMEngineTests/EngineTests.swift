@@ -181,6 +181,46 @@ struct EngineTests {
         _ = try? run(["rm", "-rf", Fixtures.temporaryPath("journal")])
     }
 
+    @Test func tradesWithAnEd25519Key() async throws {
+        var seed = [UInt8](repeating: 0, count: 32)
+        for i in seed.indices { seed[i] = UInt8.random(in: 0...255) }
+        let pem = try #require(Ed25519Signer.pem(seed: seed))
+        let dir = Fixtures.temporaryPath("ed25519")
+        _ = try run(["mkdir", "-p", dir])
+        let keyFile = dir + "/key.pem"
+        try pem.privateKey.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        // The venue knows the account by its public key, as Binance does.
+        let account = SimServer.Credentials(apiKey: "ed25519-account", secret: pem.publicKey)
+        let sim = try await SimServer.start(SimServer.Configuration(recordings: [Self.recording], accounts: [account]))
+        let yaml = """
+            venue: binance
+            dryRun: false
+            gateway:
+              heartbeatSeconds: 1
+            binance:
+              restUrl: \(sim.restURL)
+              streamUrl: \(sim.streamURL)
+              wsApiUrl: \(sim.streamURL)/ws-fapi/v1
+              userStreamUrl: \(sim.streamURL)
+              depthStream: "@depth@0ms"
+
+            """
+        var options = RunOptions()
+        options.live = true
+        options.environment = ["BINANCE_API_KEY": "ed25519-account", "BINANCE_API_PRIVATE_KEY_FILE": keyFile]
+        let engine = Engine(config: try config(yaml), options: options)
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await eventually(15) { gateway.state().ready }, "signed REST (reconciliation) accepted")
+        #expect(try await eventually(15) { gateway.state().ordersAcked >= 2 }, "signed WebSocket API orders accepted")
+        let report = try await gateway.report()
+        #expect(report.snapshot.venueRejects == 0)
+        let summary = try await engine.stop()
+        #expect(summary.openOrdersAtExit == 0)
+        try await sim.shutdown()
+        _ = try? run(["rm", "-rf", dir])
+    }
+
     @Test func recoversFromAnExpiredListenKey() async throws {
         let engine = try embedded()
         try await engine.start()

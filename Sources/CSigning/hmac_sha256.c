@@ -1,7 +1,7 @@
 // The low-level SHA256_* calls are deprecated in OpenSSL 3 in favour of EVP, whose contexts are heap
 // objects; the plain struct is what makes copying a precomputed key state allocation free.
 #define OPENSSL_SUPPRESS_DEPRECATED 1
-#include "chmacsha256.h"
+#include "csigning.h"
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <string.h>
