@@ -115,6 +115,7 @@ public final class Engine: @unchecked Sendable {
 
         var mdConfig = MarketDataClient.Configuration(rest: rest, stream: stream, instruments: [instrument])
         mdConfig.depthStream = config.venue == .sim ? "@depth@0ms" : config.endpoints.depthStream
+        mdConfig.levelChangeCapacity = 1 << 16
         let market = MarketDataClient(mdConfig)
         self.market = market
         let symbol = instrument.symbol
@@ -142,7 +143,7 @@ public final class Engine: @unchecked Sendable {
         func thread<M: Strategy>(_ model: M) -> StrategyThread {
             StrategyLoop(
                 model: model, intervalMillis: config.quoteIntervalMillis, maxBookAgeMillis: r.maxBookAgeMillis,
-                requoteOnMoveBps: config.requoteOnMoveBps, market: read, gateway: gateway)
+                requoteOnMoveBps: config.requoteOnMoveBps, market: read, gateway: gateway, levelChanges: market.levelChanges)
         }
         let loop: StrategyThread
         switch Self.model(config.strategy, instrument: instrument, maxPosition: r.netMax) {
@@ -209,7 +210,7 @@ public final class Engine: @unchecked Sendable {
         try await sim?.shutdown()
         return RunSummary.make(
             config: config, seconds: Double(MonotonicInstant.now().nanos - startedNanos) / 1e9, report: report, market: md,
-            strategy: strategy?.counts, openOrdersAtExit: openAtExit, worstPnL: worstPnL)
+            strategy: strategy?.counts, openOrdersAtExit: openAtExit, worstPnL: worstPnL, levelChangesSeen: strategy?.levelChangesSeen ?? 0)
     }
 
     /// Counts open orders over signed REST (the venue's view, independent of the engine's).

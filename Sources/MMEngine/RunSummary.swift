@@ -20,6 +20,8 @@ public struct RunSummary: Sendable {
     public var steadyStateRESTCalls: Int
     /// Times a limit was found exceeded beyond what the gate lets through (position beyond `netMax`).
     public var limitBreaches: Int
+    /// Book level changes the strategy thread consumed from the ingest ring.
+    public var levelChangesSeen: Int
 
     /// Endpoints that are not steady-state traffic.
     static let overheadEndpoints: Set<String> = [
@@ -29,7 +31,7 @@ public struct RunSummary: Sendable {
 
     static func make(
         config: EngineConfig, seconds: Double, report: GatewayReport?, market: MarketDataClient.Stats?,
-        strategy: (ticks: Int, stale: Int, dropped: Int)?, openOrdersAtExit: Int, worstPnL: Notional
+        strategy: (ticks: Int, stale: Int, dropped: Int)?, openOrdersAtExit: Int, worstPnL: Notional, levelChangesSeen: Int
     ) -> RunSummary {
         let steady = report?.restCallsByEndpoint.filter { !overheadEndpoints.contains($0.key) }.values.reduce(0, +) ?? 0
         let maxPos = report?.snapshot.maxAbsPosition ?? .zero
@@ -37,7 +39,7 @@ public struct RunSummary: Sendable {
             venue: config.venue.rawValue, symbol: config.symbol, dryRun: config.dryRun, seconds: seconds, strategyTicks: strategy?.ticks ?? 0,
             staleTicks: strategy?.stale ?? 0, report: report, market: market, openOrdersAtExit: openOrdersAtExit,
             worstPnL: min(worstPnL, report?.snapshot.pnl ?? .zero), netMax: config.risk.netMax, steadyStateRESTCalls: steady,
-            limitBreaches: maxPos > config.risk.netMax ? 1 : 0)
+            limitBreaches: maxPos > config.risk.netMax ? 1 : 0, levelChangesSeen: levelChangesSeen)
     }
 
     /// A clean run: every order gone at exit and no limit breached.
@@ -103,6 +105,8 @@ public struct RunSummary: Sendable {
             md.add("malformed", m.malformed)
             md.add("book_ticker_checks", m.tickerChecks)
             md.add("book_ticker_mismatches", m.tickerMismatches)
+            md.add("level_changes_consumed", levelChangesSeen)
+            md.add("level_change_drops", m.levelChangeDrops)
             o.add("market_data", raw: md.text)
         }
         if let r = report {

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import MMBinance
+import MMBook
 import MMCore
 import MMExecution
 import MMRing
@@ -15,6 +16,7 @@ protocol StrategyThread: AnyObject, Sendable {
     func start()
     func stop()
     var counts: (ticks: Int, stale: Int, dropped: Int) { get }
+    var levelChangesSeen: Int { get }
 }
 
 /// The strategy thread (specialised per model, so a tick runs the model's code directly): wakes every `interval` (and, when `requoteOnMoveBps` > 0, early on a large mid move),
@@ -32,9 +34,16 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
     private let tickCount = Atomic<Int>(0)
     private let staleTickCount = Atomic<Int>(0)
     private let droppedCount = Atomic<Int>(0)
+    private let levelChangeCount = Atomic<Int>(0)
+    /// The ingest thread's level changes, drained each tick (book activity between ticks).
+    private let levelChanges: SPSCRing<LevelChange>?
     private var thread: PosixThread?
 
-    init(model: Model, intervalMillis: Int, maxBookAgeMillis: Int64, requoteOnMoveBps: Double, market: @escaping @Sendable () -> PublishedTop, gateway: OrderGateway) {
+    init(
+        model: Model, intervalMillis: Int, maxBookAgeMillis: Int64, requoteOnMoveBps: Double, market: @escaping @Sendable () -> PublishedTop,
+        gateway: OrderGateway, levelChanges: SPSCRing<LevelChange>? = nil
+    ) {
+        self.levelChanges = levelChanges
         self.model = model
         interval = Int64(intervalMillis) * 1_000_000
         maxBookAgeNanos = maxBookAgeMillis * 1_000_000
@@ -47,6 +56,9 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
     var counts: (ticks: Int, stale: Int, dropped: Int) {
         (tickCount.load(ordering: .relaxed), staleTickCount.load(ordering: .relaxed), droppedCount.load(ordering: .relaxed))
     }
+
+    /// Level changes consumed from the ingest ring.
+    var levelChangesSeen: Int { levelChangeCount.load(ordering: .relaxed) }
 
     func start() {
         thread = PosixThread(name: "mm-strategy") { [self] in run() }
@@ -85,6 +97,9 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
 
     private func tick(_ lastMid: inout Int64) {
         let now = MonotonicInstant.now().nanos
+        if let ring = levelChanges {
+            levelChangeCount.add(ring.drain { _ in }, ordering: .relaxed)
+        }
         let p = market()
         var top = p.top
         if p.receivedNanos == 0 || now - p.receivedNanos > maxBookAgeNanos { top.isSynced = false }
