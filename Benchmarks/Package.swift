@@ -38,5 +38,15 @@ let package = Package(
             ],
             path: "Sources/ProfileMarketData"
         ),
+        // The per-tick gateway work as a plain loop, for callgrind.
+        .executableTarget(
+            name: "ProfileTick",
+            dependencies: [
+                .product(name: "MMStrategy", package: "swift-market-maker"),
+                .product(name: "MMRisk", package: "swift-market-maker"),
+                .product(name: "MMExecution", package: "swift-market-maker"),
+            ],
+            path: "Sources/ProfileTick"
+        ),
     ]
 )

@@ -30,6 +30,8 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
     private let market: @Sendable () -> PublishedTop
     private let gateway: OrderGateway
     private var model: Model
+    /// The tick being built (reused: building it in place avoids copying the intent around).
+    private var scratch = StrategyTick(intent: QuoteIntent(), tickNanos: 0)
     private let stopFlag = Atomic<Bool>(false)
     private let tickCount = Atomic<Int>(0)
     private let staleTickCount = Atomic<Int>(0)
@@ -105,9 +107,10 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
         if p.receivedNanos == 0 || now - p.receivedNanos > maxBookAgeNanos { top.isSynced = false }
         if !top.isSynced { staleTickCount.add(1, ordering: .relaxed) }
         let view = MarketView(top: top, position: gateway.state().position, nowNanos: now)
-        let intent = model.quote(view)
+        model.quote(view, into: &scratch.intent)
+        scratch.tickNanos = now
         lastMid = top.mid?.raw ?? 0
-        if gateway.ticks.push(StrategyTick(intent: intent, tickNanos: now)) {
+        if gateway.ticks.push(scratch) {
             gateway.wake()
         } else {
             droppedCount.add(1, ordering: .relaxed)

@@ -50,6 +50,15 @@ public struct FixedList<Element: BitwiseCopyable & Sendable>: Sendable, BitwiseC
     }
 
     @inlinable public subscript(i: Int) -> Element { storage[i] }
+
+    /// The elements as a buffer, for loops that read many of them (reading `self[i]` in a loop can make the
+    /// compiler copy the whole inline storage per read).
+    @inlinable
+    public func withUnsafeElements<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: storage) { raw in
+            try body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Element.self), count: stored))
+        }
+    }
     @inlinable public var isEmpty: Bool { stored == 0 }
     @inlinable public mutating func removeAll() { stored = 0 }
     /// The elements as an array (tests and reports; allocates).
@@ -100,13 +109,22 @@ public struct QuoteReconciler: Sendable, Equatable {
     @inlinable
     public func reconcile(desired: QuoteIntent, open: FixedList<OpenOrder>, into commands: inout FixedList<OrderCommand>) {
         commands.removeAll()
+        desired.withUnsafeQuotes { quotes in
+            open.withUnsafeElements { orders in
+                reconcile(quotes, orders, into: &commands)
+            }
+        }
+    }
+
+    @inlinable
+    func reconcile(_ quotes: UnsafeBufferPointer<Quote>, _ orders: UnsafeBufferPointer<OpenOrder>, into commands: inout FixedList<OrderCommand>) {
         var openUsed: UInt64 = 0
         var quoteUsed: UInt32 = 0
         let tolerance = UInt64(priceToleranceTicks * tickSize.raw)
-        for qi in 0..<desired.count {
-            let quote = desired[qi]
-            for oi in 0..<open.count where openUsed & (1 << oi) == 0 {
-                let o = open[oi]
+        for qi in 0..<quotes.count {
+            let quote = quotes[qi]
+            for oi in 0..<orders.count where openUsed & (1 << oi) == 0 {
+                let o = orders[oi]
                 if o.side == quote.side && (o.price.raw - quote.price.raw).magnitude <= tolerance
                     && o.remaining.raw * 1000 >= quote.quantity.raw * minRemainingPerMille
                 {
@@ -117,26 +135,30 @@ public struct QuoteReconciler: Sendable, Equatable {
             }
         }
         // Leftover open orders: moved onto a leftover quote of their side (modify), or cancelled.
-        var modifyTarget: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // per open order: quote index + 1
+        var modifyTarget: UInt64 = 0  // open orders that become a modify
+        // Per open order, the quote index + 1 it moves to, 5 bits each (no inline array to copy).
+        var targets = (UInt64(0), UInt64(0), UInt64(0))  // 32 × 5 bits
+        func target(_ oi: Int) -> Int { Int((oi < 12 ? targets.0 >> (5 * oi) : oi < 24 ? targets.1 >> (5 * (oi - 12)) : targets.2 >> (5 * (oi - 24))) & 31) }
+        func setTarget(_ oi: Int, _ v: Int) {
+            let bits = UInt64(v) << (5 * (oi % 12))
+            if oi < 12 { targets.0 |= bits } else if oi < 24 { targets.1 |= bits } else { targets.2 |= bits }
+        }
         if useModify {
-            withUnsafeMutableBytes(of: &modifyTarget) { target in
-                for oi in 0..<open.count where openUsed & (1 << oi) == 0 {
-                    for qi in 0..<desired.count where quoteUsed & (1 << qi) == 0 && desired[qi].side == open[oi].side {
-                        quoteUsed |= 1 << qi
-                        target[oi] = UInt8(qi + 1)
-                        break
-                    }
+            for oi in 0..<orders.count where openUsed & (1 << oi) == 0 {
+                for qi in 0..<quotes.count where quoteUsed & (1 << qi) == 0 && quotes[qi].side == orders[oi].side {
+                    quoteUsed |= 1 << qi
+                    setTarget(oi, qi + 1)
+                    modifyTarget |= 1 << oi
+                    break
                 }
             }
         }
-        withUnsafeBytes(of: &modifyTarget) { target in
-            for oi in 0..<open.count where openUsed & (1 << oi) == 0 && target[oi] == 0 {
-                commands.append(.cancel(open[oi].clientOrderID))
-            }
-            for oi in 0..<open.count where target[oi] != 0 {
-                commands.append(.modify(open[oi].clientOrderID, desired[Int(target[oi]) - 1]))
-            }
+        for oi in 0..<orders.count where openUsed & (1 << oi) == 0 && modifyTarget & (1 << oi) == 0 {
+            commands.append(.cancel(orders[oi].clientOrderID))
         }
-        for qi in 0..<desired.count where quoteUsed & (1 << qi) == 0 { commands.append(.place(desired[qi])) }
+        for oi in 0..<orders.count where modifyTarget & (1 << oi) != 0 {
+            commands.append(.modify(orders[oi].clientOrderID, quotes[target(oi) - 1]))
+        }
+        for qi in 0..<quotes.count where quoteUsed & (1 << qi) == 0 { commands.append(.place(quotes[qi])) }
     }
 }

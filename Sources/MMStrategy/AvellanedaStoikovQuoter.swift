@@ -41,12 +41,15 @@ public struct AvellanedaStoikovQuoter: Strategy {
         return (-q * risk, max(half, minHalfSpreadTicks))
     }
 
-    public mutating func quote(_ view: MarketView) -> QuoteIntent {
-        guard view.top.isSynced, let mid = view.top.mid else { return QuoteIntent() }
+    public mutating func quote(_ view: MarketView, into intent: inout QuoteIntent) {
+        guard view.top.isSynced, let mid = view.top.mid else {
+            intent.removeAll()
+            return
+        }
         let tick = Double(ladder.instrument.tickSize.raw)
         volatility.observe(midTicks: Double(mid.raw) / tick, nanos: view.nowNanos)
         let t = targets(inventory: ladder.inventory(view.position), sigma: volatility.ticksPerSqrtSecond)
         let center = Double(mid.raw) + t.offset * tick
-        return ladder.build(bid: center - t.halfSpread * tick, ask: center + t.halfSpread * tick, view: view)
+        ladder.build(bid: center - t.halfSpread * tick, ask: center + t.halfSpread * tick, view: view, into: &intent)
     }
 }

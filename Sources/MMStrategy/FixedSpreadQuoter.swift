@@ -20,14 +20,17 @@ public struct FixedSpreadQuoter: Strategy {
         self.skewBps = skewBps
     }
 
-    public mutating func quote(_ view: MarketView) -> QuoteIntent {
-        guard view.top.isSynced, let mid = view.top.mid else { return QuoteIntent() }
+    public mutating func quote(_ view: MarketView, into intent: inout QuoteIntent) {
+        guard view.top.isSynced, let mid = view.top.mid else {
+            intent.removeAll()
+            return
+        }
         let midValue = Double(mid.raw)
         let maxPosition = ladder.maxPosition.raw
         let inventory = maxPosition > 0 ? Double(view.position.raw) / Double(maxPosition) : 0
         // Long: both sides move down (sell sooner, buy later); short: up.
         let center = midValue * (1 - skewBps * inventory / 10_000)
         let half = midValue * halfSpreadBps / 10_000
-        return ladder.build(bid: center - half, ask: center + half, view: view)
+        ladder.build(bid: center - half, ask: center + half, view: view, into: &intent)
     }
 }

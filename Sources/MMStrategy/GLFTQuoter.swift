@@ -46,12 +46,15 @@ public struct GLFTQuoter: Strategy {
         return (max(half + skew * q, minHalfSpreadTicks), max(half - skew * q, minHalfSpreadTicks))
     }
 
-    public mutating func quote(_ view: MarketView) -> QuoteIntent {
-        guard view.top.isSynced, let mid = view.top.mid else { return QuoteIntent() }
+    public mutating func quote(_ view: MarketView, into intent: inout QuoteIntent) {
+        guard view.top.isSynced, let mid = view.top.mid else {
+            intent.removeAll()
+            return
+        }
         let tick = Double(ladder.instrument.tickSize.raw)
         volatility.observe(midTicks: Double(mid.raw) / tick, nanos: view.nowNanos)
         let d = depths(inventory: ladder.inventory(view.position), sigma: volatility.ticksPerSqrtSecond)
-        return ladder.build(bid: Double(mid.raw) - d.bid * tick, ask: Double(mid.raw) + d.ask * tick, view: view)
+        ladder.build(bid: Double(mid.raw) - d.bid * tick, ask: Double(mid.raw) + d.ask * tick, view: view, into: &intent)
     }
 }
 
@@ -61,20 +64,17 @@ public enum QuoterModel: Strategy {
     case avellanedaStoikov(AvellanedaStoikovQuoter)
     case glft(GLFTQuoter)
 
-    public mutating func quote(_ view: MarketView) -> QuoteIntent {
+    public mutating func quote(_ view: MarketView, into intent: inout QuoteIntent) {
         switch self {
         case .fixedSpread(var q):
-            let intent = q.quote(view)
+            q.quote(view, into: &intent)
             self = .fixedSpread(q)
-            return intent
         case .avellanedaStoikov(var q):
-            let intent = q.quote(view)
+            q.quote(view, into: &intent)
             self = .avellanedaStoikov(q)
-            return intent
         case .glft(var q):
-            let intent = q.quote(view)
+            q.quote(view, into: &intent)
             self = .glft(q)
-            return intent
         }
     }
 }

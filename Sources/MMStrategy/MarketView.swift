@@ -19,6 +19,16 @@ public struct MarketView: Sendable, Equatable, BitwiseCopyable {
 
 /// A quoting model. Implementations are values; `quote` may update estimates (volatility) they keep.
 public protocol Strategy: Sendable {
-    /// Desired quotes for the view; empty on a stale or one-sided book.
-    mutating func quote(_ view: MarketView) -> QuoteIntent
+    /// Writes the desired quotes for the view into `intent` (replacing them); none on a stale or one-sided
+    /// book. Written in place: a returned intent would be copied on its way out.
+    mutating func quote(_ view: MarketView, into intent: inout QuoteIntent)
+}
+
+extension Strategy {
+    /// The desired quotes for the view, as a new value.
+    public mutating func quote(_ view: MarketView) -> QuoteIntent {
+        var intent = QuoteIntent()
+        quote(view, into: &intent)
+        return intent
+    }
 }

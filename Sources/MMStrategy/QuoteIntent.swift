@@ -50,7 +50,18 @@ public struct QuoteIntent: Sendable, Equatable, BitwiseCopyable {
     }
 
     @inlinable public subscript(i: Int) -> Quote { storage[i] }
+
+    /// The quotes as a buffer, for loops that read many of them (reading `self[i]` in a loop can make the
+    /// compiler copy the whole inline storage per read).
+    @inlinable
+    public func withUnsafeQuotes<R>(_ body: (UnsafeBufferPointer<Quote>) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: storage) { raw in
+            try body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Quote.self), count: stored))
+        }
+    }
     @inlinable public var isEmpty: Bool { count == 0 }
+    /// Removes every quote (the storage is kept).
+    @inlinable public mutating func removeAll() { stored = 0 }
 
     /// The quotes as an array (tests and reports; allocates).
     public var quotes: [Quote] { (0..<count).map { storage[$0] } }

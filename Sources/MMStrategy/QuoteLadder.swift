@@ -24,12 +24,12 @@ public struct QuoteLadder: Sendable, Equatable {
         self.maxPosition = maxPosition
     }
 
-    /// Builds the ladder for targets `bid` and `ask` (raw price units).
+    /// Builds the ladder for targets `bid` and `ask` (raw price units) into `intent` (replacing it).
     @inlinable
-    public func build(bid: Double, ask: Double, view: MarketView) -> QuoteIntent {
-        var intent = QuoteIntent()
+    public func build(bid: Double, ask: Double, view: MarketView, into intent: inout QuoteIntent) {
+        intent.removeAll()
         let size = instrument.roundQuantityDown(baseSize)
-        guard size.raw > 0, bid.isFinite, ask.isFinite, bid > 0, ask > 0 else { return intent }
+        guard size.raw > 0, bid.isFinite, ask.isFinite, bid > 0, ask > 0 else { return }
         let tick = instrument.tickSize.raw
         let spacing = levelSpacingTicks * tick
         let firstBid = min(instrument.roundPrice(Price(raw: Int64(bid.rounded(.down))), for: .buy), view.top.bidPrice)
@@ -49,7 +49,6 @@ public struct QuoteLadder: Sendable, Equatable {
                 intent.append(Quote(side: .sell, price: askPrice, quantity: size))
             }
         }
-        return intent
     }
 
     /// Position in units of `baseSize` (the models' `q`).

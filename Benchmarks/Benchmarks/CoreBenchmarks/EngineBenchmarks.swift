@@ -43,11 +43,12 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
             var accepted = 0
             var open = FixedList<OpenOrder>()
             var commands = FixedList<OrderCommand>()
+            var intent = QuoteIntent()
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 now &+= 250_000_000
                 let top = tops[next]
-                let intent = model.quote(MarketView(top: top, position: tracker.position, nowNanos: now))
+                model.quote(MarketView(top: top, position: tracker.position, nowNanos: now), into: &intent)
                 tracker.quotable(into: &open)
                 reconciler.reconcile(desired: intent, open: open, into: &commands)
                 let exposure = tracker.exposure()
