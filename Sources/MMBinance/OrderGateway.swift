@@ -73,6 +73,8 @@ public final class OrderGateway: @unchecked Sendable {
     var reconciliations = 0
     var adoptedOrders = 0
     var haltCount = 0
+    /// UTC day number of the current trading day (daily loss counts from its start).
+    var tradingDay: Int64 = 0
     /// Orders the journal shows sent and never closed when the engine started; the first reconciliation
     /// tells which the venue still has.
     var journalOpenAtStart: Set<String> = []
@@ -290,9 +292,18 @@ public final class OrderGateway: @unchecked Sendable {
 
     // MARK: Risk state (on `loop`)
 
-    /// Re-evaluates PnL limits; a breach halts.
+    /// Re-evaluates PnL limits; a breach halts. At UTC midnight the daily figures start again.
     func evaluate() {
         guard !stopping else { return }
+        let day = UnixNanos.now().millis / 86_400_000
+        if day != tradingDay {
+            if tradingDay != 0 {
+                tracker.resetDay()
+                gate.startNewDay()
+                journal?.append(#"{"e":"new_day","t":\#(UnixNanos.now().millis)}"#)
+            }
+            tradingDay = day
+        }
         let before = gate.state
         let after = gate.evaluate(riskContext())
         if after == .halted && (before != .halted || !haltHandled) {

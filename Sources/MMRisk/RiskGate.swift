@@ -48,6 +48,11 @@ public struct RiskGate: Sendable {
         haltReason = nil
     }
 
+    /// A new trading day (UTC midnight): the drawdown peak starts again from today's PnL. A halt stays.
+    public mutating func startNewDay() {
+        peakPnL = .zero
+    }
+
     /// Operator or engine: halt now (cancel-all follows), whatever the PnL.
     public mutating func forceHalt() {
         halt(.halted)

@@ -81,6 +81,15 @@ struct RiskGateTests {
         #expect(gate.haltReason == .drawdown)
     }
 
+    @Test func aNewDayRestartsTheDrawdownPeak() {
+        var gate = RiskGate(instrument: eth, limits: limits)
+        _ = gate.evaluate(RiskContext(realizedToday: Notional(units: 6), top: top))
+        gate.startNewDay()
+        // Today's PnL restarts at zero: -2 from a 0 peak is within the 8-unit drawdown, as yesterday's 6 no longer counts.
+        #expect(gate.evaluate(RiskContext(realizedToday: Notional(units: -2), top: top)) == .active)
+        #expect(gate.peakPnL == .zero)
+    }
+
     @Test func reducingStateAndOrderRate() {
         var gate = RiskGate(instrument: eth, limits: limits)
         gate.reduceOnly()
