@@ -19,15 +19,30 @@ final class Journal {
         guard fd >= 0 else { throw JournalError(message: "cannot open journal \(path): \(String(cString: strerror(errno)))") }
     }
 
-    deinit { close(fd) }
-
-    func append(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(0x0A)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    deinit {
+        flush()
+        close(fd)
     }
 
-    func sync() { fsync(fd) }
+    private var pending: [UInt8] = []
+
+    /// Queues a line; `flush()` writes what is queued with one system call (the gateway flushes after each
+    /// tick's orders are out and every 100 ms).
+    func append(_ line: String) {
+        pending.append(contentsOf: line.utf8)
+        pending.append(0x0A)
+    }
+
+    func flush() {
+        guard !pending.isEmpty else { return }
+        _ = pending.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    func sync() {
+        flush()
+        fsync(fd)
+    }
 
     /// Client order IDs the journal shows sent and not closed, cancelled or rejected since.
     static func believedOpen(path: String) -> Set<String> {

@@ -28,7 +28,8 @@ extension OrderGateway {
                         id: UnsafeRawBufferPointer(idBytes), method: request.method, signature: UnsafeRawBufferPointer(rebasing: sig[0..<n]))
                     var buffer = channel.allocator.buffer(capacity: json.count)
                     buffer.writeBytes(json)
-                    channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer), promise: nil)
+                    let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer)
+                    if batching { channel.write(frame, promise: nil) } else { channel.writeAndFlush(frame, promise: nil) }
                 }
             }
             return

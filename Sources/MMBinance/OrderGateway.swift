@@ -67,6 +67,12 @@ public final class OrderGateway: @unchecked Sendable {
     var restCallsByEndpoint: [String: Int] = [:]
     var tickToSend = LatencyHistogram()
     var roundTrip = LatencyHistogram()
+    /// Inside a tick's batch: WebSocket API writes are flushed once at its end.
+    var batching = false
+    var batchTicks = [Int64](repeating: 0, count: 64)
+    var batchSent = 0
+    /// From the strategy tick to the gateway thread picking it up (the cross-thread wake).
+    var tickToGateway = LatencyHistogram()
     var faultsRecovered = 0
     var listenKeyRenewals = 0
     var clockResyncs = 0
@@ -203,11 +209,15 @@ public final class OrderGateway: @unchecked Sendable {
         var latest: StrategyTick?
         _ = ticks.drain { latest = $0 }
         guard let tick = latest, !stopping else { return }
+        tickToGateway.record(nanos: nowNanos - tick.tickNanos)
         guard ready else { return }
         evaluate()
         if gate.state == .halted { return }
         tracker.quotable(into: &openScratch)
         configuration.reconciler.reconcile(desired: tick.intent, open: openScratch, into: &commandScratch)
+        // One batch: requests are written as they are made and flushed together, so the venue (and, on a
+        // shared host, its thread) wakes once per tick rather than between our orders.
+        batching = true
         for i in 0..<commandScratch.count {
             switch commandScratch[i] {
             case .cancel(let id):
@@ -218,6 +228,12 @@ public final class OrderGateway: @unchecked Sendable {
                 modify(id, to: quote, tickNanos: tick.tickNanos)
             }
         }
+        batching = false
+        webSocketAPI?.flush()
+        let flushed = nowNanos
+        for i in 0..<batchSent { tickToSend.record(nanos: flushed - batchTicks[i]) }
+        batchSent = 0
+        journal?.flush()
         publish()
     }
 
@@ -255,7 +271,7 @@ public final class OrderGateway: @unchecked Sendable {
         orderCount10s += 1
         journal?.append(#"{"e":"sent","c":"\#(id)","s":"\#(quote.side)","p":"\#(quote.price)","q":"\#(quote.quantity)","t":\#(UnixNanos.now().millis)}"#)
         send(OrderRequest(kind: .placeLimit, symbol: configuration.instrument.symbol, side: quote.side, price: quote.price, quantity: quote.quantity, clientOrderID: id))
-        tickToSend.record(nanos: nowNanos - tickNanos)
+        sentInBatch(tickNanos)
     }
 
     private func modify(_ id: ClientOrderID, to quote: Quote, tickNanos: Int64) {
@@ -275,7 +291,17 @@ public final class OrderGateway: @unchecked Sendable {
         tracker.modifySent(id, nowNanos: nowNanos)
         snapshot.modifiesSent += 1
         send(OrderRequest(kind: .modify, symbol: configuration.instrument.symbol, side: quote.side, price: quote.price, quantity: total, clientOrderID: id))
-        tickToSend.record(nanos: nowNanos - tickNanos)
+        sentInBatch(tickNanos)
+    }
+
+    /// Tick → order on the wire is recorded when the batch is flushed.
+    private func sentInBatch(_ tickNanos: Int64) {
+        if batching && batchSent < batchTicks.count {
+            batchTicks[batchSent] = tickNanos
+            batchSent += 1
+        } else {
+            tickToSend.record(nanos: nowNanos - tickNanos)
+        }
     }
 
     func sendCancel(_ id: ClientOrderID) {
@@ -309,6 +335,7 @@ public final class OrderGateway: @unchecked Sendable {
         if after == .halted && (before != .halted || !haltHandled) {
             enterHalt(reason: gate.haltReason?.rawValue ?? "limit")
         }
+        if !batching { journal?.flush() }
         publish()
     }
 
@@ -378,7 +405,8 @@ public final class OrderGateway: @unchecked Sendable {
     func makeReport() -> GatewayReport {
         GatewayReport(
             snapshot: snapshot, rejectsByCode: rejectsByCode, restCallsByEndpoint: restCallsByEndpoint,
-            tickToSendP50Nanos: tickToSend.quantile(0.5), listenKeyRenewals: listenKeyRenewals, clockResyncs: clockResyncs,
+            tickToSendP50Nanos: tickToSend.quantile(0.5), tickToGatewayP50Nanos: tickToGateway.quantile(0.5),
+            tickToGatewayP99Nanos: tickToGateway.quantile(0.99), listenKeyRenewals: listenKeyRenewals, clockResyncs: clockResyncs,
             reconciliations: reconciliations, adoptedOrders: adoptedOrders, halts: haltCount, haltReason: gate.haltReason?.rawValue,
             openOrderIDs: tracker.orders.keys.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
             journalResolvedWhileDown: journalResolvedWhileDown)
@@ -391,6 +419,9 @@ public struct GatewayReport: Sendable, Equatable {
     public var rejectsByCode: [String: Int]
     public var restCallsByEndpoint: [String: Int]
     public var tickToSendP50Nanos: Int64
+    /// Strategy tick → gateway thread running it (the wake-up).
+    public var tickToGatewayP50Nanos: Int64
+    public var tickToGatewayP99Nanos: Int64
     public var listenKeyRenewals: Int
     public var clockResyncs: Int
     public var reconciliations: Int

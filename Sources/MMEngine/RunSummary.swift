@@ -89,6 +89,8 @@ public struct RunSummary: Sendable {
         o.add("steady_state_rest_calls", steadyStateRESTCalls)
         o.add("rest_fallbacks", g.restFallbacks)
         var lat = JSONObject()
+        lat.add("tick_to_gateway_p50_us", Double(report?.tickToGatewayP50Nanos ?? 0) / 1000)
+        lat.add("tick_to_gateway_p99_us", Double(report?.tickToGatewayP99Nanos ?? 0) / 1000)
         lat.add("tick_to_send_p50_us", Double(report?.tickToSendP50Nanos ?? 0) / 1000)
         lat.add("tick_to_send_p99_us", Double(g.tickToSendP99Nanos) / 1000)
         lat.add("order_round_trip_p50_us", Double(g.roundTripP50Nanos) / 1000)
