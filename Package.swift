@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MMBinanceAuth", targets: ["MMBinanceAuth"]),
         .library(name: "MMBinance", targets: ["MMBinance"]),
         .library(name: "MMEngine", targets: ["MMEngine"]),
+        .library(name: "MMTelemetry", targets: ["MMTelemetry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -25,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // Pure modules: standard library (and Synchronization) only, so their tests build in seconds.
@@ -66,11 +69,22 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // Operations surface: a small HTTP server for /metrics, /health and the loopback control endpoint.
+        .target(
+            name: "MMTelemetry",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // Composition root: configuration, threads, the embedded simulator, run summaries.
         .target(
             name: "MMEngine",
             dependencies: [
-                "MMCore", "MMRing", "MMBook", "MMStrategy", "MMRisk", "MMExecution", "MMBinanceWire", "MMBinanceAuth", "MMBinance", "MMReplay", "MMSim",
+                "MMCore", "MMRing", "MMBook", "MMStrategy", "MMRisk", "MMExecution", "MMBinanceWire", "MMBinanceAuth", "MMBinance", "MMReplay", "MMSim", "MMTelemetry",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

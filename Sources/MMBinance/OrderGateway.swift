@@ -139,6 +139,21 @@ public final class OrderGateway: @unchecked Sendable {
         try await loop.submit { self.enterHalt(reason: "operator") }.get()
     }
 
+    /// Operator: cancel every open order now (quoting continues unless halted).
+    public func cancelAll() async throws {
+        let done = try await loop.submit { self.cancelAllAtVenue() }.get()
+        try await done.get()
+    }
+
+    /// Operator: halt, cancel everything and close the position reduce-only.
+    public func haltAndFlatten() async throws {
+        try await loop.submit {
+            self.enterHalt(reason: "operator")
+            if !self.configuration.flattenOnHalt, self.tracker.position.raw != 0 { self.flatten() }
+            self.webSocketAPI?.flush()
+        }.get()
+    }
+
     /// Operator: resume quoting after a halt.
     public func resume() async throws {
         try await loop.submit {

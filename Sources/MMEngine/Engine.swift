@@ -9,6 +9,7 @@ import MMExecution
 import MMRisk
 import MMSim
 import MMStrategy
+import MMTelemetry
 
 /// How `mm run` was asked to run.
 public struct RunOptions: Sendable {
@@ -29,10 +30,15 @@ public final class Engine: @unchecked Sendable {
     public let config: EngineConfig
     public let options: RunOptions
     private var sim: SimServer?
-    private var market: MarketDataClient?
-    private var gateway: OrderGateway?
-    private var strategy: StrategyThread?
-    private var instrument: Instrument?
+    var market: MarketDataClient?
+    var gateway: OrderGateway?
+    var strategy: StrategyThread?
+    var instrument: Instrument?
+    let metrics = EngineMetrics()
+    var metricsServer: HTTPEndpointServer?
+    var controlServer: HTTPEndpointServer?
+    /// Control requests refused for a bad token.
+    public internal(set) var controlRefusals = 0
     private var startedNanos: Int64 = 0
     private var restEndpoint: Endpoint?
     private var credentials: Credentials?
@@ -62,6 +68,7 @@ public final class Engine: @unchecked Sendable {
     public func start() async throws {
         try Self.checkSafety(config, options)
         startedNanos = MonotonicInstant.now().nanos
+        do { try await startOperations() } catch let e as OpsServerError { throw EngineError(e.description) }
         var endpoints = config.endpoints
         var creds: Credentials
         if config.venue == .sim {
@@ -188,6 +195,9 @@ public final class Engine: @unchecked Sendable {
     public var simHandle: SimServer? { sim }
     public var instrumentInUse: Instrument? { instrument }
     public var credentialsInUse: Credentials? { credentials }
+    /// Bound ports of `/metrics` + `/health` and of the control endpoint.
+    public var metricsPort: Int? { metricsServer?.port }
+    public var controlPort: Int? { controlServer?.port }
 
     /// Stops in order: strategy thread, gateway (cancel all, heartbeat off, streams closed), market data,
     /// simulator. Returns the run summary, with open orders counted at the venue after the cancel.
@@ -208,6 +218,8 @@ public final class Engine: @unchecked Sendable {
         let md = try await market?.stats()
         try await market?.shutdown()
         try await sim?.shutdown()
+        await metricsServer?.shutdown()
+        await controlServer?.shutdown()
         return RunSummary.make(
             config: config, seconds: Double(MonotonicInstant.now().nanos - startedNanos) / 1e9, report: report, market: md,
             strategy: strategy?.counts, openOrdersAtExit: openAtExit, worstPnL: worstPnL, levelChangesSeen: strategy?.levelChangesSeen ?? 0)
@@ -224,11 +236,16 @@ public final class Engine: @unchecked Sendable {
 
     private func statusLoop() async {
         let interval = config.statusIntervalSeconds
+        var lastStatus = MonotonicInstant.now().nanos
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+            try? await Task.sleep(for: .seconds(1))
             guard !Task.isCancelled, let gateway, let market, let instrument else { continue }
+            if config.metricsEnabled { await refreshMetrics() }
             let g = gateway.state()
             if g.pnl < worstPnL { worstPnL = g.pnl }
+            let now = MonotonicInstant.now().nanos
+            guard Double(now - lastStatus) / 1e9 >= interval else { continue }
+            lastStatus = now
             let top = market.top(instrument.symbol) ?? .empty
             StatusLine.emit(g: g, top: top, symbol: instrument.symbol, terminal: options.statusToTerminal, strategy: strategy?.counts)
         }

@@ -27,6 +27,14 @@ public struct EngineConfig: Sendable {
     public var journalPath: String? = "state/journal.jsonl"
     /// Seconds between status lines.
     public var statusIntervalSeconds = 5.0
+    /// `/metrics` and `/health` (port 0: any free port; `enabled: false`: none).
+    public var metricsEnabled = true
+    public var metricsHost = "0.0.0.0"
+    public var metricsPort = 9100
+    /// The control endpoint: loopback only, token from `MM_CONTROL_TOKEN`.
+    public var controlEnabled = true
+    public var controlHost = "127.0.0.1"
+    public var controlPort = 9101
 
     public struct StrategySettings: Sendable {
         public var model = "fixed"
@@ -121,6 +129,14 @@ public struct EngineConfig: Sendable {
         c.quoteIntervalMillis = r.int("quoteIntervalMs", 250, 10...60_000)
         c.requoteOnMoveBps = r.double("requoteOnMoveBps", 0, 0...10_000)
         c.statusIntervalSeconds = r.double("statusIntervalSeconds", 5, 0.1...3600)
+        c.metricsEnabled = r.bool("metrics.enabled", true)
+        c.metricsHost = r.string("metrics.host", "0.0.0.0")
+        c.metricsPort = r.int("metrics.port", 9100, 0...65535)
+        c.controlEnabled = r.bool("control.enabled", true)
+        c.controlHost = r.string("control.host", "127.0.0.1") {
+            ["127.0.0.1", "::1", "localhost"].contains($0) ? nil : "the control endpoint listens on loopback only (127.0.0.1 or ::1)"
+        }
+        c.controlPort = r.int("control.port", 9101, 0...65535)
         let journal = r.string("journal.path", "state/journal.jsonl")
         c.journalPath = journal.isEmpty ? nil : journal
 

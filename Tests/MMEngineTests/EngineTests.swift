@@ -25,7 +25,9 @@ struct EngineTests {
 
     func config(_ yaml: String) throws -> EngineConfig {
         let journal = yaml.contains("journal:") ? "" : "journal:\n  path: \"\"\n"
-        return try EngineConfig.parse(yaml: journal + "statusIntervalSeconds: 3600\n" + yaml, environment: [:])
+        // Any free ports: tests run engines side by side with whatever else is on the machine.
+        let ports = "metrics:\n  port: 0\ncontrol:\n  port: 0\n"
+        return try EngineConfig.parse(yaml: journal + ports + "statusIntervalSeconds: 3600\n" + yaml, environment: [:])
     }
 
     /// An engine on the embedded simulator.
@@ -255,7 +257,8 @@ struct EngineRiskTests {
     func rule(yaml: String, code: String) async throws {
         let base = yaml.contains("sim:") ? "" : "sim:\n  recording: \(EngineTests.recording)\n"
         let config = try EngineConfig.parse(
-            yaml: "venue: sim\njournal:\n  path: \"\"\nstatusIntervalSeconds: 3600\n" + base + yaml, environment: [:])
+            yaml: "venue: sim\njournal:\n  path: \"\"\nstatusIntervalSeconds: 3600\nmetrics:\n  port: 0\ncontrol:\n  port: 0\n" + base + yaml,
+            environment: [:])
         let engine = Engine(config: config, options: RunOptions())
         try await engine.start()
         let gateway = try #require(engine.gatewayHandle)

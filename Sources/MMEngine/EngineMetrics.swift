@@ -1,0 +1,128 @@
+import MMBinance
+import MMBook
+import MMCore
+import MMExecution
+import Prometheus
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The engine's Prometheus metrics (`mm_*`, snake case, unit suffixes). The trading threads never touch
+/// the registry: once a second the engine reads their published snapshots and counters and brings the
+/// metrics up to date here, so scraping costs the hot path nothing.
+final class EngineMetrics: @unchecked Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private var counters: [String: Counter] = [:]
+    private var gauges: [String: Gauge] = [:]
+    /// Last values seen of the monotonic counts, to turn them into counter increments.
+    private var last: [String: Int] = [:]
+    private let lock = NSLockLike()
+
+    /// Text exposition for `/metrics`.
+    func exposition() -> String { lock.withLock { registry.emitToString() } }
+
+    private func count(_ name: String, _ help: String, _ value: Int, labels: [(String, String)] = []) {
+        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+        let counter = counters[key] ?? {
+            let c = labels.isEmpty ? registry.makeCounter(name: name, help: help) : registry.makeCounter(name: name, labels: labels, help: help)
+            counters[key] = c
+            return c
+        }()
+        let delta = value - (last[key] ?? 0)
+        if delta > 0 { counter.increment(by: Int64(delta)) }
+        last[key] = max(value, last[key] ?? 0)
+    }
+
+    private func gauge(_ name: String, _ help: String, _ value: Double, labels: [(String, String)] = []) {
+        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+        let g = gauges[key] ?? {
+            let g = labels.isEmpty ? registry.makeGauge(name: name, help: help) : registry.makeGauge(name: name, labels: labels, help: help)
+            gauges[key] = g
+            return g
+        }()
+        g.set(value)
+    }
+
+    private static func units(_ raw: Int64) -> Double { Double(raw) / Double(FixedPointScale.unit) }
+
+    func update(
+        report: GatewayReport, market: MarketDataClient.Stats, strategy: (ticks: Int, stale: Int, dropped: Int), levelChanges: Int,
+        published: PublishedTop, nowNanos: Int64, symbol: String
+    ) {
+        lock.withLock {
+            let g = report.snapshot
+            count("mm_market_frames_total", "Market-data frames received.", market.frames)
+            count("mm_market_diffs_applied_total", "Depth diffs applied to the book.", market.diffsApplied)
+            count("mm_market_gaps_total", "Sequence gaps detected in the depth stream.", market.gaps)
+            count("mm_market_resyncs_total", "Book resynchronisations from a REST snapshot.", market.resyncs)
+            count("mm_market_snapshots_total", "REST depth snapshots loaded.", market.snapshots)
+            count("mm_market_malformed_total", "Market-data frames that failed to decode.", market.malformed)
+            count("mm_ws_reconnects_total", "Market-stream reconnects.", max(0, market.connects - 1 - market.rotations))
+            count("mm_ws_rotations_total", "Make-before-break market-stream rotations.", market.rotations)
+            count("mm_book_ticker_mismatches_total", "bookTicker disagreements with the book at the same update.", market.tickerMismatches)
+            count("mm_level_changes_total", "Book level changes consumed from the ingest ring.", levelChanges)
+            count("mm_level_change_drops_total", "Level changes dropped because the ring was full.", market.levelChangeDrops)
+            count("mm_strategy_ticks_total", "Strategy ticks.", strategy.ticks)
+            count("mm_strategy_stale_ticks_total", "Strategy ticks on a stale or unsynced book (no quotes).", strategy.stale)
+            count("mm_strategy_ring_drops_total", "Ticks the gateway ring had no room for.", strategy.dropped)
+            count("mm_orders_sent_total", "New orders sent.", g.ordersSent)
+            count("mm_orders_acked_total", "New orders acknowledged by the venue.", g.ordersAcked)
+            count("mm_orders_cancelled_total", "Cancels sent.", g.cancelsSent)
+            count("mm_orders_modified_total", "Modifies sent.", g.modifiesSent)
+            count("mm_orders_filled_total", "Fills.", g.fills)
+            count("mm_orders_maker_filled_total", "Maker fills.", g.makerFills)
+            count("mm_order_rest_fallbacks_total", "Order requests sent over REST because the WebSocket API was down.", g.restFallbacks)
+            for (code, n) in report.rejectsByCode {
+                if Int(code) != nil {
+                    count("mm_orders_rejected_total", "Venue rejections by Binance error code.", n, labels: [("code", code)])
+                } else {
+                    count("mm_risk_rejections_total", "Risk-gate rejections by code.", n, labels: [("code", code)])
+                }
+            }
+            for (endpoint, n) in report.restCallsByEndpoint {
+                count("mm_rest_calls_total", "REST calls by endpoint.", n, labels: [("endpoint", endpoint)])
+            }
+            count("mm_listen_key_renewals_total", "Listen keys renewed after expiry.", report.listenKeyRenewals)
+            count("mm_reconciliations_total", "REST reconciliations of open orders and position.", report.reconciliations)
+            count("mm_halts_total", "Trading halts.", report.halts)
+
+            let age = published.receivedNanos == 0 ? 0 : Double(nowNanos - published.receivedNanos) / 1e9
+            gauge("mm_book_stale_seconds", "Seconds since the book was last updated.", age, labels: [("symbol", symbol)])
+            gauge("mm_book_synced", "1 when the book is in sync with the venue.", published.top.isSynced ? 1 : 0, labels: [("symbol", symbol)])
+            if let mid = published.top.mid { gauge("mm_mid_price", "Mid price.", Self.units(mid.raw), labels: [("symbol", symbol)]) }
+            gauge("mm_position", "Signed position, base units.", Self.units(g.position.raw), labels: [("symbol", symbol)])
+            let mark = published.top.mid ?? g.entryPrice
+            gauge("mm_position_notional", "Position notional at mid, quote units.",
+                  Self.units(g.position.raw) * Self.units(mark.raw), labels: [("symbol", symbol)])
+            gauge("mm_pnl_realized", "Realized PnL today after fees, quote units.", Self.units(g.realizedNet.raw))
+            gauge("mm_pnl_unrealized", "Unrealized PnL, quote units.", Self.units(g.unrealized.raw))
+            gauge("mm_pnl_total", "Realized + unrealized PnL today, quote units.", Self.units(g.pnl.raw))
+            gauge("mm_fees_paid", "Fees paid today, quote units.", Self.units(g.fees.raw))
+            gauge("mm_daily_loss", "Today's loss (0 when in profit), quote units.", max(0, -Self.units(g.pnl.raw)))
+            gauge("mm_trading_state", "0 active, 1 reducing, 2 halted.", Double(g.tradingState))
+            gauge("mm_gateway_ready", "1 when reconciled with the venue and its user stream alive.", g.ready ? 1 : 0)
+            gauge("mm_ws_api_up", "1 while the WebSocket order API is connected.", g.webSocketAPIUp ? 1 : 0)
+            gauge("mm_user_stream_up", "1 while the user data stream is alive.", g.userStreamUp ? 1 : 0)
+            gauge("mm_open_orders", "Our open orders.", Double(g.openOrders))
+            gauge("mm_used_weight", "Request weight used in the venue's current minute.", Double(g.usedWeight))
+            gauge("mm_latency_seconds", "Latency quantiles.", Double(report.tickToGatewayP50Nanos) / 1e9, labels: [("path", "tick_to_gateway"), ("quantile", "0.5")])
+            gauge("mm_latency_seconds", "Latency quantiles.", Double(report.tickToGatewayP99Nanos) / 1e9, labels: [("path", "tick_to_gateway"), ("quantile", "0.99")])
+            gauge("mm_latency_seconds", "Latency quantiles.", Double(report.tickToSendP50Nanos) / 1e9, labels: [("path", "tick_to_send"), ("quantile", "0.5")])
+            gauge("mm_latency_seconds", "Latency quantiles.", Double(g.tickToSendP99Nanos) / 1e9, labels: [("path", "tick_to_send"), ("quantile", "0.99")])
+            gauge("mm_latency_seconds", "Latency quantiles.", Double(g.roundTripP50Nanos) / 1e9, labels: [("path", "order_round_trip"), ("quantile", "0.5")])
+            gauge("mm_latency_seconds", "Latency quantiles.", Double(g.roundTripP99Nanos) / 1e9, labels: [("path", "order_round_trip"), ("quantile", "0.99")])
+        }
+    }
+}
+
+/// A plain mutex (the registry is touched from the engine's status task and the HTTP thread).
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
+}

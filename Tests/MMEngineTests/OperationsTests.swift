@@ -1,0 +1,130 @@
+import Foundation
+import MMBinance
+import MMBinanceWire
+import MMCore
+import MMEngine
+import MMSim
+import TestSupport
+import Testing
+
+/// True when Prometheus's `promtool` is installed (CI installs Debian's `prometheus` package).
+let promtoolInstalled: Bool = (try? run(["sh", "-c", "command -v promtool"]).status) == 0
+
+@Suite("Operations: metrics, health, control", .serialized)
+struct OperationsTests {
+    let t = EngineTests()
+
+    func get(_ port: Int, _ path: String, method: String = "GET", headers: [(String, String)] = []) async throws -> (Int, String) {
+        let reply = try await VenueREST.send(method, Endpoint(host: "127.0.0.1", port: port), path: path, headers: headers)
+        return (reply.status, String(decoding: reply.body, as: UTF8.self))
+    }
+
+    /// The value of a sample line `name{labels} value` (first match).
+    func sample(_ text: String, _ prefix: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
+            return Double(line.split(separator: " ").last ?? "")
+        }
+        return nil
+    }
+
+    @Test func metricsMoveAndHealthReports() async throws {
+        let engine = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: RunOptions())
+        try await engine.start()
+        let port = try #require(engine.metricsPort)
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(15) { gateway.state().openOrders == 2 })
+        let (s1, first) = try await get(port, "/metrics")
+        #expect(s1 == 200)
+        try await Task.sleep(for: .seconds(1.2))
+        let (_, second) = try await get(port, "/metrics")
+        let ticks1 = try #require(sample(first, "mm_strategy_ticks_total"))
+        let ticks2 = try #require(sample(second, "mm_strategy_ticks_total"))
+        #expect(ticks2 > ticks1, "counters move between scrapes")
+        #expect((sample(second, "mm_orders_sent_total") ?? 0) >= 2)
+        #expect(sample(second, "mm_book_synced{symbol=\"BTCUSDT\"}") == 1)
+        #expect(sample(second, "mm_trading_state") == 0)
+        #expect(second.contains("mm_rest_calls_total{endpoint=\"GET /fapi/v1/openOrders\"}"))
+        #expect(second.contains("# TYPE mm_orders_sent_total counter"))
+        if promtoolInstalled {
+            let file = Fixtures.temporaryPath("metrics") + ".txt"
+            try second.write(toFile: file, atomically: true, encoding: .utf8)
+            let check = try run(["sh", "-c", "promtool check metrics < \(file)"])
+            #expect(check.status == 0, "promtool: \(check.output)")
+            _ = try? run(["rm", "-f", file])
+        }
+        let (hs, health) = try await get(port, "/health")
+        #expect(hs == 200, "\(health)")
+        let doc = try JSONValue.parse(health)
+        #expect(doc["status"]?.text == "ok" && doc["market_data"]?["status"]?.text == "ok" && doc["gateway"]?["status"]?.text == "ok")
+        let (nf, _) = try await get(port, "/nope")
+        #expect(nf == 404)
+        _ = try await engine.stop()
+    }
+
+    @Test func controlNeedsItsTokenAndHaltsAndResumes() async throws {
+        var options = RunOptions()
+        options.environment = ["MM_CONTROL_TOKEN": "s3cret-token"]
+        let engine = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: options)
+        try await engine.start()
+        let control = try #require(engine.controlPort)
+        let metricsPort = try #require(engine.metricsPort)
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(15) { gateway.state().openOrders == 2 })
+
+        let (noToken, _) = try await get(control, "/control/halt", method: "POST")
+        let (badToken, body) = try await get(control, "/control/halt", method: "POST", headers: [("Authorization", "Bearer wrong")])
+        #expect(noToken == 401 && badToken == 401 && body.contains("MM_CONTROL_TOKEN"))
+        #expect(!body.contains("s3cret-token"))
+        #expect(gateway.state().tradingState == 0 && gateway.state().openOrders == 2, "a refused request changes nothing")
+
+        let auth = [("Authorization", "Bearer s3cret-token")]
+        let (ok, reply) = try await get(control, "/control/halt", method: "POST", headers: auth)
+        #expect(ok == 200 && reply.contains(#""trading":"halted""#))
+        let rest = try #require(Endpoint(url: engine.simHandle!.restURL))
+        #expect(try await t.eventually(5) { try await t.venueOpenOrders(rest, engine.credentialsInUse!).isEmpty }, "halt cancels everything")
+        let (hs, health) = try await get(metricsPort, "/health")
+        #expect(hs == 503 && health.contains(#""trading":{"status":"halted""#))
+        let (unknown, _) = try await get(control, "/control/explode", method: "POST", headers: auth)
+        #expect(unknown == 404)
+        let (resumed, _) = try await get(control, "/control/resume", method: "POST", headers: auth)
+        #expect(resumed == 200)
+        #expect(try await t.eventually(10) { gateway.state().openOrders == 2 }, "quoting again")
+        _ = try await engine.stop()
+    }
+
+    @Test func controlWithoutATokenIsDisabledAndLoopbackOnlyInConfig() async throws {
+        let engine = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: {
+            var o = RunOptions()
+            o.environment = [:]
+            return o
+        }())
+        try await engine.start()
+        let (status, body) = try await get(try #require(engine.controlPort), "/control/halt", method: "POST", headers: [("Authorization", "Bearer x")])
+        #expect(status == 503 && body.contains("MM_CONTROL_TOKEN"))
+        _ = try await engine.stop()
+        #expect(throws: ConfigError.self) { try EngineConfig.parse(yaml: "control:\n  host: 0.0.0.0\n", environment: [:]) }
+    }
+
+    @Test func aTakenPortStopsTheStartWithTheKeyToChange() async throws {
+        let first = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: RunOptions())
+        try await first.start()
+        let taken = try #require(first.metricsPort)
+        #expect(try await t.eventually(15) { first.gatewayHandle?.state().openOrders == 2 })
+        let second = Engine(
+            config: try EngineConfig.parse(
+                yaml: "venue: sim\nsim:\n  recording: \(EngineTests.recording)\nmetrics:\n  port: \(taken)\ncontrol:\n  port: 0\njournal:\n  path: \"\"\n",
+                environment: [:]),
+            options: RunOptions())
+        do {
+            try await second.start()
+            Issue.record("started on a taken port")
+        } catch {
+            #expect("\(error)".contains("port \(taken)") && "\(error)".contains("metrics.port"), "\(error)")
+        }
+        _ = try? await second.stop()
+        let (status, _) = try await get(taken, "/health")
+        #expect(status == 200, "the first engine is untouched and still answers")
+        #expect(first.gatewayHandle?.state().openOrders == 2)
+        _ = try await first.stop()
+    }
+}
