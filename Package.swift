@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "mm",
             dependencies: [
-                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim", "MMEngine",
+                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim", "MMEngine", "MMBinance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

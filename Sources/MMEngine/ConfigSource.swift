@@ -41,7 +41,9 @@ struct ConfigSource {
     var problems: [ConfigProblem] = []
 
     /// Environment variables that start with `MM_` but configure something else than this file.
-    static let reservedEnvironment: Set<String> = ["MM_SIM_API_KEY", "MM_SIM_API_SECRET", "MM_CONTROL_TOKEN", "MM_CONFIG"]
+    static let reservedEnvironment: Set<String> = [
+        "MM_SIM_API_KEY", "MM_SIM_API_SECRET", "MM_CONTROL_TOKEN", "MM_CONTROL_PORT", "MM_METRICS_PORT", "MM_CONFIG", "MM_BIN", "MM_FIXTURES",
+    ]
 
     init(yaml raw: String, environment: [String: String], knownKeys: [String]) {
         let text = expand(raw, environment: environment)

@@ -96,7 +96,7 @@ final class EngineMetrics: @unchecked Sendable {
                   Self.units(g.position.raw) * Self.units(mark.raw), labels: [("symbol", symbol)])
             gauge("mm_pnl_realized", "Realized PnL today after fees, quote units.", Self.units(g.realizedNet.raw))
             gauge("mm_pnl_unrealized", "Unrealized PnL, quote units.", Self.units(g.unrealized.raw))
-            gauge("mm_pnl_total", "Realized + unrealized PnL today, quote units.", Self.units(g.pnl.raw))
+            gauge("mm_pnl", "Realized + unrealized PnL today, quote units.", Self.units(g.pnl.raw))
             gauge("mm_fees_paid", "Fees paid today, quote units.", Self.units(g.fees.raw))
             gauge("mm_daily_loss", "Today's loss (0 when in profit), quote units.", max(0, -Self.units(g.pnl.raw)))
             gauge("mm_trading_state", "0 active, 1 reducing, 2 halted.", Double(g.tradingState))
@@ -105,12 +105,12 @@ final class EngineMetrics: @unchecked Sendable {
             gauge("mm_user_stream_up", "1 while the user data stream is alive.", g.userStreamUp ? 1 : 0)
             gauge("mm_open_orders", "Our open orders.", Double(g.openOrders))
             gauge("mm_used_weight", "Request weight used in the venue's current minute.", Double(g.usedWeight))
-            gauge("mm_latency_seconds", "Latency quantiles.", Double(report.tickToGatewayP50Nanos) / 1e9, labels: [("path", "tick_to_gateway"), ("quantile", "0.5")])
-            gauge("mm_latency_seconds", "Latency quantiles.", Double(report.tickToGatewayP99Nanos) / 1e9, labels: [("path", "tick_to_gateway"), ("quantile", "0.99")])
-            gauge("mm_latency_seconds", "Latency quantiles.", Double(report.tickToSendP50Nanos) / 1e9, labels: [("path", "tick_to_send"), ("quantile", "0.5")])
-            gauge("mm_latency_seconds", "Latency quantiles.", Double(g.tickToSendP99Nanos) / 1e9, labels: [("path", "tick_to_send"), ("quantile", "0.99")])
-            gauge("mm_latency_seconds", "Latency quantiles.", Double(g.roundTripP50Nanos) / 1e9, labels: [("path", "order_round_trip"), ("quantile", "0.5")])
-            gauge("mm_latency_seconds", "Latency quantiles.", Double(g.roundTripP99Nanos) / 1e9, labels: [("path", "order_round_trip"), ("quantile", "0.99")])
+            gauge("mm_latency_p50_seconds", "Median latency by path (engine-side histogram).", Double(report.tickToGatewayP50Nanos) / 1e9, labels: [("path", "tick_to_gateway")])
+            gauge("mm_latency_p99_seconds", "99th-percentile latency by path (engine-side histogram).", Double(report.tickToGatewayP99Nanos) / 1e9, labels: [("path", "tick_to_gateway")])
+            gauge("mm_latency_p50_seconds", "Median latency by path (engine-side histogram).", Double(report.tickToSendP50Nanos) / 1e9, labels: [("path", "tick_to_send")])
+            gauge("mm_latency_p99_seconds", "99th-percentile latency by path (engine-side histogram).", Double(g.tickToSendP99Nanos) / 1e9, labels: [("path", "tick_to_send")])
+            gauge("mm_latency_p50_seconds", "Median latency by path (engine-side histogram).", Double(g.roundTripP50Nanos) / 1e9, labels: [("path", "order_round_trip")])
+            gauge("mm_latency_p99_seconds", "99th-percentile latency by path (engine-side histogram).", Double(g.roundTripP99Nanos) / 1e9, labels: [("path", "order_round_trip")])
         }
     }
 }
