@@ -39,6 +39,7 @@ extension Engine {
     /// Brings the metrics up to date from the threads' published state.
     func refreshMetrics() async {
         guard let gateway, let market, let instrument, let report = try? await gateway.report(), let stats = try? await market.stats() else { return }
+        metrics.limits(dailyMax: config.risk.dailyMax, stopLoss: config.risk.stopLoss, netMax: config.risk.netMax)
         metrics.update(
             report: report, market: stats, strategy: strategy?.counts ?? (0, 0, 0), levelChanges: strategy?.levelChangesSeen ?? 0,
             published: market.published(instrument.symbol) ?? PublishedTop(top: .empty, receivedNanos: 0),

@@ -45,6 +45,15 @@ final class EngineMetrics: @unchecked Sendable {
 
     private static func units(_ raw: Int64) -> Double { Double(raw) / Double(FixedPointScale.unit) }
 
+    /// The configured limits, so alerts can compare against them.
+    func limits(dailyMax: Notional, stopLoss: Notional, netMax: Quantity) {
+        lock.withLock {
+            gauge("mm_daily_loss_limit", "Configured daily loss limit (risk.dailyMax), quote units.", Self.units(dailyMax.raw))
+            gauge("mm_stop_loss", "Configured total stop-loss (risk.stopLoss), quote units.", Self.units(stopLoss.raw))
+            gauge("mm_position_limit", "Configured net position limit (risk.netMax), base units.", Self.units(netMax.raw))
+        }
+    }
+
     func update(
         report: GatewayReport, market: MarketDataClient.Stats, strategy: (ticks: Int, stale: Int, dropped: Int), levelChanges: Int,
         published: PublishedTop, nowNanos: Int64, symbol: String

@@ -52,6 +52,20 @@ struct OperationsTests {
             #expect(check.status == 0, "promtool: \(check.output)")
             _ = try? run(["rm", "-f", file])
         }
+        // Every metric the shipped alerts and dashboard use exists (the two by-code families appear with
+        // their first rejection).
+        for file in ["deployments/prometheus/mm-alerts.yml", "deployments/grafana/mm-dashboard.json"] {
+            let text = try String(contentsOfFile: Fixtures.packageRoot + "/" + file, encoding: .utf8)
+            let names = Set(text.matches(of: /mm_[a-z0-9_]+/).map { String($0.output) })
+            #expect(!names.isEmpty)
+            for name in names.subtracting(["mm_orders_rejected_total", "mm_risk_rejections_total"]) {
+                #expect(second.contains("\n" + name + " ") || second.contains("\n" + name + "{"), "\(file) uses \(name), which is not exported")
+            }
+        }
+        if promtoolInstalled {
+            let rules = try run(["promtool", "check", "rules", Fixtures.packageRoot + "/deployments/prometheus/mm-alerts.yml"])
+            #expect(rules.status == 0, "\(rules.output)")
+        }
         let (hs, health) = try await get(port, "/health")
         #expect(hs == 200, "\(health)")
         let doc = try JSONValue.parse(health)
