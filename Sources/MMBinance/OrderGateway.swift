@@ -134,6 +134,14 @@ public final class OrderGateway: @unchecked Sendable {
         try await loop.submit { self.makeReport() }.get()
     }
 
+    /// New risk limits (hot reload). The trading state and today's figures are kept.
+    public func setLimits(_ limits: RiskLimits) async throws {
+        try await loop.submit {
+            self.gate.limits = limits
+            self.publish()
+        }.get()
+    }
+
     /// Operator: halt now (cancel everything, stop quoting).
     public func halt() async throws {
         try await loop.submit { self.enterHalt(reason: "operator") }.get()

@@ -101,7 +101,8 @@ extension Engine {
             case "cancel-all": try await gateway.cancelAll()
             case "flatten": try await gateway.haltAndFlatten()
             case "reload":
-                return OpsResponse(status: 501, body: #"{"error":"reload is not available yet: restart the engine to apply a new configuration"}"#)
+                let result = await reload()
+                return OpsResponse(status: result.applied ? 200 : 422, body: result.json)
             default:
                 return OpsResponse(status: 404, body: #"{"error":"unknown action '\#(action)': halt, resume, cancel-all, flatten, reload"}"#)
             }

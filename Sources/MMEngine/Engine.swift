@@ -39,15 +39,23 @@ public final class Engine: @unchecked Sendable {
     var controlServer: HTTPEndpointServer?
     /// Control requests refused for a bad token.
     public internal(set) var controlRefusals = 0
+    /// The file the configuration came from (reloads re-read it), and the configuration in force.
+    public let configPath: String?
+    var activeConfig: EngineConfig
+    /// Reloads applied and refused.
+    public internal(set) var reloads = 0
+    public internal(set) var reloadFailures = 0
     private var startedNanos: Int64 = 0
     private var restEndpoint: Endpoint?
     private var credentials: Credentials?
     private var worstPnL = Notional.zero
     private var statusTask: Task<Void, Never>?
 
-    public init(config: EngineConfig, options: RunOptions) {
+    public init(config: EngineConfig, options: RunOptions, configPath: String? = nil) {
         self.config = config
         self.options = options
+        self.configPath = configPath
+        activeConfig = config
     }
 
     /// Refuses unsafe combinations before anything starts.

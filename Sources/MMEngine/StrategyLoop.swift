@@ -15,6 +15,8 @@ import Synchronization
 protocol StrategyThread: AnyObject, Sendable {
     func start()
     func stop()
+    /// Swaps in a new model of the same kind at the next tick; false if the kind differs (needs a restart).
+    func replace(with model: QuoterModel) -> Bool
     var counts: (ticks: Int, stale: Int, dropped: Int) { get }
     var levelChangesSeen: Int { get }
 }
@@ -40,6 +42,10 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
     /// The ingest thread's level changes, drained each tick (book activity between ticks).
     private let levelChanges: SPSCRing<LevelChange>?
     private var thread: PosixThread?
+    /// A model handed over by a reload, taken by the strategy thread at its next tick.
+    private let pendingLock = NSLockLike()
+    private var pending: Model?
+    private let hasPending = Atomic<Bool>(false)
 
     init(
         model: Model, intervalMillis: Int, maxBookAgeMillis: Int64, requoteOnMoveBps: Double, market: @escaping @Sendable () -> PublishedTop,
@@ -97,7 +103,27 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
         }
     }
 
+    func replace(with model: QuoterModel) -> Bool {
+        let next: Model?
+        switch model {
+        case .fixedSpread(let q): next = q as? Model
+        case .avellanedaStoikov(let q): next = q as? Model
+        case .glft(let q): next = q as? Model
+        }
+        guard let next else { return false }
+        pendingLock.withLock { pending = next }
+        hasPending.store(true, ordering: .releasing)
+        return true
+    }
+
     private func tick(_ lastMid: inout Int64) {
+        if hasPending.load(ordering: .acquiring) {
+            pendingLock.withLock {
+                if let next = pending { model = next }
+                pending = nil
+            }
+            hasPending.store(false, ordering: .relaxed)
+        }
         let now = MonotonicInstant.now().nanos
         if let ring = levelChanges {
             levelChangeCount.add(ring.drain { _ in }, ordering: .relaxed)

@@ -32,8 +32,9 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let seconds = try duration.map(parseDuration)
         var engineConfig: EngineConfig
+        let path = config ?? (FileManager.default.fileExists(atPath: "configs/config.yaml") ? "configs/config.yaml" : nil)
         do {
-            if let path = config ?? (FileManager.default.fileExists(atPath: "configs/config.yaml") ? "configs/config.yaml" : nil) {
+            if let path {
                 engineConfig = try EngineConfig.load(path: path)
             } else {
                 engineConfig = try EngineConfig.parse(yaml: "")
@@ -49,7 +50,7 @@ struct Run: AsyncParsableCommand {
         options.live = live
         options.durationSeconds = seconds
         options.statusToTerminal = isatty(2) != 0
-        let engine = Engine(config: engineConfig, options: options)
+        let engine = Engine(config: engineConfig, options: options, configPath: path)
         do {
             try await engine.start()
         } catch {
@@ -57,7 +58,9 @@ struct Run: AsyncParsableCommand {
             _ = try? await engine.stop()
             throw ExitCode(1)
         }
+        let reloads = watchForReload(engine, path: path)
         await waitForStop(seconds: seconds)
+        reloads.cancel()
         let summary = try await engine.stop()
         printLine(summary.json)
         if !summary.isClean { throw ExitCode(3) }
@@ -113,4 +116,39 @@ func waitForStop(seconds: Double?) async {
         }
     }
     for await _ in stream { break }
+}
+
+/// SIGHUP, or a change of the configuration file's modification time, reloads the strategy and risk
+/// parameters; each attempt is logged as a JSON line with what changed (or why it was refused).
+func watchForReload(_ engine: Engine, path: String?) -> Task<Void, Never> {
+    let (signals, continuation) = AsyncStream.makeStream(of: Void.self)
+    signal(SIGHUP, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "sighup"))
+    source.setEventHandler { continuation.yield() }
+    source.resume()
+    SignalSources.keep(source)
+    let modified: @Sendable () -> Date? = {
+        path.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
+    }
+    return Task {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in signals { printError((await engine.reload()).json) }
+            }
+            group.addTask {
+                var last = modified()
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(2))
+                    let now = modified()
+                    if now != nil && now != last {
+                        last = now
+                        printError((await engine.reload()).json)
+                    }
+                }
+            }
+            // Cancelling the watcher cancels both children: the stream's iteration and the sleep end.
+            await group.waitForAll()
+            continuation.finish()
+        }
+    }
 }

@@ -1,0 +1,99 @@
+import Foundation
+import MMBinance
+import MMCore
+import MMEngine
+import TestSupport
+import Testing
+
+@Suite("Hot reload", .serialized)
+struct ReloadTests {
+    let t = EngineTests()
+
+    func yaml(netMax: String = "0.01", halfSpread: String = "0.5", extra: String = "") -> String {
+        """
+        venue: sim
+        statusIntervalSeconds: 3600
+        metrics:
+          port: 0
+        control:
+          port: 0
+        journal:
+          path: ""
+        sim:
+          recording: \(EngineTests.recording)
+        strategy:
+          halfSpreadBps: \(halfSpread)
+        risk:
+          netMax: \(netMax)
+        \(extra)
+        """
+    }
+
+    @Test func appliesNewParametersAndRefusesBadOnesKeepingTheOld() async throws {
+        let dir = Fixtures.temporaryPath("reload")
+        _ = try run(["mkdir", "-p", dir])
+        let path = dir + "/config.yaml"
+        try yaml().write(toFile: path, atomically: true, encoding: .utf8)
+        let engine = Engine(config: try EngineConfig.load(path: path, environment: [:]), options: {
+            var o = RunOptions()
+            o.environment = ["MM_CONTROL_TOKEN": "tok"]
+            return o
+        }(), configPath: path)
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(15) { gateway.state().openOrders == 2 })
+
+        try yaml(netMax: "0.02", halfSpread: "3").write(toFile: path, atomically: true, encoding: .utf8)
+        let applied = await engine.reload()
+        #expect(applied.applied && applied.errors.isEmpty)
+        #expect(applied.changes.contains("risk.netMax: 0.01 → 0.02") && applied.changes.contains("strategy.halfSpreadBps: 0.5 → 3.0"), "\(applied.changes)")
+        #expect(engine.reloads == 1)
+        // The wider spread moves the quotes: the gateway replaces both orders.
+        let sent = gateway.state().ordersSent
+        #expect(try await t.eventually(10) { gateway.state().ordersSent >= sent + 2 && gateway.state().openOrders == 2 })
+
+        try yaml(netMax: "lots").write(toFile: path, atomically: true, encoding: .utf8)
+        let refused = await engine.reload()
+        #expect(!refused.applied && refused.errors.contains { $0.contains("risk.netMax") && $0.contains("line 14") }, "\(refused.errors)")
+        try yaml(extra: "symbol: ETHUSDT").write(toFile: path, atomically: true, encoding: .utf8)
+        let restart = await engine.reload()
+        #expect(!restart.applied && restart.errors == ["symbol: BTCUSDT → ETHUSDT needs a restart"])
+        #expect(engine.reloads == 1 && engine.reloadFailures == 2)
+        #expect(gateway.state().openOrders == 2 && gateway.state().tradingState == 0, "the engine runs on with the last good parameters")
+
+        // Through the control endpoint too.
+        try yaml(netMax: "0.03", halfSpread: "3").write(toFile: path, atomically: true, encoding: .utf8)
+        let reply = try await VenueREST.send(
+            "POST", Endpoint(host: "127.0.0.1", port: try #require(engine.controlPort)), path: "/control/reload", headers: [("Authorization", "Bearer tok")])
+        #expect(reply.status == 200 && String(decoding: reply.body, as: UTF8.self).contains("risk.netMax: 0.02 → 0.03"))
+        _ = try await engine.stop()
+        _ = try? run(["rm", "-rf", dir])
+    }
+
+    @Test("SIGHUP reloads a running mm and logs what changed", .enabled(if: mmBinaryBuilt, "needs the mm binary"))
+    func sighup() async throws {
+        let dir = Fixtures.temporaryPath("sighup")
+        _ = try run(["mkdir", "-p", dir])
+        let path = dir + "/config.yaml"
+        try yaml().write(toFile: path, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: mmBinary)
+        p.arguments = ["run", "--config", path, "--duration", "8s"]
+        p.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        try await Task.sleep(for: .seconds(3))
+        try yaml(netMax: "0.02").write(toFile: path, atomically: true, encoding: .utf8)
+        kill(p.processIdentifier, SIGHUP)
+        let output = try await Task.detached { () -> String in
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }.value
+        #expect(p.terminationStatus == 0)
+        #expect(output.contains(#""event":"reload","applied":true,"changes":["risk.netMax: 0.01 → 0.02"]"#), "\(output.suffix(600))")
+        _ = try? run(["rm", "-rf", dir])
+    }
+}
