@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // Pure modules: standard library (and Synchronization) only, so their tests build in seconds.
@@ -49,6 +50,7 @@ let package = Package(
             name: "MMBinance",
             dependencies: [
                 "MMCore", "MMRing", "MMBook", "MMBinanceWire", "MMBinanceAuth", "MMRisk", "MMStrategy", "MMExecution",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -78,6 +80,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // Composition root: configuration, threads, the embedded simulator, run summaries.
@@ -86,12 +90,14 @@ let package = Package(
             dependencies: [
                 "MMCore", "MMRing", "MMBook", "MMStrategy", "MMRisk", "MMExecution", "MMBinanceWire", "MMBinanceAuth", "MMBinance", "MMReplay", "MMSim", "MMTelemetry",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "mm",
             dependencies: [
-                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim", "MMEngine", "MMBinance",
+                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim", "MMEngine", "MMBinance", "MMTelemetry",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

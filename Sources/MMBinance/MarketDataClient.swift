@@ -1,6 +1,7 @@
 import MMBinanceWire
 import MMBook
 import MMCore
+import Logging
 import MMRing
 import NIOCore
 import NIOPosix
@@ -98,6 +99,7 @@ public final class MarketDataClient: @unchecked Sendable {
     private var stopping = false
     private var rotationTask: Scheduled<Void>?
     private var rng = SystemRandomNumberGenerator()
+    private let logger = Logger(label: "mm.ingest")
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -194,6 +196,7 @@ public final class MarketDataClient: @unchecked Sendable {
         incoming = nil
         counters.rotations += 1
         old?.channel.close(promise: nil)
+        logger.info("rotation", metadata: ["connects": "\(counters.connects)"])
         scheduleRotation()
     }
 
@@ -214,6 +217,7 @@ public final class MarketDataClient: @unchecked Sendable {
         }
         for s in books.keys { books[s]!.invalidate() }
         publishAll()
+        if !stopping { logger.warning("reconnect", metadata: ["stream": "market", "state": "lost"]) }
         scheduleReconnect()
     }
 
@@ -261,6 +265,7 @@ public final class MarketDataClient: @unchecked Sendable {
         case .resync(let reason):
             if case .gap = reason { counters.gaps += 1 }
             counters.resyncs += 1
+            logger.warning("resync", metadata: ["symbol": "\(symbol)", "reason": "\(reason)"])
             tops[symbol]!.store(PublishedTop(top: books[symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
             fetchSnapshot(symbol)
         case .dropped:
@@ -292,6 +297,7 @@ public final class MarketDataClient: @unchecked Sendable {
         if top.bidPrice != t.bidPrice || top.askPrice != t.askPrice || top.bidQuantity != t.bidQuantity || top.askQuantity != t.askQuantity {
             counters.tickerMismatches += 1
             counters.resyncs += 1
+            logger.warning("resync", metadata: ["symbol": "\(t.symbol)", "reason": "book_ticker_mismatch"])
             books[t.symbol]!.invalidate()
             tops[t.symbol]!.store(PublishedTop(top: books[t.symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
             fetchSnapshot(t.symbol)

@@ -100,6 +100,7 @@ extension OrderGateway {
             case .cancel:
                 tracker.forget(id)
                 journal?.append(#"{"e":"cancelled","c":"\#(id)"}"#)
+                note(.info, "order.cancelled", ["id": "\(id)"])
             case .modify:
                 tracker.modified(id, price: request.price, quantity: request.quantity)
             case .query:
@@ -131,6 +132,10 @@ extension OrderGateway {
             _ = tracker.rejected(id, code: code)
         }
         journal?.append(#"{"e":"rejected","c":"\#(id)","m":"\#(request.method.description)","code":\#(code)}"#)
+        let errorClass = VenueErrorClass.classify(code: code, httpStatus: status)
+        note(errorClass == .postOnlyReject ? .info : .warning, "order.rejected", [
+            "id": "\(id)", "method": "\(request.method.description)", "code": "\(code)", "class": "\(errorClass.rawValue)",
+        ])
         publish()
     }
 
@@ -144,9 +149,11 @@ extension OrderGateway {
             case .success(let channel):
                 self.webSocketAPI = channel
                 self.webSocketAPIBackoff = .milliseconds(200)
+                self.note(.info, "reconnect", ["stream": "ws_api", "state": "connected"])
                 self.publish()
                 channel.closeFuture.whenComplete { _ in
                     self.webSocketAPI = nil
+                    if !self.stopping { self.note(.warning, "reconnect", ["stream": "ws_api", "state": "lost"]) }
                     self.failPending()
                     self.publish()
                     self.retryWebSocketAPI()
@@ -229,6 +236,7 @@ extension OrderGateway {
             let now = UnixNanos.now().millis
             self.clockOffsetMillis = server - (sent + now) / 2
             self.clockResyncs += 1
+            self.note(.debug, "clock.sync", ["offset_ms": "\(self.clockOffsetMillis)"])
         }
     }
 

@@ -44,6 +44,7 @@ extension OrderGateway {
 
     private func userStreamLost() {
         guard !stopping else { return }
+        note(.warning, "reconnect", ["stream": "user_stream", "state": "lost"])
         userStreamLostNanos = nowNanos
         reconciled = false
         publish()
@@ -75,10 +76,15 @@ extension OrderGateway {
         case .execution(let report):
             let (fill, status) = tracker.apply(report)
             if case .filled(let id, let side, let price, let qty, let fee, let maker)? = fill {
+                note(.info, "order.filled", [
+                    "id": "\(id)", "side": "\(side)", "price": "\(price)", "quantity": "\(qty)", "fee": "\(fee)", "maker": "\(maker)",
+                    "position": "\(tracker.position)",
+                ])
                 journal?.append(
                     #"{"e":"fill","c":"\#(id)","s":"\#(side)","p":"\#(price)","q":"\#(qty)","fee":"\#(fee)","maker":\#(maker),"t":\#(report.transactionTime.millis)}"#)
             }
             if case .closed(let id, let st)? = status {
+                if st != .filled { note(.info, st == .canceled ? "order.cancelled" : "order.expired", ["id": "\(id)", "status": "\(st.rawValue)"]) }
                 journal?.append(#"{"e":"closed","c":"\#(id)","status":"\#(st.rawValue)"}"#)
             }
             evaluate()
@@ -89,6 +95,7 @@ extension OrderGateway {
             evaluate()
         case .listenKeyExpired:
             listenKeyRenewals += 1
+            note(.warning, "listen_key.expired")
             userStream?.close(promise: nil)
         case .other:
             break
@@ -158,6 +165,7 @@ extension OrderGateway {
             userStreamLostNanos = nil
         }
         journal?.append(#"{"e":"reconciled","open":\#(atVenue.count),"position":"\#(tracker.position)","t":\#(UnixNanos.now().millis)}"#)
+        note(.info, "reconcile", ["open_orders": "\(atVenue.count)", "position": "\(tracker.position)", "adopted": "\(adoptedOrders)"])
         publish()
     }
 }

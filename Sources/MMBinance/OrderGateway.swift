@@ -8,6 +8,7 @@ import MMRisk
 import MMStrategy
 import NIOCore
 import NIOHTTP1
+import Logging
 import NIOPosix
 import Synchronization
 
@@ -67,6 +68,9 @@ public final class OrderGateway: @unchecked Sendable {
     var restCallsByEndpoint: [String: Int] = [:]
     var tickToSend = LatencyHistogram()
     var roundTrip = LatencyHistogram()
+    let logger = Logger(label: "mm.gateway")
+    /// Log events of the current batch, written after its orders are on the wire.
+    var pendingLogs: [(Logger.Level, String, Logger.Metadata)] = []
     /// Inside a tick's batch: WebSocket API writes are flushed once at its end.
     var batching = false
     var batchTicks = [Int64](repeating: 0, count: 64)
@@ -167,6 +171,7 @@ public final class OrderGateway: @unchecked Sendable {
         try await loop.submit {
             self.gate.reset(to: .active)
             self.haltHandled = false
+            self.note(.notice, "resume")
             self.publish()
         }.get()
     }
@@ -257,7 +262,22 @@ public final class OrderGateway: @unchecked Sendable {
         for i in 0..<batchSent { tickToSend.record(nanos: flushed - batchTicks[i]) }
         batchSent = 0
         journal?.flush()
+        flushLogs()
         publish()
+    }
+
+    /// Logs an event now, or after the batch's orders are out when inside one.
+    func note(_ level: Logger.Level, _ event: String, _ metadata: Logger.Metadata = [:]) {
+        if batching {
+            pendingLogs.append((level, event, metadata))
+        } else {
+            logger.log(level: level, "\(event)", metadata: metadata)
+        }
+    }
+
+    func flushLogs() {
+        for (level, event, metadata) in pendingLogs { logger.log(level: level, "\(event)", metadata: metadata) }
+        pendingLogs.removeAll(keepingCapacity: true)
     }
 
     func riskContext() -> RiskContext {
@@ -293,6 +313,7 @@ public final class OrderGateway: @unchecked Sendable {
         snapshot.ordersSent += 1
         orderCount10s += 1
         journal?.append(#"{"e":"sent","c":"\#(id)","s":"\#(quote.side)","p":"\#(quote.price)","q":"\#(quote.quantity)","t":\#(UnixNanos.now().millis)}"#)
+        note(.info, "order.submitted", ["id": "\(id)", "side": "\(quote.side)", "price": "\(quote.price)", "quantity": "\(quote.quantity)"])
         send(OrderRequest(kind: .placeLimit, symbol: configuration.instrument.symbol, side: quote.side, price: quote.price, quantity: quote.quantity, clientOrderID: id))
         sentInBatch(tickNanos)
     }
@@ -368,6 +389,7 @@ public final class OrderGateway: @unchecked Sendable {
         haltCount += 1
         if gate.state != .halted { gate.forceHalt() }
         journal?.append(#"{"e":"halt","reason":"\#(reason)","t":\#(UnixNanos.now().millis)}"#)
+        note(.warning, "halt", ["reason": "\(reason)", "position": "\(tracker.position)", "pnl": "\(tracker.realizedNet)"])
         _ = cancelAllAtVenue()
         if configuration.flattenOnHalt, tracker.position.raw != 0 { flatten() }
         publish()
@@ -392,6 +414,7 @@ public final class OrderGateway: @unchecked Sendable {
             return loop.makeSucceededVoidFuture()
         }
         return rest(.DELETE, "/fapi/v1/allOpenOrders", query: "symbol=\(configuration.instrument.symbol)", signed: true).map { reply in
+            self.note(reply.status == 200 ? .notice : .error, "order.cancel_all", ["status": "\(reply.status)", "orders": "\(self.tracker.orders.count)"])
             if reply.status == 200 {
                 for id in Array(self.tracker.orders.keys) where self.tracker.orders[id]?.price.raw != 0 {
                     self.tracker.forget(id)

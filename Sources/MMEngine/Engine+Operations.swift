@@ -2,6 +2,7 @@ import Foundation
 import MMBinance
 import MMCore
 import MMExecution
+import Logging
 import MMTelemetry
 
 extension Engine {
@@ -79,6 +80,7 @@ extension Engine {
     /// `POST /control/<action>` with `Authorization: Bearer <MM_CONTROL_TOKEN>`, from loopback only.
     func serveControl(_ request: OpsRequest) async -> OpsResponse {
         guard let ip = request.remoteIP, ip == "127.0.0.1" || ip == "::1" || ip.hasPrefix("::ffff:127.") else {
+            logger.warning("control.refused", metadata: ["reason": "not loopback", "peer": "\(request.remoteIP ?? "?")"])
             return OpsResponse(status: 403, body: #"{"error":"the control endpoint answers loopback only"}"#)
         }
         guard let token = options.environment["MM_CONTROL_TOKEN"], !token.isEmpty else {
@@ -87,6 +89,7 @@ extension Engine {
         let given = request.header("Authorization").map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 } ?? ""
         guard Self.constantTimeEqual(given, token) else {
             controlRefusals += 1
+            logger.warning("control.refused", metadata: ["reason": "bad token", "path": "\(request.path)"])
             return OpsResponse(status: 401, body: #"{"error":"bad or missing token (Authorization: Bearer $MM_CONTROL_TOKEN)"}"#)
         }
         guard request.method == "POST", request.path.hasPrefix("/control/") else {
@@ -94,6 +97,7 @@ extension Engine {
         }
         guard let gateway else { return OpsResponse(status: 503, body: #"{"error":"engine not started"}"#) }
         let action = String(request.path.dropFirst("/control/".count))
+        logger.notice("control", metadata: ["action": "\(action)"])
         do {
             switch action {
             case "halt": try await gateway.halt()

@@ -1,6 +1,7 @@
 import Foundation
 import MMBinance
 import MMCore
+import Logging
 import MMRisk
 
 /// What a reload did.
@@ -58,6 +59,16 @@ extension Engine {
     /// that changes what only a restart can (venue, symbol, endpoints, ports, quoting model kind), is refused
     /// with its errors and the running parameters stay in force. Counted in `reloads` / `reloadFailures`.
     public func reload() async -> ReloadResult {
+        let result = await reloadConfiguration()
+        if result.applied {
+            logger.notice("reload", metadata: ["applied": "true", "changes": .array(result.changes.map { .string($0) })])
+        } else {
+            logger.error("reload", metadata: ["applied": "false", "errors": .array(result.errors.map { .string($0) })])
+        }
+        return result
+    }
+
+    private func reloadConfiguration() async -> ReloadResult {
         guard let path = configPath else {
             return ReloadResult(applied: false, changes: [], errors: ["the engine was started without a configuration file"])
         }

@@ -9,6 +9,7 @@ import MMExecution
 import MMRisk
 import MMSim
 import MMStrategy
+import Logging
 import MMTelemetry
 
 /// How `mm run` was asked to run.
@@ -42,6 +43,7 @@ public final class Engine: @unchecked Sendable {
     /// The file the configuration came from (reloads re-read it), and the configuration in force.
     public let configPath: String?
     var activeConfig: EngineConfig
+    let logger = Logger(label: "mm.engine")
     /// Reloads applied and refused.
     public internal(set) var reloads = 0
     public internal(set) var reloadFailures = 0
@@ -171,6 +173,10 @@ public final class Engine: @unchecked Sendable {
         market.start()
         gateway.start()
         loop.start()
+        logger.info("engine.started", metadata: [
+            "venue": "\(config.venue.rawValue)", "symbol": "\(instrument.symbol)", "dry_run": "\(config.dryRun)",
+            "model": "\(config.strategy.model)", "metrics_port": "\(metricsPort ?? -1)", "control_port": "\(controlPort ?? -1)",
+        ])
         statusTask = Task { [weak self] in await self?.statusLoop() }
     }
 
@@ -228,6 +234,7 @@ public final class Engine: @unchecked Sendable {
         try await sim?.shutdown()
         await metricsServer?.shutdown()
         await controlServer?.shutdown()
+        logger.info("engine.stopped", metadata: ["open_orders_at_exit": "\(openAtExit)"])
         return RunSummary.make(
             config: config, seconds: Double(MonotonicInstant.now().nanos - startedNanos) / 1e9, report: report, market: md,
             strategy: strategy?.counts, openOrdersAtExit: openAtExit, worstPnL: worstPnL, levelChangesSeen: strategy?.levelChangesSeen ?? 0)

@@ -35,6 +35,9 @@ public struct EngineConfig: Sendable {
     public var controlEnabled = true
     public var controlHost = "127.0.0.1"
     public var controlPort = 9101
+    /// Log level (trace … critical) and the file error lines also go to ("" for none).
+    public var logLevel = "info"
+    public var errorLogPath = "state/errors.log"
 
     public struct StrategySettings: Sendable {
         public var model = "fixed"
@@ -137,6 +140,10 @@ public struct EngineConfig: Sendable {
             ["127.0.0.1", "::1", "localhost"].contains($0) ? nil : "the control endpoint listens on loopback only (127.0.0.1 or ::1)"
         }
         c.controlPort = r.int("control.port", 9101, 0...65535)
+        c.logLevel = r.string("logging.level", "info") {
+            ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains($0) ? nil : "expected trace, debug, info, notice, warning, error or critical"
+        }
+        c.errorLogPath = r.string("logging.errorFile", "state/errors.log")
         let journal = r.string("journal.path", "state/journal.jsonl")
         c.journalPath = journal.isEmpty ? nil : journal
 

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Logging
 import MMEngine
+import MMTelemetry
 
 #if canImport(Glibc)
 import Glibc
@@ -46,6 +48,13 @@ struct Run: AsyncParsableCommand {
         if engineConfig.venue == .sim, !FileManager.default.fileExists(atPath: engineConfig.sim.recording) {
             engineConfig.sim.recording = try shippedRecording()
         }
+        if !engineConfig.errorLogPath.isEmpty {
+            let dir = (engineConfig.errorLogPath as NSString).deletingLastPathComponent
+            if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        }
+        JSONLogging.bootstrap(
+            level: Logger.Level(rawValue: engineConfig.logLevel) ?? .info,
+            errorFile: engineConfig.errorLogPath.isEmpty ? nil : engineConfig.errorLogPath)
         var options = RunOptions()
         options.live = live
         options.durationSeconds = seconds
@@ -133,7 +142,7 @@ func watchForReload(_ engine: Engine, path: String?) -> Task<Void, Never> {
     return Task {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await _ in signals { printError((await engine.reload()).json) }
+                for await _ in signals { _ = await engine.reload() }
             }
             group.addTask {
                 var last = modified()
@@ -142,7 +151,7 @@ func watchForReload(_ engine: Engine, path: String?) -> Task<Void, Never> {
                     let now = modified()
                     if now != nil && now != last {
                         last = now
-                        printError((await engine.reload()).json)
+                        _ = await engine.reload()
                     }
                 }
             }

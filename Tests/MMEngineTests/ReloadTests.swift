@@ -75,7 +75,8 @@ struct ReloadTests {
         let dir = Fixtures.temporaryPath("sighup")
         _ = try run(["mkdir", "-p", dir])
         let path = dir + "/config.yaml"
-        try yaml().write(toFile: path, atomically: true, encoding: .utf8)
+        let logging = "logging:\n  errorFile: \(dir)/errors.log"
+        try yaml(extra: logging).write(toFile: path, atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: mmBinary)
         p.arguments = ["run", "--config", path, "--duration", "8s"]
@@ -85,7 +86,10 @@ struct ReloadTests {
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         try await Task.sleep(for: .seconds(3))
-        try yaml(netMax: "0.02").write(toFile: path, atomically: true, encoding: .utf8)
+        try yaml(netMax: "0.02", extra: logging).write(toFile: path, atomically: true, encoding: .utf8)
+        kill(p.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .seconds(1.5))
+        try yaml(netMax: "-1", extra: logging).write(toFile: path, atomically: true, encoding: .utf8)
         kill(p.processIdentifier, SIGHUP)
         let output = try await Task.detached { () -> String in
             let data = err.fileHandleForReading.readDataToEndOfFile()
@@ -93,7 +97,13 @@ struct ReloadTests {
             return String(decoding: data, as: UTF8.self)
         }.value
         #expect(p.terminationStatus == 0)
-        #expect(output.contains(#""event":"reload","applied":true,"changes":["risk.netMax: 0.01 → 0.02"]"#), "\(output.suffix(600))")
+        let line = output.split(separator: "\n").first { $0.contains(#""event":"reload""#) }.map(String.init) ?? ""
+        #expect(line.contains(#""label":"mm.engine""#) && line.contains(#""applied":"true""#), "\(output.suffix(600))")
+        #expect(line.contains(#""changes":["risk.netMax: 0.01 → 0.02"]"#), "\(line)")
+        // The refused one is an error: on stderr and in the error file, naming the key and line.
+        let errors = (try? String(contentsOfFile: dir + "/errors.log", encoding: .utf8)) ?? ""
+        #expect(errors.contains(#""event":"reload""#) && errors.contains("risk.netMax") && errors.contains(#""applied":"false""#), "\(errors)")
+        #expect(!errors.contains("order.submitted"), "only errors go to the file")
         _ = try? run(["rm", "-rf", dir])
     }
 }
