@@ -78,6 +78,11 @@ public final class MarketDataClient: @unchecked Sendable {
         public var tickerMismatches = 0
         /// Level changes the ring had no room for (its consumer must re-read the book).
         public var levelChangeDrops = 0
+        /// Highest occupancy of the level-change ring seen by its producer.
+        public var levelRingHighWater = 0
+        /// Frame bytes → book applied and published, on the ingest thread.
+        public var frameToBookP50Nanos: Int64 = 0
+        public var frameToBookP99Nanos: Int64 = 0
     }
 
     let configuration: Configuration
@@ -92,6 +97,8 @@ public final class MarketDataClient: @unchecked Sendable {
     private var books: [Symbol: SyncedBook]
     private var message = MarketMessage()
     private var counters = Stats()
+    /// Frame → book latency, recorded on this thread (fixed buckets, no allocation).
+    private var frameToBook = LatencyHistogram()
     private var primary: (channel: Channel, generation: Int)?
     private var incoming: (channel: Channel, generation: Int)?
     private var generation = 0
@@ -130,7 +137,13 @@ public final class MarketDataClient: @unchecked Sendable {
 
     /// A consistent copy of the counters.
     public func stats() async throws -> Stats {
-        try await loop.submit { self.counters }.get()
+        try await loop.submit {
+            var c = self.counters
+            c.levelRingHighWater = self.levelChanges?.producerHighWaterMark ?? 0
+            c.frameToBookP50Nanos = self.frameToBook.quantile(0.5)
+            c.frameToBookP99Nanos = self.frameToBook.quantile(0.99)
+            return c
+        }.get()
     }
 
     /// Starts a make-before-break rotation now (it also happens on its own before the 24 h limit).
@@ -233,13 +246,16 @@ public final class MarketDataClient: @unchecked Sendable {
     // MARK: Frames (on `loop`)
 
     private func onFrame(_ bytes: UnsafeRawBufferPointer, generation gen: Int) {
+        let start = MonotonicInstant.now().nanos
         counters.frames += 1
         guard let kind = try? MarketDecoder.decode(bytes, into: &message) else {
             counters.malformed += 1
             return
         }
         switch kind {
-        case .depthUpdate: onDiff(generation: gen)
+        case .depthUpdate:
+            onDiff(generation: gen)
+            frameToBook.record(nanos: MonotonicInstant.now().nanos - start)
         case .bookTicker: onTicker()
         default: break
         }

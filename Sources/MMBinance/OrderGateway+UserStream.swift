@@ -21,6 +21,7 @@ extension OrderGateway {
             }
             if self.listenKey != nil && self.listenKey != key { self.listenKeyRenewals += 1 }
             self.listenKey = key
+            self.listenKeySince = self.nowNanos
             let handler = NIOLoopBound(TextFrameHandler { [unowned self] bytes in self.onUserFrame(bytes) }, eventLoop: self.loop)
             WebSocketConnector.connect(self.configuration.userStream, path: "/ws/" + key, on: self.loop) { handler.value }
                 .whenComplete { result in
@@ -62,7 +63,7 @@ extension OrderGateway {
         guard listenKey != nil, !stopping else { return }
         rest(.PUT, "/fapi/v1/listenKey", query: "", signed: false).whenSuccess { reply in
             // -1125: the key is gone; start over with a new one.
-            if reply.status != 200 { self.userStream?.close(promise: nil) }
+            if reply.status != 200 { self.userStream?.close(promise: nil) } else { self.listenKeySince = self.nowNanos }
         }
     }
 

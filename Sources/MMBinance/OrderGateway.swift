@@ -79,6 +79,8 @@ public final class OrderGateway: @unchecked Sendable {
     var tickToGateway = LatencyHistogram()
     var faultsRecovered = 0
     var listenKeyRenewals = 0
+    /// When the listen key was last created or kept alive (monotonic).
+    var listenKeySince: Int64?
     var clockResyncs = 0
     var reconciliations = 0
     var adoptedOrders = 0
@@ -454,6 +456,7 @@ public final class OrderGateway: @unchecked Sendable {
             tickToSendP50Nanos: tickToSend.quantile(0.5), tickToGatewayP50Nanos: tickToGateway.quantile(0.5),
             tickToGatewayP99Nanos: tickToGateway.quantile(0.99), listenKeyRenewals: listenKeyRenewals, clockResyncs: clockResyncs,
             reconciliations: reconciliations, adoptedOrders: adoptedOrders, halts: haltCount, haltReason: gate.haltReason?.rawValue,
+            peakPnL: gate.peakPnL, listenKeyAgeSeconds: listenKeySince.map { Double(nowNanos - $0) / 1e9 } ?? 0, tickRingDepth: ticks.approximateCount,
             openOrderIDs: tracker.orders.keys.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
             journalResolvedWhileDown: journalResolvedWhileDown)
     }
@@ -474,6 +477,11 @@ public struct GatewayReport: Sendable, Equatable {
     public var adoptedOrders: Int
     public var halts: Int
     public var haltReason: String?
+    /// Today's highest PnL (drawdown is measured from it), seconds since the listen key was created or kept
+    /// alive, and strategy ticks waiting in the ring.
+    public var peakPnL: Notional
+    public var listenKeyAgeSeconds: Double
+    public var tickRingDepth: Int
     public var openOrderIDs: [String]
     /// Orders the journal showed open at start, and how many of them the venue no longer had.
     public var journalOpenAtStart: Int

@@ -4,6 +4,8 @@ import MMCore
 import MMExecution
 import Logging
 import MMTelemetry
+import Metrics
+import Prometheus
 
 extension Engine {
     /// Starts `/metrics` + `/health` and the control endpoint; fails before anything trades if a port is taken.
@@ -124,5 +126,13 @@ extension Engine {
         var diff = UInt8(x.count == y.count ? 0 : 1)
         for i in 0..<max(x.count, y.count) { diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
         return diff == 0
+    }
+}
+
+extension Engine {
+    /// Makes this engine's registry the process's swift-metrics backend, so metrics of any library that
+    /// reports through swift-metrics appear on `/metrics` too. Once per process (`mm run` calls it).
+    public func installAsMetricsBackend() {
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
     }
 }

@@ -60,6 +60,7 @@ struct Run: AsyncParsableCommand {
         options.durationSeconds = seconds
         options.statusToTerminal = isatty(2) != 0
         let engine = Engine(config: engineConfig, options: options, configPath: path)
+        engine.installAsMetricsBackend()
         do {
             try await engine.start()
         } catch {
