@@ -83,6 +83,7 @@ public final class MarketDataClient: @unchecked Sendable {
         /// Frame bytes → book applied and published, on the ingest thread.
         public var frameToBookP50Nanos: Int64 = 0
         public var frameToBookP99Nanos: Int64 = 0
+        public var frameToBook = LatencyHistogram()
     }
 
     let configuration: Configuration
@@ -142,6 +143,7 @@ public final class MarketDataClient: @unchecked Sendable {
             c.levelRingHighWater = self.levelChanges?.producerHighWaterMark ?? 0
             c.frameToBookP50Nanos = self.frameToBook.quantile(0.5)
             c.frameToBookP99Nanos = self.frameToBook.quantile(0.99)
+            c.frameToBook = self.frameToBook
             return c
         }.get()
     }

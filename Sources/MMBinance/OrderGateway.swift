@@ -456,7 +456,7 @@ public final class OrderGateway: @unchecked Sendable {
             tickToSendP50Nanos: tickToSend.quantile(0.5), tickToGatewayP50Nanos: tickToGateway.quantile(0.5),
             tickToGatewayP99Nanos: tickToGateway.quantile(0.99), listenKeyRenewals: listenKeyRenewals, clockResyncs: clockResyncs,
             reconciliations: reconciliations, adoptedOrders: adoptedOrders, halts: haltCount, haltReason: gate.haltReason?.rawValue,
-            peakPnL: gate.peakPnL, listenKeyAgeSeconds: listenKeySince.map { Double(nowNanos - $0) / 1e9 } ?? 0, tickRingDepth: ticks.approximateCount,
+            tickToSend: tickToSend, roundTrip: roundTrip, tickToGateway: tickToGateway, peakPnL: gate.peakPnL, listenKeyAgeSeconds: listenKeySince.map { Double(nowNanos - $0) / 1e9 } ?? 0, tickRingDepth: ticks.approximateCount,
             openOrderIDs: tracker.orders.keys.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
             journalResolvedWhileDown: journalResolvedWhileDown)
     }
@@ -479,6 +479,10 @@ public struct GatewayReport: Sendable, Equatable {
     public var haltReason: String?
     /// Today's highest PnL (drawdown is measured from it), seconds since the listen key was created or kept
     /// alive, and strategy ticks waiting in the ring.
+    /// The latency histograms themselves (for Prometheus histograms).
+    public var tickToSend: LatencyHistogram
+    public var roundTrip: LatencyHistogram
+    public var tickToGateway: LatencyHistogram
     public var peakPnL: Notional
     public var listenKeyAgeSeconds: Double
     public var tickRingDepth: Int

@@ -7,6 +7,8 @@ public struct LatencyHistogram: Sendable, Equatable {
     private var counts: [UInt64]
     public private(set) var total: UInt64 = 0
     public private(set) var maxNanos: Int64 = 0
+    /// Sum of all samples, nanoseconds.
+    public private(set) var sumNanos: Int64 = 0
 
     public init() { counts = Array(repeating: 0, count: Self.bucketCount) }
 
@@ -14,6 +16,7 @@ public struct LatencyHistogram: Sendable, Equatable {
     public mutating func record(nanos: Int64) {
         let v = UInt64(max(nanos, 1))
         total += 1
+        sumNanos &+= max(nanos, 0)
         if nanos > maxNanos { maxNanos = nanos }
         counts[Self.bucket(v)] += 1
     }
@@ -29,6 +32,14 @@ public struct LatencyHistogram: Sendable, Equatable {
         let top = bucket / subBuckets + minShift
         let sub = bucket % subBuckets
         return Int64((UInt64(4 + sub + 1)) << UInt64(top - 2))
+    }
+
+    /// Samples at or below `nanos`, counting whole buckets whose upper bound is at most `nanos` (so a slight
+    /// undercount when a bound falls inside a bucket).
+    public func count(atMost nanos: Int64) -> UInt64 {
+        var n: UInt64 = 0
+        for (i, c) in counts.enumerated() where Self.upperBound(i) <= nanos { n += c }
+        return n
     }
 
     /// The upper bound of the bucket holding quantile `q` (0...1), or 0 with no samples.

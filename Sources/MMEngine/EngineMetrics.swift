@@ -18,8 +18,27 @@ final class EngineMetrics: @unchecked Sendable {
     private var last: [String: Int] = [:]
     private let lock = NSLockLike()
 
+    /// The latest latency histograms by path, exposed as Prometheus histograms.
+    private var histograms: [(String, LatencyHistogram)] = []
+    static let bucketBounds: [Double] = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1]
+
     /// Text exposition for `/metrics`.
-    func exposition() -> String { lock.withLock { registry.emitToString() } }
+    func exposition() -> String {
+        lock.withLock {
+            var text = registry.emitToString()
+            guard !histograms.isEmpty else { return text }
+            text += "# HELP mm_latency_seconds Latency by path, from the engine's own fixed-bucket histograms.\n# TYPE mm_latency_seconds histogram\n"
+            for (path, h) in histograms {
+                for le in Self.bucketBounds {
+                    text += "mm_latency_seconds_bucket{path=\"\(path)\",le=\"\(le)\"} \(h.count(atMost: Int64(le * 1e9)))\n"
+                }
+                text += "mm_latency_seconds_bucket{path=\"\(path)\",le=\"+Inf\"} \(h.total)\n"
+                text += "mm_latency_seconds_sum{path=\"\(path)\"} \(Double(h.sumNanos) / 1e9)\n"
+                text += "mm_latency_seconds_count{path=\"\(path)\"} \(h.total)\n"
+            }
+            return text
+        }
+    }
 
     private func count(_ name: String, _ help: String, _ value: Int, labels: [(String, String)] = []) {
         let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
@@ -59,6 +78,10 @@ final class EngineMetrics: @unchecked Sendable {
         published: PublishedTop, nowNanos: Int64, symbol: String
     ) {
         lock.withLock {
+            histograms = [
+                ("frame_to_book", market.frameToBook), ("tick_to_gateway", report.tickToGateway), ("tick_to_send", report.tickToSend),
+                ("order_round_trip", report.roundTrip),
+            ]
             let g = report.snapshot
             count("mm_market_frames_total", "Market-data frames received.", market.frames)
             count("mm_market_diffs_applied_total", "Depth diffs applied to the book.", market.diffsApplied)

@@ -95,3 +95,18 @@ struct InstrumentTests {
         #expect(Symbol(String(repeating: "A", count: 32))?.count == 32)
     }
 }
+
+@Suite("Latency histogram")
+struct LatencyHistogramTests {
+    @Test func quantilesCountsAndSum() {
+        var h = LatencyHistogram()
+        for v in 1...1000 { h.record(nanos: Int64(v) * 1000) }  // 1 µs … 1 ms
+        #expect(h.total == 1000 && h.sumNanos == 500_500_000 && h.maxNanos == 1_000_000)
+        let p50 = h.quantile(0.5)
+        #expect(p50 >= 500_000 && p50 <= 500_000 * 5 / 4, "within one bucket (≤ 25 %) above the true median: \(p50)")
+        #expect(h.quantile(1) == 1_000_000)
+        #expect(h.count(atMost: 1_000_000_000) == 1000 && h.count(atMost: 10) == 0)
+        let below = h.count(atMost: 100_000)
+        #expect(below <= 100 && below >= 75, "whole buckets only, so at most the true 100: \(below)")
+    }
+}
