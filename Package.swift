@@ -120,7 +120,8 @@ let package = Package(
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
         .testTarget(name: "MMBinanceTests", dependencies: ["MMBinance", "MMSim", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMBinanceAuthTests", dependencies: ["MMBinanceAuth", "MMBinanceWire", "TestSupport"]),
-        .testTarget(name: "MMEngineTests", dependencies: ["MMEngine", "MMBinance", "MMSim", "MMReplay", "MMBinanceWire", "TestSupport"]),
+        .testTarget(
+            name: "MMEngineTests", dependencies: ["MMEngine", "MMBinance", "MMSim", "MMReplay", "MMBinanceWire", "MMBinanceAuth", "MMTelemetry", "TestSupport"]),
         .testTarget(
             name: "MMSimTests",
             dependencies: [

@@ -13,6 +13,15 @@ public struct OpsRequest: Sendable {
     /// The peer's IP address.
     public var remoteIP: String?
 
+    public init(method: String, path: String, query: String, headers: [(String, String)], body: [UInt8], remoteIP: String?) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.remoteIP = remoteIP
+    }
+
     public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
