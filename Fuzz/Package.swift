@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// libFuzzer targets, built by scripts/fuzz.sh with `-sanitize=fuzzer,address` (a separate package so the
+// instrumented build never touches the main one).
+let package = Package(
+    name: "MMFuzz",
+    dependencies: [.package(name: "swift-market-maker", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "FuzzDepth",
+            dependencies: [
+                .product(name: "MMBinanceWire", package: "swift-market-maker"),
+                .product(name: "MMBook", package: "swift-market-maker"),
+            ],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzUserStream",
+            dependencies: [
+                .product(name: "MMBinanceWire", package: "swift-market-maker"),
+                .product(name: "MMExecution", package: "swift-market-maker"),
+            ],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzREST",
+            dependencies: [.product(name: "MMBinanceWire", package: "swift-market-maker")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzConfig",
+            dependencies: [.product(name: "MMEngine", package: "swift-market-maker")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+    ]
+)

@@ -1,0 +1,28 @@
+import MMBinanceWire
+import MMCore
+
+/// REST response bodies: exact-number JSON, exchangeInfo filters into instruments, error bodies.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    if let doc = try? JSONValue.parse(bytes) {
+        _ = doc["code"]?.int64
+        _ = doc["orderId"]?.int64
+        for p in doc.arrayValue ?? [] { _ = p["positionAmt"]?.text.flatMap { Quantity($0) } }
+    }
+    _ = try? ExchangeInfo.instruments(from: bytes)
+    return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+@_cdecl("FuzzREST_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var vector = argv
+    return LLVMFuzzerRunDriver(&count, &vector) { data, size in fuzz(data, size) }
+}
