@@ -1,0 +1,92 @@
+import Foundation
+import MMBinance
+import MMCore
+import MMEngine
+import MMSim
+import TestSupport
+import Testing
+
+/// Nothing the engine writes — logs, status lines, the summary, the journal, the error file, /metrics,
+/// /health — may contain the API key or secret.
+@Suite("Secrets stay secret", .serialized)
+struct SecretsTests {
+    @Test("no key or secret in any output of a run with faults", .enabled(if: mmBinaryBuilt, "needs the mm binary"))
+    func noSecretsInOutputs() async throws {
+        let account = SimServer.Credentials.random()
+        var simConfig = SimServer.Configuration(recordings: [EngineTests.recording], accounts: [account])
+        simConfig.speed = 5
+        let sim = try await SimServer.start(simConfig)
+        let dir = Fixtures.temporaryPath("secrets")
+        _ = try run(["mkdir", "-p", dir])
+        let metricsPort = try EmergencyStopTests().freePort()
+        let yaml = """
+            venue: binance
+            dryRun: false
+            statusIntervalSeconds: 1
+            logging:
+              level: debug
+              errorFile: \(dir)/errors.log
+            metrics:
+              port: \(metricsPort)
+            control:
+              port: 0
+            journal:
+              path: \(dir)/journal.jsonl
+            binance:
+              restUrl: \(sim.restURL)
+              streamUrl: \(sim.streamURL)
+              wsApiUrl: \(sim.streamURL)/ws-fapi/v1
+              userStreamUrl: \(sim.streamURL)
+              depthStream: "@depth@0ms"
+
+            """
+        try yaml.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: mmBinary)
+        p.arguments = ["run", "--config", dir + "/config.yaml", "--live", "--duration", "7s"]
+        p.environment = [
+            "BINANCE_API_KEY": account.apiKey, "BINANCE_API_SECRET": account.secret, "MM_CONTROL_TOKEN": "control-secret-token",
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+        ]
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Faults while it runs: gaps, a closed stream, an expired listen key, a refused request.
+        try await Task.sleep(for: .seconds(2))
+        try await sim.inject(FaultRule(kind: .gap))
+        try await Task.sleep(for: .seconds(1))
+        // A refused reload is an error line (for the error file).
+        try (yaml + "risk:\n  netMax: nonsense\n").write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
+        kill(p.processIdentifier, SIGHUP)
+        try await sim.inject(FaultRule(kind: .listenKeyExpire))
+        try await sim.inject(FaultRule(kind: .wsClose))
+        try await sim.inject(FaultRule(kind: .http5xx))
+        try await Task.sleep(for: .seconds(1.5))
+        let metrics = try await VenueREST.send("GET", Endpoint(host: "127.0.0.1", port: metricsPort), path: "/metrics")
+        let health = try await VenueREST.send("GET", Endpoint(host: "127.0.0.1", port: metricsPort), path: "/health")
+        let (stdout, stderr) = try await Task.detached { () -> (String, String) in
+            let e = err.fileHandleForReading.readDataToEndOfFile()
+            let o = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        }.value
+        let journal = (try? String(contentsOfFile: dir + "/journal.jsonl", encoding: .utf8)) ?? ""
+        let errors = (try? String(contentsOfFile: dir + "/errors.log", encoding: .utf8)) ?? ""
+        let outputs = [
+            ("summary", stdout), ("logs", stderr), ("journal", journal), ("error file", errors),
+            ("metrics", String(decoding: metrics.body, as: UTF8.self)), ("health", String(decoding: health.body, as: UTF8.self)),
+        ]
+        #expect(stdout.contains(#""open_at_exit":0"#), "the run completed: \(stdout.prefix(300))")
+        #expect(stderr.contains(#""event":"order.submitted""#) && stderr.contains(#""event":"resync""#), "the logs saw orders and the injected gap")
+        for (name, text) in outputs {
+            #expect(!text.isEmpty, "\(name) is empty")
+            for (what, secret) in [("API key", account.apiKey), ("secret", account.secret), ("control token", "control-secret-token")] {
+                #expect(!text.contains(secret), "\(name) contains the \(what)")
+            }
+        }
+        try await sim.shutdown()
+        _ = try? run(["rm", "-rf", dir])
+    }
+}
