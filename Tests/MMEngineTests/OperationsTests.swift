@@ -119,6 +119,36 @@ struct OperationsTests {
         #expect(throws: ConfigError.self) { try EngineConfig.parse(yaml: "control:\n  host: 0.0.0.0\n", environment: [:]) }
     }
 
+    @Test("hostile requests to the operations ports are refused and survived", .enabled(if: (try? run(["sh", "-c", "command -v curl"]).status) == 0))
+    func hostileRequests() async throws {
+        var options = RunOptions()
+        options.environment = ["MM_CONTROL_TOKEN": "tok"]
+        let engine = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: options)
+        try await engine.start()
+        let control = try #require(engine.controlPort)
+        let metrics = try #require(engine.metricsPort)
+        let big = Fixtures.temporaryPath("big-body")
+        _ = try run(["sh", "-c", "head -c 2097152 /dev/zero | tr '\\0' 'x' > \(big)"])
+        let huge = try await Task.detached {
+            try run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer tok",
+                     "--data-binary", "@\(big)", "http://127.0.0.1:\(control)/control/halt"])
+        }.value
+        #expect(huge.output == "413", "\(huge.output)")
+        let garbage = try await Task.detached {
+            try run(["sh", "-c", "printf 'NOT HTTP AT ALL\\r\\n\\r\\n\\x00\\xff' | timeout 3 bash -c 'cat > /dev/tcp/127.0.0.1/\(control)'; echo done"])
+        }.value
+        #expect(garbage.output.contains("done"))
+        let badToken = try await Task.detached {
+            try run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer \u{1}\u{7f}", "http://127.0.0.1:\(control)/control/halt"])
+        }.value
+        #expect(badToken.output == "401" || badToken.output == "400", "\(badToken.output)")
+        let (status, _) = try await get(metrics, "/health")
+        #expect(try await t.eventually(10) { try await get(metrics, "/health").0 == 200 }, "still healthy (first: \(status))")
+        #expect(engine.gatewayHandle?.state().tradingState == 0, "and not halted by any of it")
+        _ = try await engine.stop()
+        _ = try? run(["rm", "-f", big])
+    }
+
     @Test func aTakenPortStopsTheStartWithTheKeyToChange() async throws {
         let first = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: RunOptions())
         try await first.start()
