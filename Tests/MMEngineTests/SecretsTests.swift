@@ -43,7 +43,7 @@ struct SecretsTests {
         try yaml.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: mmBinary)
-        p.arguments = ["run", "--config", dir + "/config.yaml", "--live", "--duration", "7s"]
+        p.arguments = ["run", "--config", dir + "/config.yaml", "--live", "--duration", "12s"]
         p.environment = [
             "BINANCE_API_KEY": account.apiKey, "BINANCE_API_SECRET": account.secret, "MM_CONTROL_TOKEN": "control-secret-token",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
@@ -54,7 +54,10 @@ struct SecretsTests {
         p.standardError = err
         try p.run()
         // Faults while it runs: gaps, a closed stream, an expired listen key, a refused request.
-        try await Task.sleep(for: .seconds(2))
+        let endpoint = Endpoint(host: "127.0.0.1", port: metricsPort)
+        #expect(try await EngineTests().eventually(10) {
+            (try? await VenueREST.send("GET", endpoint, path: "/health"))?.status == 200
+        }, "the engine is up and quoting")
         try await sim.inject(FaultRule(kind: .gap))
         try await Task.sleep(for: .seconds(1))
         // A refused reload is an error line (for the error file).
@@ -64,8 +67,8 @@ struct SecretsTests {
         try await sim.inject(FaultRule(kind: .wsClose))
         try await sim.inject(FaultRule(kind: .http5xx))
         try await Task.sleep(for: .seconds(1.5))
-        let metrics = try await VenueREST.send("GET", Endpoint(host: "127.0.0.1", port: metricsPort), path: "/metrics")
-        let health = try await VenueREST.send("GET", Endpoint(host: "127.0.0.1", port: metricsPort), path: "/health")
+        let metrics = try await VenueREST.send("GET", endpoint, path: "/metrics")
+        let health = try await VenueREST.send("GET", endpoint, path: "/health")
         let (stdout, stderr) = try await Task.detached { () -> (String, String) in
             let e = err.fileHandleForReading.readDataToEndOfFile()
             let o = out.fileHandleForReading.readDataToEndOfFile()
