@@ -75,6 +75,10 @@ extension OrderGateway {
         }
         switch event {
         case .execution(let report):
+            guard OrderTracker.isPlausible(report) else {
+                rejectsByCode["MALFORMED_USER_EVENT", default: 0] += 1
+                return
+            }
             let (fill, status) = tracker.apply(report)
             if case .filled(let id, let side, let price, let qty, let fee, let maker)? = fill {
                 note(.info, "order.filled", [

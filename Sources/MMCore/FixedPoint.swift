@@ -52,6 +52,16 @@ extension FixedPoint {
     @inlinable public static prefix func - (value: Self) -> Self { Self(raw: -value.raw) }
     @inlinable public static func += (lhs: inout Self, rhs: Self) { lhs = lhs + rhs }
     @inlinable public static func -= (lhs: inout Self, rhs: Self) { lhs = lhs - rhs }
+
+    /// `self + other`, held at the ends of the `Int64` range instead of trapping (for running totals fed by
+    /// venue input).
+    @inlinable public func clampedAdding(_ other: Self) -> Self {
+        let (sum, overflow) = raw.addingReportingOverflow(other.raw)
+        return overflow ? Self(raw: other.raw > 0 ? .max : .min) : Self(raw: sum)
+    }
+
+    /// |self|, held at `Int64.max` for `Int64.min`.
+    @inlinable public var clampedMagnitude: Self { Self(raw: Int64(clamping: raw.magnitude)) }
 }
 
 /// A price in quote currency per unit of base asset.

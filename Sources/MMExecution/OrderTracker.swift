@@ -74,6 +74,8 @@ public struct OrderTracker: Sendable {
     public private(set) var maxAbsPosition = Quantity.zero
     /// Filled quantity and notional traded.
     public private(set) var volume = Quantity.zero
+    /// Reports and positions refused as implausible (see `isPlausible`).
+    public private(set) var implausibleReports = 0
     /// Trade IDs already counted (a reconnect may replay reports).
     private var seenTrades: Set<Int64> = []
 
@@ -149,9 +151,27 @@ public struct OrderTracker: Sendable {
 
     // MARK: Venue reports
 
-    /// Applies one `ORDER_TRADE_UPDATE`.
+    /// The largest magnitude a price, quantity or amount from the venue may have (10^9 units): far beyond
+    /// any real order, and small enough that sums and products of a few of them cannot overflow.
+    public static let plausibleMagnitude: Int64 = 1_000_000_000 * FixedPointScale.unit
+
+    /// Whether every figure of a report is within `plausibleMagnitude`, and quantities are not negative. A
+    /// report that is not is a malformed venue message: counted and ignored, never applied.
+    public static func isPlausible(_ r: ExecutionReport) -> Bool {
+        let bound = UInt64(plausibleMagnitude)
+        func amount(_ v: Int64) -> Bool { v.magnitude <= bound }
+        func quantity(_ q: Int64) -> Bool { q >= 0 && q.magnitude <= bound }
+        return amount(r.price.raw) && amount(r.lastPrice.raw) && amount(r.realizedPnL.raw) && amount(r.commission.raw)
+            && quantity(r.quantity.raw) && quantity(r.lastQuantity.raw) && quantity(r.cumulativeQuantity.raw)
+    }
+
+    /// Applies one `ORDER_TRADE_UPDATE`. An implausible report (see `isPlausible`) changes nothing.
     public mutating func apply(_ r: ExecutionReport) -> (fill: TrackerEvent?, status: TrackerEvent?) {
         guard r.symbol == symbol, let id = ClientOrderID(r.clientOrderID) else { return (nil, nil) }
+        guard Self.isPlausible(r) else {
+            implausibleReports += 1
+            return (nil, nil)
+        }
         var fill: TrackerEvent?
         if r.execution == .trade, r.lastQuantity.raw > 0, seenTrades.insert(r.tradeID).inserted || r.tradeID == 0 {
             applyFill(side: r.side, price: r.lastPrice, quantity: r.lastQuantity, realizedPnL: r.realizedPnL, fee: r.commission)
@@ -176,10 +196,15 @@ public struct OrderTracker: Sendable {
     }
 
     /// Applies a position from `ACCOUNT_UPDATE` or REST (`positionAmt`, `entryPrice`).
+    /// An implausible one (beyond `plausibleMagnitude`) is counted and ignored.
     public mutating func setPosition(_ quantity: Quantity, entryPrice: Price) {
+        guard quantity.raw.magnitude <= Self.plausibleMagnitude.magnitude, entryPrice.raw.magnitude <= Self.plausibleMagnitude.magnitude else {
+            implausibleReports += 1
+            return
+        }
         position = quantity
         self.entryPrice = entryPrice
-        if quantity.raw.magnitude > maxAbsPosition.raw.magnitude { maxAbsPosition = Quantity(raw: Int64(quantity.raw.magnitude)) }
+        if quantity.raw.magnitude > maxAbsPosition.raw.magnitude { maxAbsPosition = quantity.clampedMagnitude }
     }
 
     /// Adopts an order found open at the venue (after a restart or reconnect).
@@ -194,12 +219,13 @@ public struct OrderTracker: Sendable {
 
     private mutating func applyFill(side: Side, price: Price, quantity: Quantity, realizedPnL: Notional, fee: Notional) {
         fillCount += 1
-        volume += quantity
-        realized += realizedPnL
-        fees += fee
+        // Running totals clamp rather than trap: each input is bounded, their sum over a long run is not.
+        volume = volume.clampedAdding(quantity)
+        realized = realized.clampedAdding(realizedPnL)
+        fees = fees.clampedAdding(fee)
         let signed = side == .buy ? quantity.raw : -quantity.raw
         let old = position.raw
-        let new = old + signed
+        let new = position.clampedAdding(Quantity(raw: signed)).raw
         if old == 0 || (old > 0) != (signed > 0) {
             // Opening from flat, reducing, or flipping: the entry price of what remains.
             if new == 0 {
@@ -210,10 +236,10 @@ public struct OrderTracker: Sendable {
         } else {
             // Adding: volume-weighted average, rounded to the 1e-8 scale.
             let cost = Int128(entryPrice.raw) * Int128(old.magnitude) + Int128(price.raw) * Int128(signed.magnitude)
-            entryPrice = Price(raw: Int64(cost / Int128(new.magnitude)))
+            entryPrice = Price(raw: Int64(clamping: cost / Int128(new.magnitude)))
         }
         position = Quantity(raw: new)
-        if new.magnitude > maxAbsPosition.raw.magnitude { maxAbsPosition = Quantity(raw: Int64(new.magnitude)) }
+        if new.magnitude > maxAbsPosition.raw.magnitude { maxAbsPosition = Quantity(raw: new).clampedMagnitude }
     }
 
     // MARK: Views
@@ -221,7 +247,7 @@ public struct OrderTracker: Sendable {
     /// Unrealized PnL of the position at `mark`.
     public func unrealized(at mark: Price) -> Notional {
         guard position.raw != 0, entryPrice.raw != 0 else { return .zero }
-        let diff = Int128(mark.raw - entryPrice.raw) * Int128(position.raw) / Int128(FixedPointScale.unit)
+        let diff = (Int128(mark.raw) - Int128(entryPrice.raw)) * Int128(position.raw) / Int128(FixedPointScale.unit)
         return Notional(raw: Int64(clamping: diff))
     }
 

@@ -40,6 +40,38 @@ struct OrderTrackerTests {
         #expect(t.maxAbsPosition == Quantity("0.002")!)
     }
 
+    /// Found by the user-stream fuzzer: `"l":"0000080000000000.0000000200"` (8·10^10) overflowed the position.
+    @Test func absurdFiguresAreRefusedAndNeverTrap() {
+        var t = OrderTracker(symbol: btc)
+        let huge = "80000000000.000000020"
+        for (n, r) in [
+            report("mmq-x-1", .buy, x: .trade, status: .partiallyFilled, last: huge, price: "60000", cum: "0.001", trade: 1),
+            report("mmq-x-1", .sell, x: .trade, status: .partiallyFilled, last: "0.001", price: huge, cum: "0.001", trade: 2),
+            report("mmq-x-1", .buy, x: .trade, status: .partiallyFilled, last: "0.001", price: "60000", cum: "0.001", rp: "-" + huge, trade: 3),
+            report("mmq-x-1", .buy, x: .trade, status: .partiallyFilled, last: "0.001", price: "60000", cum: "-0.001", trade: 4),
+        ].enumerated() {
+            #expect(!OrderTracker.isPlausible(r))
+            let (fill, status) = t.apply(r)
+            #expect(fill == nil && status == nil && t.implausibleReports == n + 1)
+        }
+        #expect(t.position == .zero && t.fillCount == 0 && t.realized == .zero)
+        t.setPosition(Quantity(raw: .min), entryPrice: Price("60000")!)
+        #expect(t.position == .zero && t.implausibleReports == 5)
+
+        // The largest plausible fills, many times over: totals clamp, nothing traps.
+        let big = Quantity(raw: OrderTracker.plausibleMagnitude)
+        for n in 1...200 {
+            var r = report("mmq-x-1", .buy, x: .trade, status: .partiallyFilled, price: "1000000000", trade: Int64(100 + n))
+            r.lastQuantity = big
+            r.realizedPnL = Notional(raw: OrderTracker.plausibleMagnitude)
+            r.commission = Notional(raw: -OrderTracker.plausibleMagnitude)
+            #expect(OrderTracker.isPlausible(r))
+            _ = t.apply(r)
+        }
+        #expect(t.position.raw == .max && t.volume.raw == .max && t.realized.raw == .max && t.fees.raw == .min)
+        #expect(t.maxAbsPosition.raw == .max && t.unrealized(at: Price("1")!).raw == .min)
+    }
+
     @Test func rejectionsAndCancels() {
         var t = OrderTracker(symbol: btc)
         let a = ClientOrderID("mmq-x-1")!
