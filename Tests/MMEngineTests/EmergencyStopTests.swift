@@ -117,7 +117,7 @@ struct EmergencyStopTests {
         #expect(try await position(s) == Quantity("0.002")!)
         let engine = try startEngine(s)
         #expect(try await t.eventually(30) { try await openOrders(s) >= 1 }, "the engine quotes")
-        let result = try await Task.detached { try emergencyStop(s, ["--flatten"]) }.value
+        let result = try await onThread { try emergencyStop(s, ["--flatten"]) }
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains(#"engine halt: {"action":"halt","trading":"halted""#), "the engine itself was halted first: \(result.output)")
         #expect(result.output.contains(#""open_orders_after":0"#) && result.output.contains(#""position_after":"0""#), "\(result.output)")
@@ -139,7 +139,7 @@ struct EmergencyStopTests {
         kill(engine.processIdentifier, SIGKILL)
         engine.waitUntilExit()
         #expect(try await openOrders(s) >= 1, "a killed engine leaves its orders resting")
-        let result = try await Task.detached { try emergencyStop(s, []) }.value
+        let result = try await onThread { try emergencyStop(s, []) }
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("no engine answering"))
         #expect(try await openOrders(s) == 0)

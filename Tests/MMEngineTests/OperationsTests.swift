@@ -129,18 +129,18 @@ struct OperationsTests {
         let metrics = try #require(engine.metricsPort)
         let big = Fixtures.temporaryPath("big-body")
         _ = try run(["sh", "-c", "head -c 2097152 /dev/zero | tr '\\0' 'x' > \(big)"])
-        let huge = try await Task.detached {
+        let huge = try await onThread {
             try run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer tok",
                      "--data-binary", "@\(big)", "http://127.0.0.1:\(control)/control/halt"])
-        }.value
+        }
         #expect(huge.output == "413", "\(huge.output)")
-        let garbage = try await Task.detached {
+        let garbage = try await onThread {
             try run(["sh", "-c", "printf 'NOT HTTP AT ALL\\r\\n\\r\\n\\x00\\xff' | timeout 3 bash -c 'cat > /dev/tcp/127.0.0.1/\(control)'; echo done"])
-        }.value
+        }
         #expect(garbage.output.contains("done"))
-        let badToken = try await Task.detached {
+        let badToken = try await onThread {
             try run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer \u{1}\u{7f}", "http://127.0.0.1:\(control)/control/halt"])
-        }.value
+        }
         #expect(badToken.output == "401" || badToken.output == "400", "\(badToken.output)")
         let (status, _) = try await get(metrics, "/health")
         #expect(try await t.eventually(10) { try await get(metrics, "/health").0 == 200 }, "still healthy (first: \(status))")

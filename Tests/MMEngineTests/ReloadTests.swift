@@ -91,11 +91,11 @@ struct ReloadTests {
         try await Task.sleep(for: .seconds(1.5))
         try yaml(netMax: "-1", extra: logging).write(toFile: path, atomically: true, encoding: .utf8)
         kill(p.processIdentifier, SIGHUP)
-        let output = try await Task.detached { () -> String in
+        let output = await onThread { () -> String in
             let data = err.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
             return String(decoding: data, as: UTF8.self)
-        }.value
+        }
         #expect(p.terminationStatus == 0)
         let line = output.split(separator: "\n").first { $0.contains(#""event":"reload""#) }.map(String.init) ?? ""
         #expect(line.contains(#""label":"mm.engine""#) && line.contains(#""applied":"true""#), "\(output.suffix(600))")

@@ -43,7 +43,7 @@ struct SecretsTests {
         try yaml.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: mmBinary)
-        p.arguments = ["run", "--config", dir + "/config.yaml", "--live", "--duration", "12s"]
+        p.arguments = ["run", "--config", dir + "/config.yaml", "--live", "--duration", "120s"]
         p.environment = [
             "BINANCE_API_KEY": account.apiKey, "BINANCE_API_SECRET": account.secret, "MM_CONTROL_TOKEN": "control-secret-token",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
@@ -53,11 +53,23 @@ struct SecretsTests {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        // Drained from the start: a full pipe would block the engine's log writes.
+        // On threads of their own: blocking reads on the cooperative pool (two threads on two cores) would
+        // starve the test's own requests.
+        let stdoutText = drain(out)
+        let stderrText = drain(err)
         // Faults while it runs: gaps, a closed stream, an expired listen key, a refused request.
         let endpoint = Endpoint(host: "127.0.0.1", port: metricsPort)
-        #expect(try await EngineTests().eventually(10) {
+        // Generous: on a loaded 2-core machine the process may take a while to start and sync.
+        let up = try await EngineTests().eventually(60) {
             (try? await VenueREST.send("GET", endpoint, path: "/health"))?.status == 200
-        }, "the engine is up and quoting")
+        }
+        guard up else {
+            p.terminate()
+            Issue.record("the engine did not come up: \(await stderrText.value.suffix(2000))")
+            try await sim.shutdown()
+            return
+        }
         try await sim.inject(FaultRule(kind: .gap))
         try await Task.sleep(for: .seconds(1))
         // A refused reload is an error line (for the error file).
@@ -69,21 +81,19 @@ struct SecretsTests {
         try await Task.sleep(for: .seconds(1.5))
         let metrics = try await VenueREST.send("GET", endpoint, path: "/metrics")
         let health = try await VenueREST.send("GET", endpoint, path: "/health")
-        let (stdout, stderr) = try await Task.detached { () -> (String, String) in
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-        }.value
+        kill(p.processIdentifier, SIGINT)
+        let stdout = await stdoutText.value
+        let stderr = await stderrText.value
+        p.waitUntilExit()
         let journal = (try? String(contentsOfFile: dir + "/journal.jsonl", encoding: .utf8)) ?? ""
         let errors = (try? String(contentsOfFile: dir + "/errors.log", encoding: .utf8)) ?? ""
-        let outputs = [
+        let texts = [
             ("summary", stdout), ("logs", stderr), ("journal", journal), ("error file", errors),
             ("metrics", String(decoding: metrics.body, as: UTF8.self)), ("health", String(decoding: health.body, as: UTF8.self)),
         ]
         #expect(stdout.contains(#""open_at_exit":0"#), "the run completed: \(stdout.prefix(300))")
         #expect(stderr.contains(#""event":"order.submitted""#) && stderr.contains(#""event":"resync""#), "the logs saw orders and the injected gap")
-        for (name, text) in outputs {
+        for (name, text) in texts {
             #expect(!text.isEmpty, "\(name) is empty")
             for (what, secret) in [("API key", account.apiKey), ("secret", account.secret), ("control token", "control-secret-token")] {
                 #expect(!text.contains(secret), "\(name) contains the \(what)")

@@ -13,9 +13,9 @@ struct CCXTCompatibilityTests {
         let account = SimServer.Credentials.random()
         let server = try await SimServer.start(.init(recordings: [SimOrderTests.recording], accounts: [account]))
         let port = server.port
-        let result = try await Task.detached {
+        let result = try await onThread {
             try run(["python3", Fixtures.packageRoot + "/scripts/ccxt_check.py", String(port), account.apiKey, account.secret])
-        }.value
+        }
         try await server.shutdown()
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("ccxt ok"))

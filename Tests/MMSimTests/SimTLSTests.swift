@@ -21,18 +21,18 @@ struct SimTLSTests {
         let server = try await SimServer.start(config)
         #expect(server.restURL.hasPrefix("https://") && server.streamURL.hasPrefix("wss://"))
         let url = server.restURL
-        let ping = try await Task.detached { try run(["curl", "-sk", "--max-time", "5", url + "/fapi/v1/ping"]) }.value
+        let ping = try await onThread { try run(["curl", "-sk", "--max-time", "5", url + "/fapi/v1/ping"]) }
         #expect(ping.output == "{}", "\(ping.output)")
-        let upgrade = try await Task.detached {
+        let upgrade = try await onThread {
             try run([
                 "curl", "-sk", "-i", "--http1.1", "--max-time", "2", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket",
                 "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
                 url + "/ws/btcusdt@bookTicker",
             ])
-        }.value
+        }
         #expect(upgrade.output.hasPrefix("HTTP/1.1 101"), "\(upgrade.output.prefix(200))")
         // Plain HTTP to the TLS port gets nothing useful.
-        let plain = try await Task.detached { try run(["curl", "-s", "--max-time", "2", "http://127.0.0.1:\(server.port)/fapi/v1/ping"]) }.value
+        let plain = try await onThread { try run(["curl", "-s", "--max-time", "2", "http://127.0.0.1:\(server.port)/fapi/v1/ping"]) }
         #expect(plain.output != "{}")
         try await server.shutdown()
         _ = try? run(["rm", "-rf", dir])

@@ -92,3 +92,24 @@ public func run(_ arguments: [String]) throws -> (status: Int32, output: String)
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+
+/// Runs blocking work (reading a child's pipes, waiting for it) on a thread of its own: on the cooperative
+/// pool (one thread per core) it would starve the test's other async work.
+public func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
+        Thread.detachNewThread { done.resume(returning: work()) }
+    }
+}
+
+/// Runs blocking, throwing work on a thread of its own (see `onThread`).
+public func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
+        Thread.detachNewThread { done.resume(with: Result { try work() }) }
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own, starting now (a full pipe would block the writer).
+public func drain(_ pipe: Pipe) -> Task<String, Never> {
+    let handle = pipe.fileHandleForReading
+    return Task { await onThread { String(decoding: handle.readDataToEndOfFile(), as: UTF8.self) } }
+}
