@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import MMBinanceWire
+import MMCore
 
 /// An append-only journal of order events, one JSON object per line, that survives restarts. Written from
 /// the gateway thread only. Lines are written whole with `write(2)`; `sync()` flushes to disk.
@@ -56,6 +57,21 @@ final class Journal {
             }
         }
         return open
+    }
+
+    /// Realized PnL (before fees) and fees of the fills the journal holds from `sinceMillis` on (the
+    /// current UTC day), so a restart keeps counting the day's loss against the limits.
+    static func dayFigures(path: String, sinceMillis: Int64) -> (realized: Notional, fees: Notional, fills: Int) {
+        var realized = Notional.zero
+        var fees = Notional.zero
+        var fills = 0
+        for line in lines(path: path) {
+            guard let doc = try? JSONValue.parse(line), doc["e"]?.text == "fill", let t = doc["t"]?.int64, t >= sinceMillis else { continue }
+            if let rp = doc["rp"]?.text.flatMap({ Notional($0) }) { realized = realized.clampedAdding(rp) }
+            if let fee = doc["fee"]?.text.flatMap({ Notional($0) }) { fees = fees.clampedAdding(fee) }
+            fills += 1
+        }
+        return (realized, fees, fills)
     }
 
     /// Every line of a journal file (empty if there is none).

@@ -86,7 +86,7 @@ extension OrderGateway {
                     "position": "\(tracker.position)",
                 ])
                 journal?.append(
-                    #"{"e":"fill","c":"\#(id)","s":"\#(side)","p":"\#(price)","q":"\#(qty)","fee":"\#(fee)","maker":\#(maker),"t":\#(report.transactionTime.millis)}"#)
+                    #"{"e":"fill","c":"\#(id)","s":"\#(side)","p":"\#(price)","q":"\#(qty)","fee":"\#(fee)","rp":"\#(report.realizedPnL)","maker":\#(maker),"t":\#(report.transactionTime.millis)}"#)
             }
             if case .closed(let id, let st)? = status {
                 if st != .filled { note(.info, st == .canceled ? "order.cancelled" : "order.expired", ["id": "\(id)", "status": "\(st.rawValue)"]) }

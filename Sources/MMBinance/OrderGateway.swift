@@ -91,6 +91,8 @@ public final class OrderGateway: @unchecked Sendable {
     /// tells which the venue still has.
     var journalOpenAtStart: Set<String> = []
     var journalResolvedWhileDown = 0
+    /// Today's fills the journal held at start (their PnL and fees count against today's limits).
+    var restoredDayFills = 0
 
     struct PendingRequest {
         var request: OrderRequest
@@ -116,6 +118,10 @@ public final class OrderGateway: @unchecked Sendable {
         idPrefix = prefix
         if let path = configuration.journalPath {
             journalOpenAtStart = Journal.believedOpen(path: path)
+            let dayStart = UnixNanos.now().millis / 86_400_000 * 86_400_000
+            let day = Journal.dayFigures(path: path, sinceMillis: dayStart)
+            tracker.restoreDay(realized: day.realized, fees: day.fees)
+            restoredDayFills = day.fills
             do { journal = try Journal(path: path) } catch { throw GatewayError(error.description) }
         }
         drainTask = { [unowned self] in self.drainTicks() }
@@ -205,6 +211,9 @@ public final class OrderGateway: @unchecked Sendable {
     // MARK: Start (on `loop`)
 
     private func begin() {
+        if restoredDayFills > 0 {
+            note(.info, "journal.day_restored", ["fills": "\(restoredDayFills)", "realized": "\(tracker.realized)", "fees": "\(tracker.fees)"])
+        }
         if configuration.dryRun {
             reconciled = true
             userStreamLostNanos = nil

@@ -281,6 +281,12 @@ public struct OrderTracker: Sendable {
     }
 
     /// Starts a new trading day: realized PnL and fees restart from zero.
+    /// Today's realized PnL and fees from before a restart (the journal), so they still count.
+    public mutating func restoreDay(realized: Notional, fees: Notional) {
+        self.realized = realized
+        self.fees = fees
+    }
+
     public mutating func resetDay() {
         realized = .zero
         fees = .zero

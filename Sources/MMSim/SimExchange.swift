@@ -88,6 +88,24 @@ public struct SimExchange: Sendable {
     /// Binance's default USDⓈ-M fee rates: 0.02% maker, 0.05% taker.
     public var makerFee = Ratio(raw: 20_000)
     public var takerFee = Ratio(raw: 50_000)
+    /// What the venue saw, when auditing is on (`nil`: off).
+    public internal(set) var audit: [SimAuditEntry]?
+
+    /// Appends to the audit log when auditing is on.
+    mutating func record(_ entry: @autoclosure () -> SimAuditEntry) {
+        if audit != nil { audit!.append(entry()) }
+    }
+
+    private mutating func recordOutcome(_ result: Result<SimOrder, VenueError>, apiKey: String, _ p: [String: String], modify: Bool) {
+        guard audit != nil else { return }
+        let now = MonotonicInstant.now().nanos
+        switch result {
+        case .success(let o):
+            record(.order(apiKey: apiKey, clientOrderID: o.clientOrderID, symbol: o.symbol, side: o.side, reduceOnly: o.reduceOnly, modify: modify, nanos: now))
+        case .failure(let e):
+            record(.rejected(apiKey: apiKey, clientOrderID: p["newClientOrderId"] ?? p["origClientOrderId"] ?? "", code: e.code, nanos: now))
+        }
+    }
 
     public init(accounts: [SimAccount]) {
         for a in accounts { self.accounts[a.apiKey] = a }
@@ -97,6 +115,12 @@ public struct SimExchange: Sendable {
 
     /// `POST /fapi/v1/order`.
     public mutating func newOrder(apiKey: String, _ p: [String: String], market: SimMarket?, nowMillis: Int64) -> Result<SimOrder, VenueError> {
+        let result = place(apiKey: apiKey, p, market: market, nowMillis: nowMillis)
+        recordOutcome(result, apiKey: apiKey, p, modify: false)
+        return result
+    }
+
+    private mutating func place(apiKey: String, _ p: [String: String], market: SimMarket?, nowMillis: Int64) -> Result<SimOrder, VenueError> {
         guard var account = accounts[apiKey] else { return .failure(.apiKeyRejected) }
         guard let symbolText = p["symbol"], !symbolText.isEmpty else { return .failure(.mandatory("symbol")) }
         guard let sideText = p["side"], !sideText.isEmpty else { return .failure(.mandatory("side")) }
@@ -240,6 +264,7 @@ public struct SimExchange: Sendable {
             orderID: order.orderID, tradeID: nextTradeID, symbol: order.symbol, side: order.side, price: price,
             quantity: quantity, maker: maker, fee: fee, realized: realized)
         account.fills.append(f)
+        record(.fill(apiKey: apiKey, symbol: order.symbol, position: position.quantity, nanos: MonotonicInstant.now().nanos))
         events.append((apiKey, .order(order, execution: "TRADE", fill: f)))
         events.append((apiKey, .account(symbol: order.symbol, reason: "ORDER")))
     }
@@ -360,6 +385,12 @@ public struct SimExchange: Sendable {
     /// `PUT /fapi/v1/order` and `order.modify`: new price and quantity for a resting LIMIT order. The order
     /// keeps its ID and goes to the back of the queue at its new price.
     public mutating func modify(apiKey: String, _ p: [String: String], market: SimMarket?, nowMillis: Int64) -> Result<SimOrder, VenueError> {
+        let result = amend(apiKey: apiKey, p, market: market, nowMillis: nowMillis)
+        recordOutcome(result, apiKey: apiKey, p, modify: true)
+        return result
+    }
+
+    private mutating func amend(apiKey: String, _ p: [String: String], market: SimMarket?, nowMillis: Int64) -> Result<SimOrder, VenueError> {
         guard var account = accounts[apiKey] else { return .failure(.apiKeyRejected) }
         for name in ["symbol", "side", "quantity", "price"] where (p[name] ?? "").isEmpty { return .failure(.mandatory(name)) }
         guard let market, let symbol = Symbol(p["symbol"]!), market.symbol == symbol else { return .failure(.badSymbol) }

@@ -40,6 +40,8 @@ public final class SimServer: Sendable {
         public var startingBalance = Notional(units: 10_000)
         /// The venue pings every WebSocket this often (Binance: every 3 minutes).
         public var pingIntervalSeconds = 180.0
+        /// Record an audit log of orders, fills, snapshots and faults (`SimServer.audit(from:)`).
+        public var audit = false
 
         public init(
             recordings: [String], port: Int = 0, speed: Double = 1.0, accounts: [Credentials] = [],
@@ -82,10 +84,14 @@ public final class SimServer: Sendable {
     /// The account created because none was configured (its key and secret are for this local venue only).
     public let demoAccount: Credentials?
 
+    /// Each account's balance at start.
+    let startingBalance: Notional
+
     private init(
         group: MultiThreadedEventLoopGroup, channel: Channel, hub: StreamHub, port: Int, symbols: [Symbol], demo: Credentials?,
-        tls: Bool
+        tls: Bool, startingBalance: Notional
     ) {
+        self.startingBalance = startingBalance
         self.tls = tls
         self.group = group
         self.channel = channel
@@ -153,10 +159,11 @@ public final class SimServer: Sendable {
                 }
                 .bind(host: configuration.host, port: configuration.port)
                 .get()
+            if configuration.audit { try await loop.submit { hub.startAudit() }.get() }
             try await loop.submit { hub.start(pingInterval: .milliseconds(Int64(configuration.pingIntervalSeconds * 1000))) }.get()
             let port = channel.localAddress?.port ?? configuration.port
             return SimServer(group: group, channel: channel, hub: hub, port: port, symbols: scripts.map(\.instrument.symbol), demo: demo,
-                tls: tlsContext != nil)
+                tls: tlsContext != nil, startingBalance: configuration.startingBalance)
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -206,6 +213,19 @@ public final class SimServer: Sendable {
             guard let m = hub.markets[symbol] else { return nil }
             return (m.lastUpdateID, m.book.levels(.bid), m.book.levels(.ask))
         }.get()
+    }
+
+    /// Audit entries from `index` on (empty unless started with `audit`).
+    public func audit(from index: Int) async throws -> [SimAuditEntry] {
+        let hub = self.hub
+        return try await hub.eventLoop.submit { hub.audit(from: index) }.get()
+    }
+
+    /// An account's position, PnL (wallet change plus unrealized at the mid) and open orders, now.
+    public func sample(apiKey: String) async throws -> SimAccountSample? {
+        let hub = self.hub
+        let start = startingBalance
+        return try await hub.eventLoop.submit { hub.sample(apiKey: apiKey, startingBalance: start) }.get()
     }
 
     /// Stops the market clock (streams go quiet; REST keeps answering). For tests and tools.

@@ -192,6 +192,27 @@ final class StreamHub: @unchecked Sendable {
         for c in touched.values { c.flush() }
     }
 
+    /// Starts recording the audit log (`SimAuditEntry`).
+    func startAudit() { if exchange.audit == nil { exchange.audit = [] } }
+
+    /// Audit entries from `index` on.
+    func audit(from index: Int) -> [SimAuditEntry] {
+        guard let log = exchange.audit, index < log.count else { return [] }
+        return Array(log[max(0, index)...])
+    }
+
+    /// An account's position, PnL at the current mids and open orders.
+    func sample(apiKey: String, startingBalance: Notional) -> SimAccountSample? {
+        guard let account = exchange.accounts[apiKey] else { return nil }
+        var pnl = account.wallet - startingBalance
+        var position = Quantity.zero
+        for (symbol, p) in account.positions {
+            position += p.quantity
+            if let mid = markets[symbol]?.book.topOfBook(isSynced: true).mid { pnl += p.unrealized(at: mid) }
+        }
+        return SimAccountSample(nanos: MonotonicInstant.now().nanos, position: position, pnl: pnl, openOrders: account.open.count)
+    }
+
     /// Expired keys get `listenKeyExpired` on their streams, and nothing after it.
     private func expireListenKeys(nowMillis: Int64) {
         for (key, v) in listenKeys where v.expiresAt <= nowMillis {
@@ -235,6 +256,7 @@ final class StreamHub: @unchecked Sendable {
     func depthBody(symbol: Symbol, limit: Int) -> [UInt8]? {
         guard let market = markets[symbol], let encoder = encoders[symbol] else { return nil }
         let now = UnixNanos.now().millis
+        exchange.record(.snapshot(symbol: symbol, nanos: MonotonicInstant.now().nanos))
         var out: [UInt8] = []
         out.reserveCapacity(limit * 40 + 100)
         encoder.depthSnapshot(
@@ -263,8 +285,12 @@ final class StreamHub: @unchecked Sendable {
     /// Applies one fault now and counts it.
     func trigger(_ rule: FaultRule) {
         let now = UnixNanos.now().millis
+        let mono = MonotonicInstant.now().nanos
+        let lasting = [.stall, .rateLimit, .wsAPIDown].contains(rule.kind) ? Int64((rule.durationSeconds ?? 10) * 1e9) : 0
+        exchange.record(.fault(kind: rule.kind, nanos: mono, untilNanos: mono + lasting))
         switch rule.kind {
         case .wsClose:
+            for symbol in markets.keys where !subscribers.isEmpty { exchange.record(.desync(symbol: symbol, reason: "ws_close", nanos: mono)) }
             for sub in subscribers.values { WebSocketClose.send(sub.channel) }
             for u in userChannels.values { WebSocketClose.send(u.channel) }
             faults.count(.wsClose)
@@ -274,6 +300,7 @@ final class StreamHub: @unchecked Sendable {
             }
         case .stall:
             faults.stallUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
+            exchange.record(.stall(nanos: mono, untilNanos: mono + lasting))
             faults.count(.stall)
         case .rateLimit:
             faults.rateLimitUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
@@ -302,6 +329,7 @@ final class StreamHub: @unchecked Sendable {
         pending.remove(interval)
         faults.gapPending[symbol.description] = pending.isEmpty ? nil : pending
         faults.count(.gap)
+        exchange.record(.desync(symbol: symbol, reason: interval == 0 ? "gap" : "gap@\(interval)ms", nanos: MonotonicInstant.now().nanos))
         return true
     }
 
@@ -365,6 +393,7 @@ final class StreamHub: @unchecked Sendable {
             }
         case .restarted:
             restarts += 1
+            exchange.record(.desync(symbol: symbol, reason: "restart", nanos: MonotonicInstant.now().nanos))
         }
     }
 

@@ -59,7 +59,10 @@ public final class HTTPEndpointServer: Sendable {
     ) async throws(OpsServerError) -> HTTPEndpointServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
+            // SO_REUSEADDR: an engine restarted right after a crash must not wait out its old connections'
+            // TIME_WAIT. A port another process listens on is still refused.
             let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
