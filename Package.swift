@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MMBinanceWire", targets: ["MMBinanceWire"]),
         .library(name: "MMReplay", targets: ["MMReplay"]),
         .library(name: "MMSim", targets: ["MMSim"]),
+        .library(name: "MMBacktest", targets: ["MMBacktest"]),
         .library(name: "MMBinanceAuth", targets: ["MMBinanceAuth"]),
         .library(name: "MMBinance", targets: ["MMBinance"]),
         .library(name: "MMEngine", targets: ["MMEngine"]),
@@ -95,10 +96,14 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .target(
+            name: "MMBacktest",
+            dependencies: ["MMCore", "MMBook", "MMStrategy", "MMRisk", "MMExecution", "MMReplay", "MMSim"]
+        ),
         .executableTarget(
             name: "mm",
             dependencies: [
-                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim", "MMEngine", "MMBinance", "MMTelemetry",
+                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim", "MMEngine", "MMBinance", "MMTelemetry", "MMBacktest",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -118,6 +123,7 @@ let package = Package(
         ),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
+        .testTarget(name: "MMBacktestTests", dependencies: ["MMBacktest", "MMBook", "MMSim", "MMStrategy", "MMExecution", "MMRisk", "TestSupport"]),
         .testTarget(name: "MMBinanceTests", dependencies: ["MMBinance", "MMSim", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMBinanceAuthTests", dependencies: ["MMBinanceAuth", "MMBinanceWire", "TestSupport"]),
         .testTarget(

@@ -3,6 +3,17 @@ import NIOHTTP1
 import NIOPosix
 
 /// One HTTP reply.
+/// A request that got no complete answer in time (the venue may still have acted on it).
+public struct HTTPTimeoutError: Error, CustomStringConvertible, Sendable {
+    public var host: String
+    public var port: Int
+    public var path: String
+    public var seconds: Int64
+    public var description: String {
+        "no answer from \(host):\(port) to \(path.split(separator: "?").first.map(String.init) ?? path) within \(seconds) s"
+    }
+}
+
 public struct HTTPReply: Sendable {
     public var status: Int
     public var headers: HTTPHeaders
@@ -19,7 +30,7 @@ enum HTTPClient {
         let promise = Once(loop.makePromise(of: HTTPReply.self))
         let channelBox = ChannelHolder()
         let timeoutTask = loop.scheduleTask(in: timeout) {
-            promise.fail(ChannelError.connectTimeout(timeout))
+            promise.fail(HTTPTimeoutError(host: endpoint.host, port: endpoint.port, path: path, seconds: timeout.nanoseconds / 1_000_000_000))
             channelBox.value?.close(promise: nil)
         }
         promise.futureResult.whenComplete { _ in timeoutTask.cancel() }

@@ -121,8 +121,7 @@ public final class Engine: @unchecked Sendable {
         restEndpoint = rest
         let wsAPI = config.gateway.webSocketAPI ? endpoint(endpoints.webSocketAPIURL) : nil
 
-        let info = try await VenueREST.send("GET", rest, path: "/fapi/v1/exchangeInfo")
-        guard info.status == 200 else { throw EngineError("exchangeInfo answered HTTP \(info.status)") }
+        let info = try await fetchExchangeInfo(rest)
         let parsed = try ExchangeInfo.instruments(from: info.body, only: [config.symbol])
         guard let instrument = parsed.instruments.first else {
             let why = parsed.rejected.first.map { ": \($0.reason)" } ?? " (not listed)"
@@ -181,7 +180,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// The quoting model the configuration names.
-    static func model(_ s: EngineConfig.StrategySettings, instrument: Instrument, maxPosition: Quantity) -> QuoterModel {
+    public static func model(_ s: EngineConfig.StrategySettings, instrument: Instrument, maxPosition: Quantity) -> QuoterModel {
         let ladder = QuoteLadder(
             instrument: instrument, baseSize: s.baseSize, levels: s.levels, levelSpacingTicks: s.levelSpacingTicks, maxPosition: maxPosition)
         let vol = VolatilityEstimator(halfLifeSeconds: s.volatilityHalfLifeSeconds, initialTicksPerSqrtSecond: s.initialVolatilityTicks)
@@ -247,6 +246,33 @@ public final class Engine: @unchecked Sendable {
         let reply = try await VenueREST.send("GET", rest, path: "/fapi/v1/openOrders?" + signed, headers: [("X-MBX-APIKEY", credentials.apiKey)])
         guard reply.status == 200, let list = (try JSONValue.parse(reply.body)).arrayValue else { return -1 }
         return list.count
+    }
+
+    /// `GET /fapi/v1/exchangeInfo`, tried again on what passes (no answer, 5xx, 429/418 with their
+    /// `Retry-After`) with backoff for up to a minute: a restart must not fail on one lost request.
+    private func fetchExchangeInfo(_ rest: Endpoint) async throws -> HTTPReply {
+        let deadline = MonotonicInstant.now().nanos + 60_000_000_000
+        var delayMillis: Int64 = 250
+        while true {
+            var why: String
+            do {
+                let reply = try await VenueREST.send("GET", rest, path: "/fapi/v1/exchangeInfo")
+                if reply.status == 200 { return reply }
+                why = "HTTP \(reply.status)"
+                guard reply.status >= 500 || reply.status == 429 || reply.status == 418 else { throw EngineError("exchangeInfo answered \(why)") }
+                if let after = reply.headers.first(name: "Retry-After").flatMap(Int64.init) { delayMillis = max(delayMillis, after * 1000) }
+            } catch let e as EngineError {
+                throw e
+            } catch {
+                why = "\(error)"
+            }
+            guard MonotonicInstant.now().nanos + delayMillis * 1_000_000 < deadline else {
+                throw EngineError("exchangeInfo failed for a minute, last: \(why)")
+            }
+            logger.warning("venue.retry", metadata: ["request": "exchangeInfo", "error": "\(why)", "retry_in_ms": "\(delayMillis)"])
+            try await Task.sleep(for: .milliseconds(delayMillis))
+            delayMillis = min(delayMillis * 2, 8_000)
+        }
     }
 
     private func statusLoop() async {

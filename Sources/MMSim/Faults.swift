@@ -20,6 +20,9 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable {
     case drop
     /// Close every WebSocket API connection and refuse new ones for `duration` seconds.
     case wsAPIDown = "ws_api_down"
+    /// Send malformed frames on every market and user stream: truncated JSON, absurd and exponent numbers,
+    /// an unknown symbol, bytes that are not JSON. Clients must count them and carry on.
+    case garbage
 }
 
 /// One rule of a fault plan: a kind, when it fires, and its parameters.

@@ -317,9 +317,44 @@ final class StreamHub: @unchecked Sendable {
             faults.webSocketAPIDownUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
             for channel in apiChannels.values { WebSocketClose.send(channel) }
             faults.count(.wsAPIDown)
+        case .garbage:
+            sendGarbage()
+            faults.count(.garbage)
         case .delay, .http5xx, .drop:
             // Per-request faults: a trigger applies to the next REST request (rate rules roll per request).
             faults.nextRequest[rule.kind] = rule
+        }
+    }
+
+    /// Malformed frames on every market and user stream (the `garbage` fault).
+    private func sendGarbage() {
+        let symbol = markets.keys.sorted().first?.description ?? "BTCUSDT"
+        let lower = symbol.lowercased()
+        let depth = #"{"e":"depthUpdate","E":1,"T":1,"s":"\#(symbol)","U":1,"u":2,"pu":0,"b":[["#
+        let market = [
+            depth,  // truncated
+            #"{"e":"depthUpdate","E":1,"T":1,"s":"\#(symbol)","U":1,"u":2,"pu":0,"b":[["6.4e4","1"]],"a":[]}"#,
+            #"{"e":"depthUpdate","E":1,"T":1,"s":"\#(symbol)","U":1,"u":2,"pu":0,"b":[["99999999999999999999999.5","1"]],"a":[]}"#,
+            #"{"e":"depthUpdate","E":1,"T":1,"s":"NOPEUSDT","U":1,"u":2,"pu":0,"b":[["1.0","1"]],"a":[]}"#,
+            #"{"e":"bookTicker","u":1,"s":"\#(symbol)","b":"--1","B":"1","a":"2","A":"1"}"#,
+            "\u{1}\u{0}not json at all \u{7f}",
+        ]
+        for sub in subscribers.values {
+            for text in market {
+                // On a combined stream, the same garbage inside a well-formed envelope.
+                let framed = sub.combined ? #"{"stream":"\#(lower)@depth","data":"# + text + "}" : text
+                sub.channel.write(WebSocketFrame(fin: true, opcode: .text, data: sub.channel.allocator.buffer(string: framed)), promise: nil)
+            }
+            sub.channel.flush()
+        }
+        let user = [
+            #"{"e":"ORDER_TRADE_UPDATE","E":1,"T":1,"o":{"s":"\#(symbol)","c":"x","S":"BUY","#,
+            #"{"e":"ORDER_TRADE_UPDATE","E":1,"T":1,"o":{"s":"\#(symbol)","c":"mmq-x-1","S":"BUY","o":"LIMIT","f":"GTX","q":"0.002","p":"1","ap":"0","sp":"0","x":"TRADE","X":"PARTIALLY_FILLED","i":1,"l":"80000000000.00000002","z":"0.001","L":"1","n":"0","N":"USDT","T":1,"t":1,"m":true,"R":false,"rp":"0"}}"#,
+            "\u{0}\u{1}",
+        ]
+        for u in userChannels.values {
+            for text in user { u.channel.write(WebSocketFrame(fin: true, opcode: .text, data: u.channel.allocator.buffer(string: text)), promise: nil) }
+            u.channel.flush()
         }
     }
 

@@ -17,7 +17,7 @@ struct Soak: AsyncParsableCommand {
             as a child process against it, replays the shipped recording at --speed, and fires every fault the venue \
             can inject at random (seeded): stream closes, diff gaps, market-data stalls, 5xx, 429/-1003 bursts with \
             Retry-After, clock skew (-1021), listen-key expiry, delayed and unanswered REST requests, WebSocket API \
-            outages; kills the engine with SIGKILL and restarts it; halts and resumes it as an operator would, and \
+            outages, malformed frames on every stream; kills the engine with SIGKILL and restarts it; halts and resumes it as an operator would, and \
             raises its loss limit after each loss halt. Invariants are checked continuously against the venue's own \
             books: net position within netMax, no new order after a loss limit or an operator halt, none while the \
             book is out of sync or stale, no duplicate client order ID, no order left after a halt or at shutdown, \
@@ -87,6 +87,7 @@ struct SoakPlan {
         FaultRule(kind: .delay, milliseconds: 4_000),
         FaultRule(kind: .drop),
         FaultRule(kind: .wsAPIDown, durationSeconds: 4),
+        FaultRule(kind: .garbage),
     ]
 
     init(seed: UInt64, wallSeconds: Double, speed: Double) {

@@ -19,6 +19,8 @@ struct SoakReport {
     let finalStopLoss: Notional
     let netMax: Quantity
     let secretLeaks: [String]
+    let malformedMarketFrames: Int
+    let malformedUserEvents: Int
 
     /// Every broken rule: the auditor's, plus faults never recovered, secrets seen, exits and a hung shutdown.
     var violationsByRule: [String: Int] {
@@ -78,6 +80,8 @@ struct SoakReport {
         o.addRaw("engine_exit_codes", "[" + engineExitCodes.map { "\($0)" }.joined(separator: ",") + "]")
         o.add("clean_shutdown", cleanShutdown)
         o.add("open_orders_after_shutdown", openAfterShutdown)
+        o.add("engine_malformed_market_frames", malformedMarketFrames)
+        o.add("engine_malformed_user_events", malformedUserEvents)
         o.add("secret_leaks", secretLeaks.count)
         return o.text
     }

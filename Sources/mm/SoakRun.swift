@@ -68,24 +68,9 @@ final class SoakRun {
         var operatorHalted = false
         var haltedSince: Double?
         var lastHealth = 0.0
-        while elapsed() < plan.wallSeconds {
+        /// One pass of the watch: the venue's audit, an engine that exited on its own, a loss halt to lift.
+        func watch() async throws {
             try await pull()
-            while next < plan.schedule.count, plan.schedule[next].at <= elapsed() {
-                switch plan.schedule[next].action {
-                case .fault(let rule):
-                    try await sim.inject(rule)
-                case .kill:
-                    try await killAndRestart()
-                    auditor.engineRestarted(at: MonotonicInstant.now().nanos)
-                case .operatorHalt:
-                    auditor.operatorHalted(at: MonotonicInstant.now().nanos)
-                    operatorHalted = await control("halt")
-                case .operatorResume:
-                    if operatorHalted, await control("resume") { auditor.operatorResumed(at: MonotonicInstant.now().nanos) }
-                    operatorHalted = false
-                }
-                next += 1
-            }
             if let p = engine, !p.isRunning {
                 // Not one of ours: the engine must never exit on its own. Started again after a second.
                 unexpectedExits += 1
@@ -116,6 +101,32 @@ final class SoakRun {
                     haltedSince = nil
                 }
             }
+        }
+        while elapsed() < plan.wallSeconds {
+            try await watch()
+            while next < plan.schedule.count, plan.schedule[next].at <= elapsed() {
+                switch plan.schedule[next].action {
+                case .fault(let rule):
+                    try await sim.inject(rule)
+                case .kill:
+                    try await killAndRestart()
+                    auditor.engineRestarted(at: MonotonicInstant.now().nanos)
+                case .operatorHalt:
+                    auditor.operatorHalted(at: MonotonicInstant.now().nanos)
+                    operatorHalted = await control("halt")
+                case .operatorResume:
+                    if operatorHalted, await control("resume") { auditor.operatorResumed(at: MonotonicInstant.now().nanos) }
+                    operatorHalted = false
+                }
+                next += 1
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // "Eventually recovered": what happened in the last moments (a loss halt, the recording looping) gets
+        // up to 30 s more to be followed by quoting.
+        let settleUntil = elapsed() + 30
+        while !auditor.unrecovered.isEmpty && elapsed() < settleUntil {
+            try await watch()
             try await Task.sleep(for: .milliseconds(100))
         }
         let wall = elapsed()
@@ -135,11 +146,13 @@ final class SoakRun {
         auditor.finished(openOrders: left)
         let faultCounts = try await sim.faultCounts()
         let leaks = try secretLeaks(extra: [("metrics", metrics), ("health", health)])
+        let malformed = malformedCounted()
         return SoakReport(
             plan: plan, wallSeconds: wall, startupSeconds: startupSeconds, shutdownSeconds: shutdownSeconds, auditor: auditor,
             faultCounts: faultCounts, restarts: launches - 1 - unexpectedExits, unexpectedExits: unexpectedExits,
             engineExitCodes: engineExitCodes, cleanShutdown: clean, openAfterShutdown: left, lossResumes: lossResumes,
-            finalDailyMax: dailyMax, finalStopLoss: stopLoss, netMax: netMax, secretLeaks: leaks)
+            finalDailyMax: dailyMax, finalStopLoss: stopLoss, netMax: netMax, secretLeaks: leaks, malformedMarketFrames: malformed.market,
+            malformedUserEvents: malformed.user)
     }
 
     private func auditLimits() -> SoakAuditor.Limits {
@@ -261,6 +274,21 @@ final class SoakRun {
             "POST", Endpoint(host: "127.0.0.1", port: controlPort), path: "/control/" + action,
             headers: [("Authorization", "Bearer " + controlToken)], timeoutSeconds: 10)
         return reply?.status == 200
+    }
+
+    /// Malformed frames and user events the engine counted, over the summaries of every run that ended
+    /// cleanly (a killed engine prints none).
+    private func malformedCounted() -> (market: Int, user: Int) {
+        var market = 0
+        var user = 0
+        for n in 1...max(1, launches) {
+            guard let data = FileManager.default.contents(atPath: directory + "/summary-\(n).json"),
+                let line = data.split(separator: 0x0A).last, let doc = try? JSONValue.parse(Array(line))
+            else { continue }
+            market += Int(doc["market_data"]?["malformed"]?.int64 ?? 0)
+            user += Int(doc["rejects_by_code"]?["MALFORMED_USER_EVENT"]?.int64 ?? 0)
+        }
+        return (market, user)
     }
 
     // MARK: Secrets

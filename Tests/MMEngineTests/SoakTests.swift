@@ -29,11 +29,13 @@ struct SoakTests {
         #expect(report["violations"]?.int64 == 0, "\(report["violation_examples"].map { "\($0)" } ?? "")")
         #expect(report["faults_missing"]?.arrayValue?.isEmpty == true, "\(last)")
         for kind in ["ws_close", "gap", "stall", "http_5xx", "rate_limit", "clock_skew", "listen_key_expire", "delay", "drop", "ws_api_down",
-            "sigkill_restart", "operator_halt"]
+            "garbage", "sigkill_restart", "operator_halt"]
         {
             #expect((report["fault_counts"]?[kind]?.int64 ?? 0) > 0, "\(kind) never fired")
         }
         #expect(report["unrecovered"]?.arrayValue?.isEmpty == true)
+        // Malformed frames and events were counted, and the engine carried on.
+        #expect((report["engine_malformed_market_frames"]?.int64 ?? 0) > 0 && (report["engine_malformed_user_events"]?.int64 ?? 0) > 0, "\(last)")
         #expect(report["secret_leaks"]?.int64 == 0 && report["clean_shutdown"] == .bool(true))
         #expect((report["orders_accepted"]?.int64 ?? 0) > 50 && (report["fills"]?.int64 ?? 0) > 0, "the engine traded")
         #expect((report["simulated_seconds"]?.int64 ?? 0) >= 3600)
