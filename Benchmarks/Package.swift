@@ -38,6 +38,16 @@ let package = Package(
             ],
             path: "Sources/ProfileMarketData"
         ),
+        // Our bytes → book path over a whole recording file, for scripts/bench_peers.sh.
+        .executableTarget(
+            name: "PeerFile",
+            dependencies: [
+                .product(name: "MMBook", package: "swift-market-maker"),
+                .product(name: "MMBinanceWire", package: "swift-market-maker"),
+                .product(name: "MMReplay", package: "swift-market-maker"),
+            ],
+            path: "Sources/PeerFile"
+        ),
         // The per-tick gateway work as a plain loop, for callgrind.
         .executableTarget(
             name: "ProfileTick",

@@ -331,7 +331,9 @@ func executablePath() throws -> String {
     var buffer = [CChar](repeating: 0, count: 4096)
     let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     guard n > 0 else { throw SoakError("cannot find this executable (/proc/self/exe)") }
-    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    // Rebuilt while running: the path now holds the new build.
+    return path.hasSuffix(" (deleted)") ? String(path.dropLast(" (deleted)".count)) : path
 }
 
 /// A TCP port free on 127.0.0.1 right now.

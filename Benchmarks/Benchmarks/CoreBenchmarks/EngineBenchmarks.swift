@@ -128,4 +128,121 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         }
         blackHole(published.load())
     }
+
+    Benchmark("Reconcile (desired quotes vs resting orders, real BTCUSDT tops)", configuration: perMessage) { benchmark in
+        var model = FixedSpreadQuoter(instrument: btc, halfSpreadBps: 0.5, baseSize: Quantity("0.002")!, skewBps: 1, maxPosition: Quantity("0.01")!)
+        let reconciler = QuoteReconciler(tickSize: btc.tickSize, priceToleranceTicks: 2)
+        let intents: [QuoteIntent] = tops.prefix(4096).map { model.quote(MarketView(top: $0, position: .zero)) }
+        var open = FixedList<OpenOrder>()
+        let first = intents[0]
+        for i in 0..<first.count {
+            _ = open.append(OpenOrder(clientOrderID: ClientOrderID(prefix: ClientOrderID("mmq-b-")!, sequence: UInt64(i))!, side: first[i].side,
+                price: first[i].price, remaining: first[i].quantity))
+        }
+        var commands = FixedList<OrderCommand>()
+        var total = 0
+        var next = 0
+        for _ in benchmark.scaledIterations {
+            reconciler.reconcile(desired: intents[next], open: open, into: &commands)
+            total &+= commands.count
+            next = (next + 1) & 4095
+        }
+        blackHole(total)
+    }
+
+    Benchmark("Risk check (one order, real BTCUSDT tops)", configuration: perMessage) { benchmark in
+        var gate = RiskGate(instrument: btc, limits: limits)
+        var accepted = 0
+        var next = 0
+        var now: Int64 = 0
+        for _ in benchmark.scaledIterations {
+            let top = tops[next]
+            now &+= 1_000_000
+            let context = RiskContext(
+                position: Quantity("0.002")!, openBuy: Quantity("0.002")!, openSell: .zero, openOrders: 1, realizedToday: Notional("-1.5")!,
+                unrealized: Notional("0.2")!, top: top, nowNanos: now)
+            if gate.check(OrderIntent(side: .sell, price: top.askPrice, quantity: Quantity("0.002")!), context) == .accept { accepted += 1 }
+            next += 1
+            if next == tops.count { next = 0 }
+        }
+        blackHole(accepted)
+    }
+
+    Benchmark("End to end: frame bytes → book → strategy tick → reconcile → risk → signed order bytes", configuration: perMessage) { benchmark in
+        var synced = SyncedBook(instrument: data.instrument, levelCapacity: 16_384)
+        var message = MarketMessage()
+        var model = FixedSpreadQuoter(instrument: btc, halfSpreadBps: 0.5, baseSize: Quantity("0.002")!, skewBps: 1, maxPosition: Quantity("0.01")!)
+        var gate = RiskGate(instrument: btc, limits: limits)
+        var tracker = OrderTracker(symbol: btc.symbol)
+        let reconciler = QuoteReconciler(tickSize: btc.tickSize, priceToleranceTicks: 2)
+        let signer = HMACSigner(secret: "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9")
+        let encoder = OrderRequestEncoder()
+        let prefix = ClientOrderID("mmq-mwrimpdl-")!
+        let apiKey = "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83"
+        let id: StaticString = "p-mmq-mwrimpdl-1"
+        var hex: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var open = FixedList<OpenOrder>()
+        var commands = FixedList<OrderCommand>()
+        var intent = QuoteIntent()
+        var seq: UInt64 = 0
+        var bytes = 0
+        var now: Int64 = 0
+        func restart() {
+            synced.invalidate()
+            var snap = data.snapshot
+            snap.lastUpdateID = data.updates[0].firstUpdateID
+            _ = synced.onSnapshot(snap)
+        }
+        func signAndEncode(_ r: OrderRequest) {
+            encoder.encode(r, apiKey: apiKey, timestamp: 1_795_332_524_276 + now / 1_000_000, recvWindow: 5000)
+            withUnsafeMutableBytes(of: &hex) { h in
+                signer.sign(encoder.payload, hexInto: h)
+                id.withUTF8Buffer { i in
+                    bytes &+= encoder.webSocketJSON(id: UnsafeRawBufferPointer(i), method: r.method, signature: UnsafeRawBufferPointer(h)).count
+                }
+            }
+        }
+        restart()
+        var next = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            now &+= 10_000_000
+            let kind = data.frames[next].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
+            if kind == .depthUpdate, synced.onDiff(message.depth) == .applied {
+                // Every book change is quoted on at once: the worst case of requoting on each move.
+                let top = synced.topOfBook
+                model.quote(MarketView(top: top, position: tracker.position, nowNanos: now), into: &intent)
+                tracker.quotable(into: &open)
+                reconciler.reconcile(desired: intent, open: open, into: &commands)
+                for c in 0..<commands.count {
+                    switch commands[c] {
+                    case .cancel(let cid):
+                        if let o = tracker.orders[cid] {
+                            signAndEncode(OrderRequest(kind: .cancel, symbol: btc.symbol, side: o.side, price: o.price, quantity: o.quantity, clientOrderID: cid))
+                        }
+                        tracker.forget(cid)
+                    case .place(let q):
+                        let exposure = tracker.exposure()
+                        let context = RiskContext(
+                            position: tracker.position, openBuy: exposure.buy, openSell: exposure.sell, openOrders: exposure.count,
+                            realizedToday: tracker.realizedNet, unrealized: .zero, top: top, nowNanos: now)
+                        guard gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), context) == .accept else { continue }
+                        seq += 1
+                        let cid = ClientOrderID(prefix: prefix, sequence: seq)!
+                        tracker.sent(cid, q.side, price: q.price, quantity: q.quantity, nowNanos: now)
+                        signAndEncode(OrderRequest(kind: .placeLimit, symbol: btc.symbol, side: q.side, price: q.price, quantity: q.quantity, clientOrderID: cid))
+                    case .modify: break
+                    }
+                }
+            }
+            next += 1
+            if next == data.frames.count {
+                benchmark.stopMeasurement()
+                next = 0
+                restart()
+                benchmark.startMeasurement()
+            }
+        }
+        blackHole(bytes)
+    }
 }

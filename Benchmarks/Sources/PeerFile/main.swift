@@ -1,0 +1,68 @@
+import MMBinanceWire
+import MMBook
+import MMCore
+import MMReplay
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Usage: PeerFile <recording> [passes]
+// Our bytes → book path on a recording, as the ingest thread runs it: each frame's JSON bytes decoded
+// into a DepthUpdate (no Foundation, no allocation), sequenced (U/u/pu) and applied to the synced book.
+// The file is read into memory first; only decode + sequence + apply is timed. Prints one JSON line.
+let args = CommandLine.arguments
+guard args.count > 1 else {
+    print("usage: PeerFile <recording> [passes]")
+    exit(2)
+}
+let passes = args.count > 2 ? Int(args[2]) ?? 3 : 3
+
+func run() throws {
+    var frames: [[UInt8]] = []
+    let reader = try RecordingReader(paths: [args[1]])
+    while let (line, file) = try reader.next() {
+        frames.append(Array(line.json))
+        try reader.consume(file: file)
+    }
+    var message = MarketMessage()
+    var times: [Double] = []
+    var levels = 0
+    var diffs = 0
+    var synced = false
+    var top = TopOfBook.empty
+    for pass in 0..<passes {
+        let instrument = EmbeddedInstruments.all.first { $0.symbol.description == "BTCUSDT" }!
+        var book = SyncedBook(instrument: instrument, levelCapacity: 16_384)
+        let start = MonotonicInstant.now().nanos
+        for i in 0..<frames.count {
+            let kind = frames[i].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
+            switch kind {
+            case .depthUpdate?:
+                _ = book.onDiff(message.depth)
+                if pass == 0 {
+                    diffs += 1
+                    levels += message.depth.bids.count + message.depth.asks.count
+                }
+            case .depthSnapshot?:
+                message.snapshot.symbol = instrument.symbol
+                _ = book.onSnapshot(message.snapshot) { _ in }
+            default: break
+            }
+        }
+        let elapsed = MonotonicInstant.now().nanos - start
+        times.append(Double(elapsed) / Double(frames.count))
+        synced = book.isSynced
+        top = book.topOfBook
+    }
+    times.sort()
+    print(
+        #"{"path":"swift-market-maker bytes→book","messages":\#(frames.count),"diffs":\#(diffs),"levels_per_diff":\#(Double(levels) / Double(max(1, diffs))),"#
+            + #""ns_per_message_best":\#(times[0]),"ns_per_message_median":\#(times[times.count / 2]),"passes":\#(passes),"synced":\#(synced),"#
+            + #""final_bid":"\#(top.bidPrice)","final_ask":"\#(top.askPrice)"}"#)
+}
+
+do { try run() } catch {
+    print("PeerFile: \(error)")
+    exit(1)
+}
