@@ -250,8 +250,15 @@ public final class MarketDataClient: @unchecked Sendable {
     private func onFrame(_ bytes: UnsafeRawBufferPointer, generation gen: Int) {
         let start = MonotonicInstant.now().nanos
         counters.frames += 1
-        guard let kind = try? MarketDecoder.decode(bytes, into: &message) else {
+        let kind: MarketMessage.Kind
+        do { kind = try MarketDecoder.decode(bytes, into: &message) } catch {
             counters.malformed += 1
+            // Said where a person reads it, without flooding: the first ten, then every thousandth.
+            if counters.malformed <= 10 || counters.malformed % 1000 == 0 {
+                logger.warning("market.malformed", metadata: [
+                    "error": "\(error)", "count": "\(counters.malformed)", "frame": "\(printablePrefix(bytes))",
+                ])
+            }
             return
         }
         switch kind {
@@ -345,4 +352,11 @@ public final class MarketDataClient: @unchecked Sendable {
         let now = MonotonicInstant.now().nanos
         for (s, b) in books { tops[s]!.store(PublishedTop(top: b.topOfBook, receivedNanos: now)) }
     }
+}
+
+/// The start of a frame as printable ASCII (others as `.`), for logs.
+func printablePrefix(_ bytes: UnsafeRawBufferPointer, limit: Int = 120) -> String {
+    var out = ""
+    for b in bytes.prefix(limit) { out.unicodeScalars.append(b >= 0x20 && b < 0x7F ? Unicode.Scalar(b) : ".") }
+    return bytes.count > limit ? out + "…" : out
 }

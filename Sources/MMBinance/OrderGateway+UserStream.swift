@@ -67,16 +67,25 @@ extension OrderGateway {
         }
     }
 
+    /// Counted, and said in the log (the first ten, then every hundredth); never applied.
+    private func malformedUserEvent(_ why: String, _ bytes: UnsafeRawBufferPointer) {
+        let n = (rejectsByCode["MALFORMED_USER_EVENT"] ?? 0) + 1
+        rejectsByCode["MALFORMED_USER_EVENT"] = n
+        if n <= 10 || n % 100 == 0 {
+            note(.warning, "user_stream.malformed", ["error": "\(why)", "count": "\(n)", "frame": "\(printablePrefix(bytes))"])
+        }
+    }
+
     private func onUserFrame(_ bytes: UnsafeRawBufferPointer) {
         let event: UserStreamEvent
         do { event = try UserStreamDecoder.decode(Array(bytes)) } catch {
-            rejectsByCode["MALFORMED_USER_EVENT", default: 0] += 1
+            malformedUserEvent("\(error)", bytes)
             return
         }
         switch event {
         case .execution(let report):
             guard OrderTracker.isPlausible(report) else {
-                rejectsByCode["MALFORMED_USER_EVENT", default: 0] += 1
+                malformedUserEvent("a figure beyond \(Quantity(raw: OrderTracker.plausibleMagnitude)) or a negative quantity", bytes)
                 return
             }
             let (fill, status) = tracker.apply(report)
