@@ -164,11 +164,11 @@ struct FaultState: Sendable {
     }
 }
 
-/// SplitMix64: small, fast and seeded, so a fault run can be replayed exactly.
-struct SimRandom: Sendable {
+/// SplitMix64: small, fast and seeded, so a fault run (or a soak's schedule) can be replayed exactly.
+public struct SimRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -176,5 +176,5 @@ struct SimRandom: Sendable {
         return z ^ (z >> 31)
     }
     /// Uniform in [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -94,7 +94,7 @@ struct SoakPlan {
         self.seed = seed
         self.wallSeconds = wallSeconds
         self.speed = speed
-        var rng = SoakRandom(seed: seed)
+        var rng = SimRandom(seed: seed)
         let end = wallSeconds - Self.quietSeconds
         // Rounds of every fault in a random order, at random gaps of 2–5 s, until the quiet period.
         var t = 3.0
@@ -116,18 +116,4 @@ struct SoakPlan {
         schedule.append((halt + 4, .operatorResume))
         schedule.sort { $0.at < $1.at }
     }
-}
-
-/// SplitMix64 for the schedule (seeded, so a run can be repeated).
-struct SoakRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
