@@ -129,6 +129,7 @@ extension OrderGateway {
         guard !reconciling, !stopping else { return }
         reconciling = true
         let symbol = configuration.instrument.symbol
+        restoreDayFromVenue()
         let orders = rest(.GET, "/fapi/v1/openOrders", query: "symbol=\(symbol)", signed: true)
         let position = rest(.GET, "/fapi/v2/positionRisk", query: "symbol=\(symbol)", signed: true)
         orders.and(position).whenComplete { result in
@@ -140,6 +141,62 @@ extension OrderGateway {
                 return
             }
             self.apply(openOrders: open, positions: risk)
+        }
+    }
+
+    /// Today's realized PnL and commission from the venue's income history (`GET /fapi/v1/income` since UTC
+    /// midnight, 1000 entries a page): the truth when fills happened while no engine listened (a crash, a
+    /// lost user stream). Without an answer, the figures stay as they are (the journal's, at start).
+    func restoreDayFromVenue() {
+        let dayStart = venueMillis / 86_400_000 * 86_400_000
+        fetchIncome(since: dayStart, IncomeTotals()) { totals in
+            guard let totals, !self.stopping else {
+                self.note(.warning, "income.unavailable", ["kept": "journal"])
+                return
+            }
+            let before = (self.tracker.realized, self.tracker.fees)
+            self.tracker.restoreDay(realized: totals.realized, fees: totals.fees, tradeIDs: totals.tradeIDs)
+            if before != (totals.realized, totals.fees) {
+                self.note(.info, "day.restored_from_venue", [
+                    "realized": "\(totals.realized)", "fees": "\(totals.fees)", "entries": "\(totals.entries)",
+                    "was_realized": "\(before.0)", "was_fees": "\(before.1)",
+                ])
+            }
+            self.evaluate()
+        }
+    }
+
+    struct IncomeTotals {
+        var realized = Notional.zero
+        var fees = Notional.zero
+        var entries = 0
+        var tradeIDs: [Int64] = []
+        var seen: Set<Int64> = []
+    }
+
+    private func fetchIncome(since: Int64, _ sum: IncomeTotals, _ done: @escaping (IncomeTotals?) -> Void) {
+        let query = "symbol=\(configuration.instrument.symbol)&startTime=\(since)&limit=1000"
+        rest(.GET, "/fapi/v1/income", query: query, signed: true).whenComplete { result in
+            guard case .success(let reply) = result, reply.status == 200, let items = (try? JSONValue.parse(reply.body))?.arrayValue else {
+                done(nil)
+                return
+            }
+            var sum = sum
+            var last = since
+            for item in items {
+                guard let id = item["tranId"]?.int64, sum.seen.insert(id).inserted, let amount = item["income"]?.text.flatMap({ Notional($0) })
+                else { continue }
+                switch item["incomeType"]?.text {
+                case "REALIZED_PNL": sum.realized = sum.realized.clampedAdding(amount)
+                case "COMMISSION": sum.fees = sum.fees.clampedAdding(-amount)
+                default: continue
+                }
+                sum.entries += 1
+                if let t = item["tradeId"]?.text.flatMap({ Int64($0) }) ?? item["tradeId"]?.int64 { sum.tradeIDs.append(t) }
+                last = max(last, item["time"]?.int64 ?? last)
+            }
+            // A full page: the next one starts at the last entry's time (entries seen already are skipped).
+            if items.count == 1000 && last > since { self.fetchIncome(since: last, sum, done) } else { done(sum) }
         }
     }
 

@@ -26,7 +26,8 @@ public struct RunSummary: Sendable {
     /// Endpoints that are not steady-state traffic.
     static let overheadEndpoints: Set<String> = [
         "GET /fapi/v1/time", "POST /fapi/v1/listenKey", "PUT /fapi/v1/listenKey", "DELETE /fapi/v1/listenKey",
-        "GET /fapi/v1/openOrders", "GET /fapi/v2/positionRisk", "POST /fapi/v1/countdownCancelAll", "DELETE /fapi/v1/allOpenOrders",
+        "GET /fapi/v1/openOrders", "GET /fapi/v2/positionRisk", "GET /fapi/v1/income", "POST /fapi/v1/countdownCancelAll",
+        "DELETE /fapi/v1/allOpenOrders",
     ]
 
     static func make(

@@ -281,10 +281,13 @@ public struct OrderTracker: Sendable {
     }
 
     /// Starts a new trading day: realized PnL and fees restart from zero.
-    /// Today's realized PnL and fees from before a restart (the journal), so they still count.
-    public mutating func restoreDay(realized: Notional, fees: Notional) {
+    /// Today's realized PnL and fees from before a restart (the journal, or the venue's income history), so
+    /// they still count. `tradeIDs` are the trades already in these figures: their reports, should they
+    /// still arrive, are not counted again.
+    public mutating func restoreDay(realized: Notional, fees: Notional, tradeIDs: [Int64] = []) {
         self.realized = realized
         self.fees = fees
+        for t in tradeIDs where t != 0 { seenTrades.insert(t) }
     }
 
     public mutating func resetDay() {

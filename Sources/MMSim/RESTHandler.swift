@@ -97,7 +97,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             (.POST, "/fapi/v1/order"), (.DELETE, "/fapi/v1/order"), (.GET, "/fapi/v1/order"), (.PUT, "/fapi/v1/order"),
             (.GET, "/fapi/v1/openOrders"), (.DELETE, "/fapi/v1/allOpenOrders"), (.GET, "/fapi/v2/positionRisk"),
             (.GET, "/fapi/v3/positionRisk"), (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"),
-            (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"), (.GET, "/fapi/v1/leverageBracket"):
+            (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"), (.GET, "/fapi/v1/leverageBracket"), (.GET, "/fapi/v1/income"):
             return signed(head, path: path, rawQuery: parts.count > 1 ? String(parts[1]) : "")
         default:
             return VenueError.invalidPath(path, head.method.rawValue).reply
@@ -186,6 +186,14 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
                 OrderJSON.render($0, instrument: hub.markets[$0.symbol]!.script.instrument, withTime: true)
             }
             return (.ok, Array(("[" + list.joined(separator: ",") + "]").utf8))
+        case (.GET, "/fapi/v1/income"):
+            if params["symbol"] != nil && market == nil { return VenueError.badSymbol.reply }
+            let limit = min(max(Int(params["limit"] ?? "100") ?? 100, 1), 1000)
+            let account = hub.exchange.accounts[apiKey]!
+            let body = IncomeJSON.history(
+                account, symbol: symbol, type: params["incomeType"], start: params["startTime"].flatMap { Int64($0) },
+                end: params["endTime"].flatMap { Int64($0) }, limit: limit)
+            return (.ok, Array(body.utf8))
         case (.GET, "/fapi/v2/positionRisk"), (.GET, "/fapi/v3/positionRisk"):
             if params["symbol"] != nil && market == nil { return VenueError.badSymbol.reply }
             let account = hub.exchange.accounts[apiKey]!

@@ -50,6 +50,8 @@ public struct SimFill: Sendable, Equatable {
     public var maker: Bool
     public var fee: Notional
     public var realized: Notional
+    /// When it happened (the venue's clock, milliseconds).
+    public var timeMillis: Int64 = 0
 }
 
 /// A trading account: its keys, orders, positions and USDT wallet.
@@ -262,7 +264,7 @@ public struct SimExchange: Sendable {
         nextTradeID += 1
         let f = SimFill(
             orderID: order.orderID, tradeID: nextTradeID, symbol: order.symbol, side: order.side, price: price,
-            quantity: quantity, maker: maker, fee: fee, realized: realized)
+            quantity: quantity, maker: maker, fee: fee, realized: realized, timeMillis: nowMillis)
         account.fills.append(f)
         record(.fill(apiKey: apiKey, symbol: order.symbol, position: position.quantity, nanos: MonotonicInstant.now().nanos))
         events.append((apiKey, .order(order, execution: "TRADE", fill: f)))

@@ -67,6 +67,8 @@ public struct SoakAuditor: Sendable {
     let apiKey: String
     let symbols: [Symbol]
     private var unsyncedSince: [Symbol: Int64] = [:]
+    /// When the venue last served a snapshot: fresh data for whoever took it, stall or not.
+    private var lastSnapshot: Int64 = .min
     private var stalls: [(from: Int64, until: Int64)] = []
     private var breachSince: Int64?
     private var haltedSince: Int64?
@@ -115,6 +117,7 @@ public struct SoakAuditor: Sendable {
             }
         case .snapshot(let symbol, _):
             snapshots += 1
+            lastSnapshot = t
             if let since = unsyncedSince[symbol], since <= t { unsyncedSince[symbol] = nil }
         case .desync(let symbol, let reason, _):
             desyncs[reason, default: 0] += 1
@@ -181,7 +184,8 @@ public struct SoakAuditor: Sendable {
         if let since = unsyncedSince[symbol], t > since + g {
             violate("order_while_unsynced", "\(id) \((t - since) / 1_000_000) ms after the book went out of sync")
         }
-        for s in stalls where t > s.from + limits.maxBookAgeNanos + g && t < s.until {
+        // Data ages from the stall's start, or from a snapshot taken during it.
+        for s in stalls where t > max(s.from, lastSnapshot) + limits.maxBookAgeNanos + g && t < s.until {
             violate("order_while_stale", "\(id) \((t - s.from) / 1_000_000) ms into a market-data stall")
         }
         if let since = breachSince, t > since + g {

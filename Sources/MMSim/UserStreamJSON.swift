@@ -34,3 +34,23 @@ enum UserStreamJSON {
         #"{"e":"listenKeyExpired","E":\#(nowMillis),"listenKey":"\#(key)"}"#
     }
 }
+
+/// `GET /fapi/v1/income`: realized PnL and commission entries of the account's fills, oldest first.
+enum IncomeJSON {
+    static func history(_ a: SimAccount, symbol: Symbol?, type: String?, start: Int64?, end: Int64?, limit: Int) -> String {
+        var items: [String] = []
+        var tranID: Int64 = 9_000_000_000
+        for f in a.fills {
+            tranID += 2
+            guard symbol == nil || f.symbol == symbol, f.timeMillis >= (start ?? .min), f.timeMillis <= (end ?? .max) else { continue }
+            let entries: [(String, Notional, Int64)] = [("REALIZED_PNL", f.realized, tranID), ("COMMISSION", -f.fee, tranID + 1)]
+            for (kind, amount, id) in entries where (type == nil || type == kind) && !(kind == "REALIZED_PNL" && amount.isZero) {
+                items.append(
+                    #"{"symbol":"\#(f.symbol)","incomeType":"\#(kind)","income":"\#(amount.formatted(minFractionDigits: 8))","asset":"USDT","#
+                        + #""info":"","time":\#(f.timeMillis),"tranId":\#(id),"tradeId":"\#(f.tradeID)"}"#)
+                if items.count == limit { return "[" + items.joined(separator: ",") + "]" }
+            }
+        }
+        return "[" + items.joined(separator: ",") + "]"
+    }
+}

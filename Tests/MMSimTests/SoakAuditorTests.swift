@@ -55,10 +55,18 @@ struct SoakAuditorTests {
         a.observe(.snapshot(symbol: btc, nanos: 4_700 * ms))
         a.observe(order("a-5", at: 4_800 * ms))
         #expect(a.violationCount == 3)
-        // Another stream's gap (an aggregated one) is not ours.
-        a.observe(.desync(symbol: btc, reason: "gap@100ms", nanos: 5_000 * ms))
-        a.observe(order("a-6", at: 6_000 * ms))
+        // A snapshot taken during a stall is fresh data: the book ages from it.
+        a.observe(.stall(nanos: 10_000 * ms, untilNanos: 20_000 * ms))
+        a.observe(.snapshot(symbol: btc, nanos: 12_000 * ms))
+        a.observe(order("a-7", at: 13_000 * ms))
         #expect(a.violationCount == 3)
+        a.observe(order("a-8", at: 13_600 * ms))
+        #expect(a.violations["order_while_stale"] == 2)
+        a.observe(.snapshot(symbol: btc, nanos: 21_000 * ms))
+        // Another stream's gap (an aggregated one) is not ours.
+        a.observe(.desync(symbol: btc, reason: "gap@100ms", nanos: 25_000 * ms))
+        a.observe(order("a-6", at: 26_000 * ms))
+        #expect(a.violationCount == 4)
     }
 
     @Test func positionBeyondNetMaxDuplicatesAndOtherAccounts() {
