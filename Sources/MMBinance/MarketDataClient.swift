@@ -98,6 +98,9 @@ public final class MarketDataClient: @unchecked Sendable {
     private var books: [Symbol: SyncedBook]
     private var message = MarketMessage()
     private var counters = Stats()
+    /// Receive time of the last market frame (any symbol, any kind): how new a snapshot plus the diffs
+    /// buffered behind it is.
+    private var lastFrameNanos: Int64 = 0
     /// Frame → book latency, recorded on this thread (fixed buckets, no allocation).
     private var frameToBook = LatencyHistogram()
     private var primary: (channel: Channel, generation: Int)?
@@ -249,6 +252,7 @@ public final class MarketDataClient: @unchecked Sendable {
 
     private func onFrame(_ bytes: UnsafeRawBufferPointer, generation gen: Int) {
         let start = MonotonicInstant.now().nanos
+        lastFrameNanos = start
         counters.frames += 1
         let kind: MarketMessage.Kind
         do { kind = try MarketDecoder.decode(bytes, into: &message) } catch {
@@ -331,6 +335,7 @@ public final class MarketDataClient: @unchecked Sendable {
 
     private func fetchSnapshot(_ symbol: Symbol) {
         let path = "/fapi/v1/depth?symbol=\(symbol)&limit=\(configuration.snapshotLimit)"
+        let requested = MonotonicInstant.now().nanos
         HTTPClient.send(.GET, configuration.rest, path: path, on: loop).whenComplete { result in
             // The frame scratch is free here: this runs on the loop between frames.
             guard case .success(let reply) = result, reply.status == 200,
@@ -344,7 +349,9 @@ public final class MarketDataClient: @unchecked Sendable {
             self.counters.snapshots += 1
             self.message.snapshot.symbol = symbol
             if self.books[symbol]?.onSnapshot(self.message.snapshot) == .tooOld { self.fetchSnapshot(symbol) }
-            self.tops[symbol]!.store(PublishedTop(top: self.books[symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
+            // The book is as new as the request (a slow answer is old data), or as the last frame applied
+            // from the buffer after it, not as the moment the answer arrived.
+            self.tops[symbol]!.store(PublishedTop(top: self.books[symbol]!.topOfBook, receivedNanos: max(requested, self.lastFrameNanos)))
         }
     }
 
