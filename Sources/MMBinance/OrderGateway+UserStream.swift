@@ -118,9 +118,13 @@ extension OrderGateway {
 
     // MARK: Reconciliation (on `loop`)
 
+    /// Tries again after a failed reconciliation: 0.5 s, doubling to 16 s, and never before the venue's
+    /// `Retry-After` — a retry loop must not spend the request weight that a 429 is asking us to save.
     func scheduleReconcile() {
         guard !reconciling, !stopping else { return }
-        loop.scheduleTask(in: .milliseconds(500)) { self.reconcile() }
+        let wait = max(reconcileRetryMillis * 1_000_000, backoffUntilNanos - nowNanos)
+        reconcileRetryMillis = min(reconcileRetryMillis * 2, 16_000)
+        loop.scheduleTask(in: .nanoseconds(wait)) { self.reconcile() }
     }
 
     /// Reads open orders and the position over REST and makes the tracker agree: our orders the venue still
@@ -129,7 +133,6 @@ extension OrderGateway {
         guard !reconciling, !stopping else { return }
         reconciling = true
         let symbol = configuration.instrument.symbol
-        restoreDayFromVenue()
         let orders = rest(.GET, "/fapi/v1/openOrders", query: "symbol=\(symbol)", signed: true)
         let position = rest(.GET, "/fapi/v2/positionRisk", query: "symbol=\(symbol)", signed: true)
         orders.and(position).whenComplete { result in
@@ -140,7 +143,14 @@ extension OrderGateway {
                 self.scheduleReconcile()
                 return
             }
+            self.reconcileRetryMillis = 500
             self.apply(openOrders: open, positions: risk)
+            // The day's PnL from the venue once the venue answers again (weight 30: not on every retry, and
+            // not more than every 10 s).
+            if self.nowNanos - self.incomeFetchedNanos > 10_000_000_000 {
+                self.incomeFetchedNanos = self.nowNanos
+                self.restoreDayFromVenue()
+            }
         }
     }
 

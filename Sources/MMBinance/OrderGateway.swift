@@ -91,6 +91,9 @@ public final class OrderGateway: @unchecked Sendable {
     /// tells which the venue still has.
     var journalOpenAtStart: Set<String> = []
     var journalResolvedWhileDown = 0
+    /// Delay before the next reconciliation attempt after a failure, and when the income history was last asked for.
+    var reconcileRetryMillis: Int64 = 500
+    var incomeFetchedNanos: Int64 = .min / 2
     /// Today's fills the journal held at start (their PnL and fees count against today's limits).
     var restoredDayFills = 0
 
