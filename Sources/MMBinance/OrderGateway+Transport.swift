@@ -224,6 +224,14 @@ extension OrderGateway {
                 let wait = reply.headers.first(name: "Retry-After").flatMap(Int64.init) ?? 10
                 self.backoffUntilNanos = max(self.backoffUntilNanos, self.nowNanos + wait * 1_000_000_000)
             }
+            // -1021 on any signed request (not only orders): our clock offset is stale; measure it again, at
+            // most once a second.
+            if reply.status == 400, reply.body.count < 512, String(decoding: reply.body, as: UTF8.self).contains("-1021"),
+                self.nowNanos - self.restClockSyncNanos > 1_000_000_000
+            {
+                self.restClockSyncNanos = self.nowNanos
+                self.syncClock()
+            }
             return reply
         }
     }

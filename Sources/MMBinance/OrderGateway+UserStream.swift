@@ -118,12 +118,12 @@ extension OrderGateway {
 
     // MARK: Reconciliation (on `loop`)
 
-    /// Tries again after a failed reconciliation: 0.5 s, doubling to 16 s, and never before the venue's
+    /// Tries again after a failed reconciliation: 0.5 s, doubling to 4 s, and never before the venue's
     /// `Retry-After` — a retry loop must not spend the request weight that a 429 is asking us to save.
     func scheduleReconcile() {
         guard !reconciling, !stopping else { return }
         let wait = max(reconcileRetryMillis * 1_000_000, backoffUntilNanos - nowNanos)
-        reconcileRetryMillis = min(reconcileRetryMillis * 2, 16_000)
+        reconcileRetryMillis = min(reconcileRetryMillis * 2, 4_000)
         loop.scheduleTask(in: .nanoseconds(wait)) { self.reconcile() }
     }
 

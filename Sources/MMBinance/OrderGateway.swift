@@ -94,6 +94,8 @@ public final class OrderGateway: @unchecked Sendable {
     /// Delay before the next reconciliation attempt after a failure, and when the income history was last asked for.
     var reconcileRetryMillis: Int64 = 500
     var incomeFetchedNanos: Int64 = .min / 2
+    /// When a REST -1021 last asked for a clock measurement.
+    var restClockSyncNanos: Int64 = .min / 2
     /// Today's fills the journal held at start (their PnL and fees count against today's limits).
     var restoredDayFills = 0
 
