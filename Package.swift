@@ -98,7 +98,7 @@ let package = Package(
         ),
         .target(
             name: "MMBacktest",
-            dependencies: ["MMCore", "MMBook", "MMStrategy", "MMRisk", "MMExecution", "MMReplay", "MMSim"]
+            dependencies: ["MMCore", "MMBook", "MMBinanceWire", "MMStrategy", "MMRisk", "MMExecution", "MMReplay", "MMSim"]
         ),
         .executableTarget(
             name: "mm",

@@ -1,4 +1,5 @@
 import Foundation
+import MMBinanceWire
 import MMCore
 import MMSim
 
@@ -96,7 +97,7 @@ public struct BacktestResult: Sendable {
     /// The report as one JSON object.
     public func json(session: String, model: String, cpuSeconds: Double) -> String {
         func obj(_ pairs: [(String, String)]) -> String { "{" + pairs.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}" }
-        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        let q = JSONString.quoted
         func num(_ d: Double) -> String { d.isFinite ? String(format: "%.4f", d) : "0" }
         return obj([
             ("session", q(session)), ("symbol", q(symbol.description)), ("model", q(model)),

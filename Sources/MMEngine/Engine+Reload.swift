@@ -1,5 +1,6 @@
 import Foundation
 import MMBinance
+import MMBinanceWire
 import MMCore
 import Logging
 import MMRisk
@@ -14,17 +15,11 @@ public struct ReloadResult: Sendable, CustomStringConvertible {
     public var errors: [String]
 
     public var json: String {
-        func list(_ a: [String]) -> String { "[" + a.map { JSONString.quote($0) }.joined(separator: ",") + "]" }
+        func list(_ a: [String]) -> String { "[" + a.map { JSONString.quoted($0) }.joined(separator: ",") + "]" }
         return #"{"event":"reload","applied":\#(applied),"changes":\#(list(changes)),"errors":\#(list(errors))}"#
     }
 
     public var description: String { json }
-}
-
-enum JSONString {
-    static func quote(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
-    }
 }
 
 extension Engine {

@@ -120,27 +120,3 @@ public struct RunSummary: Sendable {
     }
 }
 
-/// A JSON object written in insertion order.
-struct JSONObject {
-    private var parts: [String] = []
-    mutating func add(_ key: String, _ value: String) { parts.append("\"\(key)\":" + quote(value)) }
-    mutating func add(_ key: String, _ value: Int) { parts.append("\"\(key)\":\(value)") }
-    mutating func add(_ key: String, _ value: Double) { parts.append("\"\(key)\":\(value)") }
-    mutating func add(_ key: String, _ value: Bool) { parts.append("\"\(key)\":\(value)") }
-    mutating func add(_ key: String, raw: String) { parts.append("\"\(key)\":" + raw) }
-    var text: String { "{" + parts.joined(separator: ",") + "}" }
-
-    private func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
-    }
-}
