@@ -88,10 +88,7 @@ extension Engine {
         let changes = zip(Self.reloadable(activeConfig), Self.reloadable(new)).compactMap { a, b in a.1 == b.1 ? nil : "\(a.0): \(a.1) → \(b.1)" }
         let r = new.risk
         do {
-            try await gateway.setLimits(RiskLimits(
-                maxOrderNotional: r.maxOrderNotional, maxNetPosition: r.netMax, dailyLossLimit: r.dailyMax, stopLoss: r.stopLoss,
-                maxDrawdown: r.maxDrawdown, priceBandBps: r.priceBandBps, maxBookAgeMillis: r.maxBookAgeMillis,
-                maxUserStreamAgeMillis: r.maxUserStreamAgeMillis, maxOrdersPerSecond: r.maxOrdersPerSecond, maxOpenOrders: r.maxOpenOrders))
+            try await gateway.setLimits(r.limits)
         } catch {
             reloadFailures += 1
             return ReloadResult(applied: false, changes: [], errors: ["the gateway did not take the new limits"])

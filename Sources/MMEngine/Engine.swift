@@ -138,10 +138,7 @@ public final class Engine: @unchecked Sendable {
         let read: @Sendable () -> PublishedTop = { market.published(symbol) ?? PublishedTop(top: .empty, receivedNanos: 0) }
 
         let r = config.risk
-        let limits = RiskLimits(
-            maxOrderNotional: r.maxOrderNotional, maxNetPosition: r.netMax, dailyLossLimit: r.dailyMax, stopLoss: r.stopLoss,
-            maxDrawdown: r.maxDrawdown, priceBandBps: r.priceBandBps, maxBookAgeMillis: r.maxBookAgeMillis,
-            maxUserStreamAgeMillis: r.maxUserStreamAgeMillis, maxOrdersPerSecond: r.maxOrdersPerSecond, maxOpenOrders: r.maxOpenOrders)
+        let limits = r.limits
         var gw = GatewayConfiguration(
             rest: rest, webSocketAPI: wsAPI, userStream: userStream, instrument: instrument, credentials: creds, limits: limits,
             reconciler: QuoteReconciler(

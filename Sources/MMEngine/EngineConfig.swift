@@ -1,5 +1,6 @@
 import Foundation
 import MMCore
+import MMRisk
 
 /// Where the engine trades.
 public enum VenueKind: String, Sendable, CaseIterable {
@@ -69,6 +70,14 @@ public struct EngineConfig: Sendable {
         public var maxOrdersPerSecond = 10
         public var maxOpenOrders = 10
         public var flattenOnHalt = false
+
+        /// The risk gate's limits these settings name.
+        public var limits: RiskLimits {
+            RiskLimits(
+                maxOrderNotional: maxOrderNotional, maxNetPosition: netMax, dailyLossLimit: dailyMax, stopLoss: stopLoss,
+                maxDrawdown: maxDrawdown, priceBandBps: priceBandBps, maxBookAgeMillis: maxBookAgeMillis,
+                maxUserStreamAgeMillis: maxUserStreamAgeMillis, maxOrdersPerSecond: maxOrdersPerSecond, maxOpenOrders: maxOpenOrders)
+        }
     }
 
     public struct GatewaySettings: Sendable {

@@ -93,11 +93,8 @@ struct Backtest: AsyncParsableCommand {
         // A size the venue accepts on this symbol: the configured one, or the smallest above min notional.
         let mid = script.snapshot.bids.first.map(\.price) ?? .zero
         if let m = Self.minimumSize(instrument, price: mid), m > strategy.baseSize { strategy.baseSize = m }
-        let r = c.risk
-        let limits = RiskLimits(
-            maxOrderNotional: r.maxOrderNotional, maxNetPosition: max(r.netMax, Quantity(raw: strategy.baseSize.raw * 3)), dailyLossLimit: r.dailyMax,
-            stopLoss: r.stopLoss, maxDrawdown: r.maxDrawdown, priceBandBps: r.priceBandBps, maxBookAgeMillis: r.maxBookAgeMillis,
-            maxUserStreamAgeMillis: r.maxUserStreamAgeMillis, maxOrdersPerSecond: r.maxOrdersPerSecond, maxOpenOrders: r.maxOpenOrders)
+        var limits = c.risk.limits
+        limits.maxNetPosition = max(limits.maxNetPosition, Quantity(raw: strategy.baseSize.raw * 3))
         var settings = BacktestSettings(
             limits: limits,
             reconciler: QuoteReconciler(tickSize: instrument.tickSize, priceToleranceTicks: strategy.repriceToleranceTicks, useModify: strategy.useModify))
