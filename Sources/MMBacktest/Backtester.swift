@@ -99,11 +99,12 @@ public struct Backtester<Model: Strategy> {
                 BacktestResult.Sample(nanos: t, mid: mid, bid: lastDesired.bid, ask: lastDesired.ask, position: position.quantity, pnl: pnl))
         }
 
-        /// The exchange's reports (acks, fills, cancels) travel back to the strategy.
-        func forwardReports(_ t: Int64) {
+        /// The exchange's reports (acks, fills, cancels) of what happened at `t` travel back to the strategy,
+        /// arriving at `arrival`.
+        func forwardReports(_ t: Int64, arriving arrival: Int64) {
             for (_, event) in exchange.drainEvents() {
                 guard case .order(let o, let execution, let fill) = event else { continue }
-                queue.push(t + settings.feedLatencyNanos, .report(ExecutionReport(o, execution: execution, fill: fill, nanos: t)))
+                queue.push(arrival, .report(ExecutionReport(o, execution: execution, fill: fill, nanos: t)))
                 if let fill {
                     result.addFill(.init(nanos: t, side: o.side, price: fill.price, quantity: fill.quantity, maker: fill.maker, fee: fill.fee))
                 }
@@ -137,13 +138,7 @@ public struct Backtester<Model: Strategy> {
                 }
             }
             // Reports of what the request did go out with the reply.
-            for (_, event) in exchange.drainEvents() {
-                guard case .order(let o, let execution, let fill) = event else { continue }
-                queue.push(reply, .report(ExecutionReport(o, execution: execution, fill: fill, nanos: t)))
-                if let fill {
-                    result.addFill(.init(nanos: t, side: o.side, price: fill.price, quantity: fill.quantity, maker: fill.maker, fee: fill.fee))
-                }
-            }
+            forwardReports(t, arriving: reply)
         }
 
         func riskContext(_ t: Int64) -> RiskContext {
@@ -236,7 +231,7 @@ public struct Backtester<Model: Strategy> {
                     result.trades += 1
                     exchange.onTrade(trade, nowMillis: t / 1_000_000)
                 }
-                forwardReports(t)
+                forwardReports(t, arriving: t + settings.feedLatencyNanos)
                 while step < script.timeline.count && script.timeline[step].at <= t { step += 1 }
             }
             while let item = queue.pop(dueBy: t) {
