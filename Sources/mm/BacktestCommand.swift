@@ -199,13 +199,8 @@ final class ProgressBar {
         guard enabled else { return }
         let filled = Int(fraction * 30)
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 30 - filled)
-        printErrorInline("\r\(label) \(bar) \(Int(fraction * 100))%")
+        printError("\r\(label) \(bar) \(Int(fraction * 100))%", terminator: "")
     }
 
-    func finish() { if enabled { printErrorInline("\r\u{1B}[2K") } }
-}
-
-func printErrorInline(_ text: String) {
-    var t = text
-    t.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    func finish() { if enabled { printError("\r\u{1B}[2K", terminator: "") } }
 }

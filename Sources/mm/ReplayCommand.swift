@@ -84,8 +84,8 @@ func printLine(_ text: String) {
     line.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
 }
 
-func printError(_ text: String) {
-    var line = text + "\n"
+func printError(_ text: String, terminator: String = "\n") {
+    var line = text + terminator
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
 

@@ -116,15 +116,22 @@ struct Sim: AsyncParsableCommand {
     }
 }
 
+/// The path of this executable (the soak starts it again as the engine under test).
+func executablePath() throws -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard n > 0 else { throw ValidationError("cannot find this executable (/proc/self/exe)") }
+    let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    // Rebuilt while running: the path now holds the new build.
+    return path.hasSuffix(" (deleted)") ? String(path.dropLast(" (deleted)".count)) : path
+}
+
 /// The recording shipped in the repository, found from the working directory or the executable's place
 /// in `.build`.
 func shippedRecording() throws -> String {
     let name = "recordings/btcusdt_20240718.gz"
     var candidates = [name]
-    var exe = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &exe, exe.count - 1)
-    if n > 0 {
-        let path = String(decoding: exe[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    if let path = try? executablePath() {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false)
         for _ in 0..<5 {
             parts.removeLast()

@@ -132,9 +132,9 @@ final class SoakRun {
         let wall = elapsed()
 
         // The end: what operators scrape, then a clean shutdown that must leave nothing resting.
-        let metrics = (try? await VenueREST.send("GET", Endpoint(host: "127.0.0.1", port: metricsPort), path: "/metrics"))
+        let metrics = (try? await VenueREST.send("GET", metricsEndpoint, path: "/metrics"))
             .map { String(decoding: $0.body, as: UTF8.self) } ?? ""
-        let health = (try? await VenueREST.send("GET", Endpoint(host: "127.0.0.1", port: metricsPort), path: "/health"))
+        let health = (try? await VenueREST.send("GET", metricsEndpoint, path: "/health"))
             .map { String(decoding: $0.body, as: UTF8.self) } ?? ""
         try metrics.write(toFile: directory + "/metrics.txt", atomically: true, encoding: .utf8)
         try health.write(toFile: directory + "/health.json", atomically: true, encoding: .utf8)
@@ -247,10 +247,12 @@ final class SoakRun {
         return p.terminationStatus == 0
     }
 
+    private var metricsEndpoint: Endpoint { Endpoint(host: "127.0.0.1", port: metricsPort) }
+
     private func waitHealthy(seconds: Double) async -> Bool {
         let deadline = MonotonicInstant.now().nanos + Int64(seconds * 1e9)
         while MonotonicInstant.now().nanos < deadline {
-            if let r = try? await VenueREST.send("GET", Endpoint(host: "127.0.0.1", port: metricsPort), path: "/health", timeoutSeconds: 2),
+            if let r = try? await VenueREST.send("GET", metricsEndpoint, path: "/health", timeoutSeconds: 2),
                 r.status == 200
             {
                 return true
@@ -262,7 +264,7 @@ final class SoakRun {
 
     /// Whether the engine reports itself halted (`/health`).
     private func tradingHalted() async -> Bool {
-        guard let r = try? await VenueREST.send("GET", Endpoint(host: "127.0.0.1", port: metricsPort), path: "/health", timeoutSeconds: 2),
+        guard let r = try? await VenueREST.send("GET", metricsEndpoint, path: "/health", timeoutSeconds: 2),
             let doc = try? JSONValue.parse(r.body)
         else { return false }
         return doc["trading"]?["status"]?.text == "halted"
@@ -324,16 +326,6 @@ func blocking(_ work: @escaping @Sendable () -> Void) async {
             done.resume()
         }
     }
-}
-
-/// The path of this executable (the engine under test is `mm run`).
-func executablePath() throws -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard n > 0 else { throw SoakError("cannot find this executable (/proc/self/exe)") }
-    let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    // Rebuilt while running: the path now holds the new build.
-    return path.hasSuffix(" (deleted)") ? String(path.dropLast(" (deleted)".count)) : path
 }
 
 /// A TCP port free on 127.0.0.1 right now.
