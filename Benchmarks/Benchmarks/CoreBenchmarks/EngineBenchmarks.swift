@@ -104,12 +104,7 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         var synced = SyncedBook(instrument: data.instrument, levelCapacity: 16_384)
         var message = MarketMessage()
         let published = SeqLock(PublishedTop(top: .empty, receivedNanos: 0))
-        func restart() {
-            synced.invalidate()
-            var snap = data.snapshot
-            snap.lastUpdateID = data.updates[0].firstUpdateID
-            _ = synced.onSnapshot(snap)
-        }
+        func restart() { data.resync(&synced) }
         restart()
         var next = 0
         benchmark.startMeasurement()
@@ -187,12 +182,7 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         var seq: UInt64 = 0
         var bytes = 0
         var now: Int64 = 0
-        func restart() {
-            synced.invalidate()
-            var snap = data.snapshot
-            snap.lastUpdateID = data.updates[0].firstUpdateID
-            _ = synced.onSnapshot(snap)
-        }
+        func restart() { data.resync(&synced) }
         func signAndEncode(_ r: OrderRequest) {
             encoder.encode(r, apiKey: apiKey, timestamp: 1_795_332_524_276 + now / 1_000_000, recvWindow: 5000)
             withUnsafeMutableBytes(of: &hex) { h in

@@ -78,6 +78,14 @@ struct MarketData: Sendable {
         for u in updates { book.apply(u) }
         return book
     }
+
+    /// Puts a synced book back at the recording's start: the snapshot, bridged to the first diff.
+    func resync(_ synced: inout SyncedBook) {
+        synced.invalidate()
+        var snap = snapshot
+        snap.lastUpdateID = updates[0].firstUpdateID
+        _ = synced.onSnapshot(snap)
+    }
 }
 
 #if canImport(Glibc)
