@@ -429,15 +429,29 @@ public final class OrderGateway: @unchecked Sendable {
             for id in Array(tracker.orders.keys) { tracker.forget(id) }
             return loop.makeSucceededVoidFuture()
         }
-        return rest(.DELETE, "/fapi/v1/allOpenOrders", query: "symbol=\(configuration.instrument.symbol)", signed: true).map { reply in
-            self.note(reply.status == 200 ? .notice : .error, "order.cancel_all", ["status": "\(reply.status)", "orders": "\(self.tracker.orders.count)"])
-            if reply.status == 200 {
-                for id in Array(self.tracker.orders.keys) where self.tracker.orders[id]?.price.raw != 0 {
-                    self.tracker.forget(id)
-                    self.journal?.append(#"{"e":"cancelled","c":"\#(id)"}"#)
+        return deleteAllOpenOrders(attemptsLeft: 3)
+    }
+
+    /// `DELETE /fapi/v1/allOpenOrders`, tried again (250 ms apart) when the venue does not confirm it: a
+    /// halt or a shutdown must not leave orders resting because one request met a 5xx or a timeout.
+    private func deleteAllOpenOrders(attemptsLeft: Int) -> EventLoopFuture<Void> {
+        rest(.DELETE, "/fapi/v1/allOpenOrders", query: "symbol=\(configuration.instrument.symbol)", signed: true)
+            .map { reply -> Int in reply.status }
+            .recover { _ in 0 }
+            .flatMap { status in
+                self.note(status == 200 ? .notice : .error, "order.cancel_all", ["status": "\(status)", "orders": "\(self.tracker.orders.count)"])
+                if status == 200 {
+                    for id in Array(self.tracker.orders.keys) where self.tracker.orders[id]?.price.raw != 0 {
+                        self.tracker.forget(id)
+                        self.journal?.append(#"{"e":"cancelled","c":"\#(id)"}"#)
+                    }
+                    return self.loop.makeSucceededVoidFuture()
+                }
+                guard attemptsLeft > 1 else { return self.loop.makeSucceededVoidFuture() }
+                return self.loop.scheduleTask(in: .milliseconds(250)) {}.futureResult.flatMap {
+                    self.deleteAllOpenOrders(attemptsLeft: attemptsLeft - 1)
                 }
             }
-        }.recover { _ in }
     }
 
     // MARK: Publishing (on `loop`)

@@ -44,6 +44,18 @@ struct EngineTests {
         return try JSONValue.parse(reply.body).arrayValue ?? []
     }
 
+    @Test func aFailedCancelAllIsTriedAgainAtShutdown() async throws {
+        let engine = try embedded()
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await eventually(15) { gateway.state().openOrders == 2 && gateway.state().ordersAcked >= 2 }, "a bid and an ask rest")
+        // The next REST request is the shutdown's cancel-all: it gets a 503.
+        try await engine.simHandle!.inject(FaultRule(kind: .http5xx))
+        let summary = try await engine.stop()
+        #expect(summary.report?.restCallsByEndpoint["DELETE /fapi/v1/allOpenOrders"] == 2, "the 503, then the retry")
+        #expect(summary.openOrdersAtExit == 0, "the second attempt cancelled them")
+    }
+
     @Test func quotesOverTheWebSocketAPIAndPullsQuotesOnStop() async throws {
         let engine = try embedded()
         try await engine.start()
