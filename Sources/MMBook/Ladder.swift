@@ -1,214 +1,256 @@
-/// One side of a book: levels sorted by an ascending key (best last), stored in blocks of at most
-/// `blockSize` so that inserting or removing any level moves at most one block's worth of memory.
+import MMCore
+
+/// One side of a book: the size at each price key, in key order, with the best (largest key) at hand.
+/// Bids use `key = ticks`, asks `key = -ticks`.
 ///
-/// Real `@depth@0ms` diffs touch levels all through the 1000-level book, so a single sorted array spends
-/// most of its time moving memory; blocks bound that cost while keeping the touch at a fixed place (last
-/// element of the last block) for O(1) best bid/ask. Bids use `key = ticks`, asks `key = -ticks`.
-/// Storage is preallocated and freed blocks are recycled, so steady-state updates do not allocate.
+/// Sizes live in a hash (`KeyTable`), so the three quarters of diff levels that only change a size cost
+/// one probe. Order lives in a paged presence bitmap: one bit per grid key, 4,096 keys a page, a summary
+/// word per page and the occupied pages in a sorted list. A new or removed level flips a bit (and, when
+/// a word empties, a summary bit); when the best level goes, the next one is found by scanning that
+/// word, then the page's summary, then the page below. Nothing is sorted or moved per level, and real
+/// diffs, which touch levels all through the book, cost the same near the touch and far from it.
+///
+/// Storage is allocated up front and grows only during warm-up (by doubling); steady-state updates do
+/// not allocate. The ladder is a value: a copy shares storage until either side changes.
 @usableFromInline
 struct Ladder: Sendable {
-    @usableFromInline static var blockSize: Int { 64 }
-    /// Slot storage: block `id` owns `[id * blockSize, (id + 1) * blockSize)`; unused slots hold
-    /// `Int64.max` so a block is always searched as 64 sorted keys, in a fixed number of steps.
-    @usableFromInline var keys: ContiguousArray<Int64>
-    /// Levels used in each block, by block id.
-    @usableFromInline var counts: ContiguousArray<Int>
-    /// Block ids in ascending key order.
-    @usableFromInline var order: ContiguousArray<Int>
-    /// First key of each block, parallel to `order`, padded to a power of two with `Int64.max` so the
-    /// search over it has a fixed number of steps.
-    @usableFromInline var mins: ContiguousArray<Int64>
-    /// Recycled block ids.
-    @usableFromInline var free: ContiguousArray<Int>
-    @usableFromInline var total = 0
-    /// Size of every level by key: updates of existing levels never touch the sorted blocks.
-    @usableFromInline var index: LevelIndex
+    @usableFromInline static var pageShift: Int64 { 12 }
+    @usableFromInline static var wordsPerPage: Int { 64 }
 
+    @usableFromInline var storage: LadderStorage
+    /// Levels present.
+    @usableFromInline var total = 0
+    /// Occupied pages (entries of `storage.sorted`).
+    @usableFromInline var pageCount = 0
+    /// Height of `storage.freePages`.
+    @usableFromInline var freeCount: Int
+    /// The largest key present (`Int64.min` when empty) and its size.
+    @usableFromInline var best = Int64.min
+    @usableFromInline var bestLots: Int64 = 0
+    /// The page last looked up and its slot: consecutive levels of a diff mostly share a page.
+    @usableFromInline var cachedPage = Int64.min
+    @usableFromInline var cachedSlot = 0
+
+    /// A ladder for about `capacity` levels; it grows past that.
     @usableFromInline
     init(capacity: Int) {
-        var blocks = 4
-        while blocks < (capacity * 2) / Self.blockSize + 1 { blocks <<= 1 }
-        keys = ContiguousArray(repeating: .max, count: blocks * Self.blockSize)
-        counts = ContiguousArray(repeating: 0, count: blocks)
-        order = []
-        order.reserveCapacity(blocks)
-        mins = ContiguousArray(repeating: .max, count: blocks)
-        free = ContiguousArray((0..<blocks).reversed())
-        free.reserveCapacity(blocks)
-        index = LevelIndex(capacity: capacity)
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        storage = LadderStorage(levelSlots: size, pageCapacity: 64)
+        freeCount = 64
     }
 
     @inlinable var count: Int { total }
 
-    /// Position in `order` of the block that holds (or would hold) `key`: the last block whose first key
-    /// is `<= key`, or 0: a fixed number of halving steps over the sentinel-padded first keys.
+    /// The best level (largest key), O(1).
     @inlinable
-    func blockPosition(_ key: Int64) -> Int {
-        // Entries past the used blocks are Int64.max, so the smallest power of two covering the used
-        // blocks is as good as the whole padded array, and shorter. (Forcing this loop branch-free by
-        // unrolling measured slower: the predicted branch lets the next load start early.)
-        let used = order.count
-        let span = used <= 1 ? 1 : 1 << (Int.bitWidth - (used - 1).leadingZeroBitCount)
-        return mins.withUnsafeBufferPointer { m -> Int in
-            var i = 0
-            var half = span >> 1
-            while half > 0 {
-                i &+= half & -Int(unsafeBitCast(m[i &+ half &- 1] <= key, to: UInt8.self))
-                half >>= 1
-            }
-            i &+= Int(unsafeBitCast(m[i] <= key, to: UInt8.self))
-            return max(i &- 1, 0)
-        }
-    }
+    var last: (key: Int64, lots: Int64)? { best == .min ? nil : (best, bestLots) }
 
-    /// Index within block `id` of the first key `>= key` (0...64): seven mask-and-add steps over 64 sorted keys.
     @inlinable
-    func slot(_ key: Int64, in id: Int) -> Int {
-        keys.withUnsafeBufferPointer { k -> Int in
-            let b = k.baseAddress! + id &* Self.blockSize
-            var i = 0
-            i &+= 32 & -Int(unsafeBitCast(b[i &+ 31] < key, to: UInt8.self))
-            i &+= 16 & -Int(unsafeBitCast(b[i &+ 15] < key, to: UInt8.self))
-            i &+= 8 & -Int(unsafeBitCast(b[i &+ 7] < key, to: UInt8.self))
-            i &+= 4 & -Int(unsafeBitCast(b[i &+ 3] < key, to: UInt8.self))
-            i &+= 2 & -Int(unsafeBitCast(b[i &+ 1] < key, to: UInt8.self))
-            i &+= 1 & -Int(unsafeBitCast(b[i] < key, to: UInt8.self))
-            i &+= Int(unsafeBitCast(b[i] < key, to: UInt8.self))
-            return i
-        }
+    func lots(at key: Int64) -> Int64 { key == KeyTable.empty ? 0 : storage.levels.value(key) }
+
+    // MARK: Mutation
+
+    /// Makes the storage this ladder's own before it is written (a copy of the book may share it).
+    @inlinable @inline(__always)
+    mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { regrow(levelSlots: storage.levels.size, pageCapacity: storage.pageCapacity) }
     }
 
     /// Sets the size at `key` (0 removes).
     @inlinable
-    mutating func set(key: Int64, lots newLots: Int64) {
-        let (slot, found) = index.find(key)
+    mutating func set(key: Int64, lots: Int64) {
+        makeUnique()
+        setOwned(key: key, lots: lots)
+    }
+
+    /// Sets each level of one side of a diff (`sign` maps ticks to keys); returns how many were off the grid.
+    @inlinable
+    mutating func apply(_ levels: ContiguousArray<PriceLevel>, grid: Grid, sign: Int64) -> Int {
+        if levels.isEmpty { return 0 }
+        makeUnique()
+        var rejected = 0
+        levels.withUnsafeBufferPointer { buffer in
+            for level in buffer {
+                guard let (t, l) = grid.units(level.price, level.quantity) else {
+                    rejected &+= 1
+                    continue
+                }
+                setOwned(key: sign &* t, lots: l)
+            }
+        }
+        return rejected
+    }
+
+    /// `set` once the storage is known to be this ladder's own.
+    @inlinable @inline(__always)
+    mutating func setOwned(key: Int64, lots: Int64) {
+        let table = storage.levels
+        let (slot, found) = table.find(key)
         if found {
-            if newLots != 0 {
-                index.update(at: slot, newLots)
+            if lots != 0 {
+                table.slots[slot].value = lots
+                if key == best { bestLots = lots }
                 return
             }
-            index.remove(at: slot)
-            removeKey(key)
+            table.remove(at: slot)
+            total &-= 1
+            clearBit(key)
+            if key == best {
+                best = highestKey(below: key)
+                bestLots = best == .min ? 0 : table.value(best)
+            }
             return
         }
-        if newLots == 0 { return }
-        index.insert(key, newLots, at: slot)
-        insertKey(key)
-    }
-
-    /// Removes a key known to be present from the sorted blocks.
-    @inlinable
-    mutating func removeKey(_ key: Int64) {
-        let p = blockPosition(key)
-        let id = order[p]
-        remove(at: slot(key, in: id), block: id, position: p)
-    }
-
-    /// Inserts a key known to be absent into the sorted blocks.
-    @inlinable
-    mutating func insertKey(_ key: Int64) {
-        if order.isEmpty {
-            let id = allocateBlock()
-            order.append(id)
-            mins[0] = key
-            keys[id * Self.blockSize] = key
-            counts[id] = 1
-            total = 1
-            return
+        if lots == 0 || key == KeyTable.empty { return }
+        if (total &+ 1) &* 2 > table.size {
+            regrow(levelSlots: table.size * 2, pageCapacity: storage.pageCapacity)
+            insertNew(key: key, lots: lots, slot: storage.levels.find(key).slot)
+        } else {
+            insertNew(key: key, lots: lots, slot: slot)
         }
-        let p = blockPosition(key)
-        let id = order[p]
-        insert(key: key, at: slot(key, in: id), block: id, position: p)
     }
 
+    @inlinable @inline(__always)
+    mutating func insertNew(key: Int64, lots: Int64, slot: Int) {
+        storage.levels.slots[slot] = KeySlot(key: key, value: lots)
+        total &+= 1
+        setBit(key)
+        if key > best {
+            best = key
+            bestLots = lots
+        }
+    }
+
+    @inlinable @inline(__always)
+    mutating func setBit(_ key: Int64) {
+        let page = key &>> Self.pageShift
+        let slot = page == cachedPage ? cachedSlot : pageSlot(creating: page)
+        let bit = Int(truncatingIfNeeded: key) & 4095
+        let w = bit &>> 6
+        (storage.words + (slot &<< 6) + w).pointee |= 1 &<< UInt64(truncatingIfNeeded: bit & 63)
+        (storage.summaries + slot).pointee |= 1 &<< UInt64(truncatingIfNeeded: w)
+    }
+
+    @inlinable @inline(__always)
+    mutating func clearBit(_ key: Int64) {
+        let page = key &>> Self.pageShift
+        guard let slot = existingSlot(page) else { return }
+        cachedPage = page
+        cachedSlot = slot
+        let bit = Int(truncatingIfNeeded: key) & 4095
+        let w = bit &>> 6
+        let wordAt = storage.words + (slot &<< 6) + w
+        let word = wordAt.pointee & ~(1 &<< UInt64(truncatingIfNeeded: bit & 63))
+        wordAt.pointee = word
+        if word != 0 { return }
+        let summaryAt = storage.summaries + slot
+        let summary = summaryAt.pointee & ~(1 &<< UInt64(truncatingIfNeeded: w))
+        summaryAt.pointee = summary
+        if summary == 0 { removePage(page, slot: slot) }
+    }
+
+    /// The slot of `page`, taking a free one (and listing the page) if it has none yet.
     @usableFromInline
-    mutating func remove(at i: Int, block id: Int, position p: Int) {
-        let base = id * Self.blockSize
-        let n = counts[id]
-        if i < n - 1 {
-            keys.withUnsafeMutableBufferPointer { k in
-                (k.baseAddress! + base + i).update(from: k.baseAddress! + base + i + 1, count: n - 1 - i)
+    mutating func pageSlot(creating page: Int64) -> Int {
+        var (i, found) = storage.pages.find(page)
+        let slot: Int
+        if found {
+            slot = Int(truncatingIfNeeded: storage.pages.slots[i].value)
+        } else {
+            if freeCount == 0 {
+                regrow(levelSlots: storage.levels.size, pageCapacity: storage.pageCapacity * 2)
+                i = storage.pages.find(page).slot
             }
+            freeCount -= 1
+            slot = Int(storage.freePages[freeCount])
+            storage.pages.slots[i] = KeySlot(key: page, value: Int64(slot))
+            let p = pagePosition(page)
+            let sorted = storage.sorted
+            if p < pageCount { (sorted + p + 1).update(from: sorted + p, count: pageCount - p) }
+            sorted[p] = page
+            pageCount += 1
         }
-        keys[base + n - 1] = .max
-        counts[id] = n - 1
-        total -= 1
-        if n == 1 {
-            let used = order.count
-            order.remove(at: p)
-            mins.withUnsafeMutableBufferPointer { m in
-                if p < used - 1 { (m.baseAddress! + p).update(from: m.baseAddress! + p + 1, count: used - 1 - p) }
-                m[used - 1] = .max
-            }
-            free.append(id)
-        } else if i == 0 {
-            mins[p] = keys[base]
-        }
+        cachedPage = page
+        cachedSlot = slot
+        return slot
     }
 
+    /// Returns an emptied page's slot to the free stack and unlists the page.
     @usableFromInline
-    mutating func insert(key: Int64, at position0: Int, block: Int, position: Int) {
-        var id = block
-        var i = position0
-        var p = position
-        if counts[id] == Self.blockSize {
-            // Split: the upper half moves to a new block placed right after this one.
-            let half = Self.blockSize / 2
-            let newID = allocateBlock()
-            let from = id * Self.blockSize + half
-            let to = newID * Self.blockSize
-            keys.withUnsafeMutableBufferPointer { k in
-                (k.baseAddress! + to).update(from: k.baseAddress! + from, count: half)
-                (k.baseAddress! + from).update(repeating: .max, count: half)
-            }
-            counts[id] = half
-            counts[newID] = half
-            let used = order.count
-            order.insert(newID, at: p + 1)
-            let newMin = keys[to]
-            mins.withUnsafeMutableBufferPointer { m in
-                if p + 1 < used { (m.baseAddress! + p + 2).update(from: m.baseAddress! + p + 1, count: used - p - 1) }
-                m[p + 1] = newMin
-            }
-            if i > half {
-                id = newID
-                i -= half
-                p += 1
-            }
-        }
-        let base = id * Self.blockSize
-        let n = counts[id]
-        if i < n {
-            keys.withUnsafeMutableBufferPointer { k in
-                (k.baseAddress! + base + i + 1).update(from: k.baseAddress! + base + i, count: n - i)
-            }
-        }
-        keys[base + i] = key
-        counts[id] = n + 1
-        total += 1
-        if i == 0 { mins[p] = key }
+    mutating func removePage(_ page: Int64, slot: Int) {
+        let (i, found) = storage.pages.find(page)
+        if found { storage.pages.remove(at: i) }
+        let p = pagePosition(page)
+        let sorted = storage.sorted
+        if p < pageCount - 1 { (sorted + p).update(from: sorted + p + 1, count: pageCount - 1 - p) }
+        pageCount -= 1
+        storage.freePages[freeCount] = Int32(truncatingIfNeeded: slot)
+        freeCount += 1
+        if cachedPage == page { cachedPage = .min }
     }
 
+    /// Replaces the storage with a copy of the given sizes (growth during warm-up, or a shared book written).
     @usableFromInline
-    mutating func allocateBlock() -> Int {
-        if let id = free.popLast() { return id }
-        // Grow (warm-up only): double the number of blocks.
-        let old = counts.count
-        keys.append(contentsOf: repeatElement(.max, count: old * Self.blockSize))
-        counts.append(contentsOf: repeatElement(0, count: old))
-        order.reserveCapacity(old * 2)
-        mins.append(contentsOf: repeatElement(.max, count: old))
-        free.reserveCapacity(old * 2)
-        for id in (old + 1..<old * 2).reversed() { free.append(id) }
-        return old
+    mutating func regrow(levelSlots: Int, pageCapacity: Int) {
+        (storage, freeCount) = storage.copy(
+            levelSlots: levelSlots, pageCapacity: pageCapacity, pageCount: pageCount, freeCount: freeCount)
     }
 
-    /// The best level (largest key), O(1).
+    // MARK: Order
+
+    /// The slot of `page` if it holds any key.
+    @inlinable @inline(__always)
+    func existingSlot(_ page: Int64) -> Int? {
+        if page == cachedPage { return cachedSlot }
+        let (i, found) = storage.pages.find(page)
+        return found ? Int(truncatingIfNeeded: storage.pages.slots[i].value) : nil
+    }
+
+    /// Index in the sorted page list of the first page `>= page`.
     @inlinable
-    var last: (key: Int64, lots: Int64)? {
-        guard let id = order.last else { return nil }
-        let key = keys[id * Self.blockSize + counts[id] - 1]
-        return (key, index.value(key))
+    func pagePosition(_ page: Int64) -> Int {
+        let sorted = storage.sorted
+        var lo = 0
+        var hi = pageCount
+        while lo < hi {
+            let mid = (lo &+ hi) &>> 1
+            if sorted[mid] < page { lo = mid &+ 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The largest key present below `key`, or `Int64.min`.
+    @inlinable
+    func highestKey(below key: Int64) -> Int64 {
+        let page = key &>> Self.pageShift
+        if let slot = existingSlot(page) {
+            let bit = Int(truncatingIfNeeded: key) & 4095
+            let w = bit &>> 6
+            let words = storage.words + (slot &<< 6)
+            let lower = words[w] & ((1 &<< UInt64(truncatingIfNeeded: bit & 63)) &- 1)
+            if lower != 0 { return Self.key(page, w, lower) }
+            let summary = storage.summaries[slot] & ((1 &<< UInt64(truncatingIfNeeded: w)) &- 1)
+            if summary != 0 { return highestKey(page: page, slot: slot, summary: summary) }
+        }
+        let p = pagePosition(page)
+        if p == 0 { return .min }
+        let previous = storage.sorted[p - 1]
+        guard let slot = existingSlot(previous) else { return .min }
+        return highestKey(page: previous, slot: slot, summary: storage.summaries[slot])
+    }
+
+    /// The highest key of a page among the words `summary` marks (non-zero).
+    @inlinable
+    func highestKey(page: Int64, slot: Int, summary: UInt64) -> Int64 {
+        let w = 63 &- summary.leadingZeroBitCount
+        return Self.key(page, w, storage.words[(slot &<< 6) &+ w])
+    }
+
+    /// The key of the highest bit of `word`, word `w` of `page`.
+    @inlinable @inline(__always)
+    static func key(_ page: Int64, _ w: Int, _ word: UInt64) -> Int64 {
+        page &<< pageShift | Int64(truncatingIfNeeded: w &<< 6 | (63 &- word.leadingZeroBitCount))
     }
 
     /// The level `rank` places from the best end.
@@ -216,52 +258,73 @@ struct Ladder: Sendable {
     func fromBest(_ rank: Int) -> (key: Int64, lots: Int64)? {
         guard rank >= 0 && rank < total else { return nil }
         var remaining = rank
-        var p = order.count - 1
+        var p = pageCount - 1
         while p >= 0 {
-            let id = order[p]
-            let n = counts[id]
-            if remaining < n {
-                let key = keys[id * Self.blockSize + n - 1 - remaining]
-                return (key, index.value(key))
+            let page = storage.sorted[p]
+            guard let slot = existingSlot(page) else { return nil }
+            var summary = storage.summaries[slot]
+            while summary != 0 {
+                let w = 63 &- summary.leadingZeroBitCount
+                var word = storage.words[(slot &<< 6) &+ w]
+                let n = word.nonzeroBitCount
+                if remaining < n {
+                    for _ in 0..<remaining { word &= ~(1 &<< UInt64(63 &- word.leadingZeroBitCount)) }
+                    let key = Self.key(page, w, word)
+                    return (key, storage.levels.value(key))
+                }
+                remaining -= n
+                summary &= ~(1 &<< UInt64(w))
             }
-            remaining -= n
             p -= 1
         }
         return nil
     }
 
-    /// Calls `body` with up to `limit` levels, best first, in one pass over the blocks.
+    /// Calls `body` with up to `limit` levels, best first, in one pass over the bitmap.
     @inlinable
     func forEachFromBest(limit: Int, _ body: (_ key: Int64, _ lots: Int64) -> Void) {
         var left = limit
-        var p = order.count - 1
+        var p = pageCount - 1
         while p >= 0 && left > 0 {
-            let id = order[p]
-            var i = counts[id] - 1
-            while i >= 0 && left > 0 {
-                let key = keys[id * Self.blockSize + i]
-                body(key, index.value(key))
-                i -= 1
-                left -= 1
+            let page = storage.sorted[p]
+            guard let slot = existingSlot(page) else { return }
+            var summary = storage.summaries[slot]
+            while summary != 0 && left > 0 {
+                let w = 63 &- summary.leadingZeroBitCount
+                var word = storage.words[(slot &<< 6) &+ w]
+                while word != 0 && left > 0 {
+                    let key = Self.key(page, w, word)
+                    body(key, storage.levels.value(key))
+                    word &= ~(1 &<< UInt64(63 &- word.leadingZeroBitCount))
+                    left -= 1
+                }
+                summary &= ~(1 &<< UInt64(w))
             }
             p -= 1
         }
     }
 
-    @inlinable
-    func lots(at key: Int64) -> Int64 { index.value(key) }
-
-    @inlinable
+    /// Removes every level, keeping the storage.
+    @usableFromInline
     mutating func removeAll() {
-        for id in order {
-            let base = id * Self.blockSize
-            for i in 0..<counts[id] { keys[base + i] = .max }
-            counts[id] = 0
-            free.append(id)
+        if isKnownUniquelyReferenced(&storage) {
+            for p in 0..<pageCount {
+                guard let slot = existingSlot(storage.sorted[p]) else { continue }
+                (storage.words + (slot &<< 6)).update(repeating: 0, count: Self.wordsPerPage)
+                storage.summaries[slot] = 0
+            }
+            storage.pages.clear()
+            if total > 0 { storage.levels.clear() }
+            let capacity = storage.pageCapacity
+            for i in 0..<capacity { storage.freePages[i] = Int32(capacity - 1 - i) }
+        } else {
+            storage = LadderStorage(levelSlots: storage.levels.size, pageCapacity: storage.pageCapacity)
         }
-        for p in 0..<order.count { mins[p] = .max }
-        order.removeAll(keepingCapacity: true)
+        freeCount = storage.pageCapacity
         total = 0
-        index.removeAll()
+        pageCount = 0
+        best = .min
+        bestLots = 0
+        cachedPage = .min
     }
 }

@@ -45,7 +45,7 @@ public struct OrderBook: Sendable {
         if side == .bid {
             bids.set(key: ticks.value, lots: lots.value)
         } else {
-            asks.set(key: -ticks.value, lots: lots.value)
+            asks.set(key: 0 &- ticks.value, lots: lots.value)
         }
     }
 
@@ -65,32 +65,18 @@ public struct OrderBook: Sendable {
     @inlinable
     public mutating func apply(_ update: DepthUpdate) {
         let grid = instrument.bookGrid
-        _rejectedLevels &+= Self.apply(update.bids, to: &bids, grid: grid, sign: 1)
-        _rejectedLevels &+= Self.apply(update.asks, to: &asks, grid: grid, sign: -1)
+        _rejectedLevels &+= bids.apply(update.bids, grid: grid, sign: 1)
+        _rejectedLevels &+= asks.apply(update.asks, grid: grid, sign: -1)
         _lastUpdateID = update.finalUpdateID
         _lastEventTimeMillis = update.eventTimeMillis
-    }
-
-    /// Sets each level on one ladder (`sign` maps ticks to its key); returns how many were off the grid.
-    @inlinable
-    static func apply(_ levels: ContiguousArray<PriceLevel>, to ladder: inout Ladder, grid: Grid, sign: Int64) -> Int {
-        var rejected = 0
-        for level in levels {
-            guard let (t, l) = grid.units(level.price, level.quantity) else {
-                rejected += 1
-                continue
-            }
-            ladder.set(key: sign &* t, lots: l)
-        }
-        return rejected
     }
 
     /// Replaces the whole book with a snapshot.
     public mutating func replace(with snapshot: DepthSnapshot) {
         clear()
         let grid = instrument.bookGrid
-        _rejectedLevels &+= Self.apply(snapshot.bids, to: &bids, grid: grid, sign: 1)
-        _rejectedLevels &+= Self.apply(snapshot.asks, to: &asks, grid: grid, sign: -1)
+        _rejectedLevels &+= bids.apply(snapshot.bids, grid: grid, sign: 1)
+        _rejectedLevels &+= asks.apply(snapshot.asks, grid: grid, sign: -1)
         _lastUpdateID = snapshot.lastUpdateID
         _lastEventTimeMillis = snapshot.eventTimeMillis
     }
@@ -133,7 +119,7 @@ public struct OrderBook: Sendable {
     /// Size resting at a price (zero if none).
     @inlinable
     public func lots(_ side: BookSide, at ticks: Ticks) -> Lots {
-        Lots(side == .bid ? bids.lots(at: ticks.value) : asks.lots(at: -ticks.value))
+        Lots(side == .bid ? bids.lots(at: ticks.value) : asks.lots(at: 0 &- ticks.value))
     }
 
     /// True when both sides exist and best bid ≥ best ask.

@@ -34,7 +34,8 @@ public struct Grid: Hashable, Sendable {
     /// A book level in grid units, or `nil` when the price or size is negative or off the grid.
     @inlinable
     public func units(_ price: Price, _ quantity: Quantity) -> (ticks: Int64, lots: Int64)? {
-        guard price.raw >= 0, quantity.raw >= 0, let t = tickDivisor.divide(price.raw), let l = stepDivisor.divide(quantity.raw)
+        guard price.raw >= 0, quantity.raw >= 0, let t = tickDivisor.divideNonNegative(price.raw),
+            let l = stepDivisor.divideNonNegative(quantity.raw)
         else { return nil }
         return (t, l)
     }

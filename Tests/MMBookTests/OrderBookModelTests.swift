@@ -41,6 +41,48 @@ struct OrderBookModelTests {
         #expect(!book.isCrossed)
     }
 
+    @Test("levels spread over many pages, far apart and on page edges", arguments: [11, 12, 13] as [UInt64])
+    func widelySpreadLevels(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        var book = OrderBook(instrument: instrument, levelCapacity: 4)
+        var model = ReferenceBook()
+        // Page edges (multiples of 4096 and their neighbours), prices near zero and near the Int64 range's end.
+        var candidates: [Int64] = [0, 1, 4095, 4096, 4097, 8191, 8192, 1 << 40, (1 << 40) - 1, Int64.max / 2, Int64.max]
+        for _ in 0..<200 { candidates.append(Int64.random(in: 0...50_000_000, using: &rng)) }
+        for step in 0..<30_000 {
+            let side: BookSide = Bool.random(using: &rng) ? .bid : .ask
+            let ticks = candidates[Int.random(in: 0..<candidates.count, using: &rng)]
+            let lots = Int64.random(in: 0...1, using: &rng) == 0 ? 0 : Int64.random(in: 1...9, using: &rng)
+            book.set(side, ticks: Ticks(ticks), lots: Lots(lots))
+            model.set(side, ticks, lots)
+            #expect(book.bestBid?.ticks.value == model.bids.keys.max(), "step \(step)")
+            #expect(book.bestAsk?.ticks.value == model.asks.keys.min(), "step \(step)")
+            #expect(book.bestBid?.lots.value == model.bids.keys.max().map { model.bids[$0]! }, "step \(step)")
+            if step % 1999 == 0 { compareAll(book, model) }
+        }
+        compareAll(book, model)
+    }
+
+    @Test func copiesAreIndependent() {
+        var book = OrderBook(instrument: instrument, levelCapacity: 4)
+        for t in Int64(1)...3000 { book.set(.bid, ticks: Ticks(t * 7), lots: Lots(t)) }
+        let copy = book
+        book.set(.bid, ticks: Ticks(3000 * 7), lots: Lots(0))
+        book.set(.bid, ticks: Ticks(5), lots: Lots(99))
+        book.set(.ask, ticks: Ticks(90_000), lots: Lots(1))
+        #expect(copy.depth(.bid) == 3000 && copy.depth(.ask) == 0)
+        #expect(copy.bestBid == BookLevel(ticks: Ticks(21_000), lots: Lots(3000)))
+        #expect(copy.lots(.bid, at: Ticks(5)) == Lots(0))
+        #expect(book.depth(.bid) == 3000 && book.bestBid == BookLevel(ticks: Ticks(20_993), lots: Lots(2999)))
+        var second = copy
+        second.clear()
+        #expect(second.depth(.bid) == 0 && second.bestBid == nil)
+        #expect(copy.depth(.bid) == 3000 && copy.level(.bid, 2999) == BookLevel(ticks: Ticks(7), lots: Lots(1)))
+        // A cleared book is reusable.
+        second.set(.ask, ticks: Ticks(12), lots: Lots(3))
+        #expect(second.bestAsk == BookLevel(ticks: Ticks(12), lots: Lots(3)) && second.depth(.ask) == 1)
+    }
+
     func compareAll(_ book: OrderBook, _ model: ReferenceBook) {
         #expect(book.depth(.bid) == model.bids.count)
         #expect(book.depth(.ask) == model.asks.count)

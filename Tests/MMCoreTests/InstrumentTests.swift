@@ -74,12 +74,30 @@ struct InstrumentTests {
             let (v, o) = q.multipliedReportingOverflow(by: d)
             if !o {
                 #expect(div.divide(v) == q)
+                if v >= 0 { #expect(div.divideNonNegative(v) == q) }
                 if d > 1 {
                     let r = Int64(abs(q % d)) % (d - 1) + 1
                     if let off = Optional(v.addingReportingOverflow(r)), !off.overflow {
                         #expect(div.divide(off.partialValue) == nil)
+                        if off.partialValue >= 0 { #expect(div.divideNonNegative(off.partialValue) == nil) }
                     }
                 }
+            }
+        }
+    }
+
+    @Test func exactDivisorOnEverySmallCase() {
+        for d in Int64(1)...300 {
+            let div = ExactDivisor(d)
+            for v in Int64(-3000)...3000 {
+                let expected: Int64? = v % d == 0 ? v / d : nil
+                #expect(div.divide(v) == expected, "\(v) / \(d)")
+                if v >= 0 { #expect(div.divideNonNegative(v) == expected, "\(v) / \(d)") }
+            }
+            for v in [Int64.max, Int64.max - 1, Int64.min + 1] {
+                let expected: Int64? = v % d == 0 ? v / d : nil
+                #expect(div.divide(v) == expected, "\(v) / \(d)")
+                if v >= 0 { #expect(div.divideNonNegative(v) == expected, "\(v) / \(d)") }
             }
         }
     }
