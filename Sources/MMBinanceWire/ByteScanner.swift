@@ -201,12 +201,33 @@ struct ByteScanner {
 }
 
 /// Moves `p` past `literal` when the bytes at `p` are exactly it; otherwise leaves `p` and returns false.
+/// Compares a word at a time (the literal's words fold to constants once inlined).
 @inlinable @inline(__always)
 func consumeLiteral(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ literal: StaticString) -> Bool {
     let n = literal.utf8CodeUnitCount
     guard p.distance(to: end) >= n else { return false }
-    let lit = literal.utf8Start
-    for i in 0..<n where p[i] != lit[i] { return false }
+    let a = UnsafeRawPointer(p)
+    let b = UnsafeRawPointer(literal.utf8Start)
+    @inline(__always) func differs<T: FixedWidthInteger>(_ type: T.Type, _ offset: Int) -> T {
+        a.loadUnaligned(fromByteOffset: offset, as: T.self) ^ b.loadUnaligned(fromByteOffset: offset, as: T.self)
+    }
+    var diff: UInt64 = 0
+    if n >= 8 {
+        var i = 0
+        while i &+ 8 <= n {
+            diff |= differs(UInt64.self, i)
+            i &+= 8
+        }
+        // The tail as one more word overlapping the last.
+        if i < n { diff |= differs(UInt64.self, n &- 8) }
+    } else if n >= 4 {
+        diff = UInt64(differs(UInt32.self, 0) | differs(UInt32.self, n &- 4))
+    } else if n >= 2 {
+        diff = UInt64(differs(UInt16.self, 0) | differs(UInt16.self, n &- 2))
+    } else if n == 1 {
+        diff = UInt64(differs(UInt8.self, 0))
+    }
+    guard diff == 0 else { return false }
     p += n
     return true
 }

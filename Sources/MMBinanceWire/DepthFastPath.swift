@@ -5,49 +5,32 @@ import MMCore
 ///
 ///     {"stream":"<s>@depth…","data":{"e":"depthUpdate","E":…,"T":…,"s":"…","U":…,"u":…,"pu":…,"b":[…],"a":[…]}}
 ///
-/// (or the same object bare). Matching known bytes instead of dispatching on each key removes most of the
-/// per-field work. Any deviation — another field order, whitespace, an extra field, a long number — makes
-/// it return `false`, and the general decoder reads the message from the start (and reports errors).
+/// (or the same object bare). Matching known bytes a word at a time instead of dispatching on each key
+/// removes most of the per-field work. Any deviation — another field order, whitespace, an extra field, a
+/// long number — makes it return `false`, and the general decoder reads the message from the start (and
+/// reports errors).
 extension MarketDecoder {
     @inlinable
     static func decodeDepthFast(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into m: inout MarketMessage) -> Bool {
         var q = start
         var enveloped = false
         if consumeLiteral(&q, end, #"{"stream":""#) {
-            // Partial-book streams (`@depth5`…) share the layout but are snapshots: leave them to the general path.
-            guard let close = find(UInt8(ascii: "\""), q, end) else { return false }
-            let name = UnsafeRawBufferPointer(start: q, count: q.distance(to: close))
-            var f = SeenFields()
-            classifyStreamName(name, &f)
-            if f.partialStream { return false }
-            q = close + 1
-            guard consumeLiteral(&q, end, #","data":"#) else { return false }
+            guard diffStreamName(&q, end), consumeLiteral(&q, end, #","data":"#) else { return false }
             enveloped = true
         }
-        guard consumeLiteral(&q, end, #"{"e":"depthUpdate","E":"#), let eventTime = integer(&q, end),
-            consumeLiteral(&q, end, #","T":"#), let transactionTime = integer(&q, end),
+        guard consumeLiteral(&q, end, #"{"e":"depthUpdate","E":"#), let eventTime = SWARDecimal.integer(&q, end),
+            consumeLiteral(&q, end, #","T":"#), let transactionTime = SWARDecimal.integer(&q, end),
             consumeLiteral(&q, end, #","s":""#), let close = find(UInt8(ascii: "\""), q, end),
-            let symbol = Symbol(bytes: UnsafeRawBufferPointer(start: q, count: q.distance(to: close)))
+            let symbol = Symbol(bytes: q, count: q.distance(to: close), readable: q.distance(to: end))
         else { return false }
         q = close + 1
-        guard consumeLiteral(&q, end, #","U":"#), let first = integer(&q, end),
-            consumeLiteral(&q, end, #","u":"#), let final = integer(&q, end),
-            consumeLiteral(&q, end, #","pu":"#), let previous = integer(&q, end),
-            consumeLiteral(&q, end, #","b":["#), levels(&q, end, into: &m.depth.bids),
-            consumeLiteral(&q, end, #","a":["#), levels(&q, end, into: &m.depth.asks),
-            consumeLiteral(&q, end, "}")
+        guard consumeLiteral(&q, end, #","U":"#), let first = SWARDecimal.integer(&q, end),
+            consumeLiteral(&q, end, #","u":"#), let final = SWARDecimal.integer(&q, end),
+            consumeLiteral(&q, end, #","pu":"#), let previous = SWARDecimal.integer(&q, end),
+            consumeLiteral(&q, end, #","b":["#), levels(&q, end, into: &m.depth.bids, &m.shapes),
+            consumeLiteral(&q, end, #","a":["#), levels(&q, end, into: &m.depth.asks, &m.shapes),
+            consumeLiteral(&q, end, "}"), !enveloped || consumeLiteral(&q, end, "}"), atEnd(q, end)
         else {
-            m.depth.bids.removeAll(keepingCapacity: true)
-            m.depth.asks.removeAll(keepingCapacity: true)
-            return false
-        }
-        if enveloped && !consumeLiteral(&q, end, "}") {
-            m.depth.bids.removeAll(keepingCapacity: true)
-            m.depth.asks.removeAll(keepingCapacity: true)
-            return false
-        }
-        while q < end && (q.pointee == 0x20 || q.pointee == 0x0A || q.pointee == 0x0D || q.pointee == 0x09) { q += 1 }
-        guard q == end else {
             m.depth.bids.removeAll(keepingCapacity: true)
             m.depth.asks.removeAll(keepingCapacity: true)
             return false
@@ -61,9 +44,42 @@ extension MarketDecoder {
         return true
     }
 
+    /// True when only JSON whitespace is left.
+    @inlinable @inline(__always)
+    static func atEnd(_ q: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Bool {
+        var q = q
+        while q < end && (q.pointee == 0x20 || q.pointee == 0x0A || q.pointee == 0x0D || q.pointee == 0x09) { q += 1 }
+        return q == end
+    }
+
+    /// A diff stream's name and closing quote: `<symbol>@depth` alone or followed by `@<speed>`. Partial
+    /// books (`@depth5`…) share the diff layout but are snapshots, and anything else is left to the
+    /// general path too.
+    @inlinable @inline(__always)
+    static func diffStreamName(_ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Bool {
+        guard let close = find(UInt8(ascii: "\""), q, end), let at = find(UInt8(ascii: "@"), q, close), at > q else {
+            return false
+        }
+        var p = at
+        guard consumeLiteral(&p, close, "@depth"), p == close || p.pointee == UInt8(ascii: "@") else { return false }
+        q = close + 1
+        return true
+    }
+
+    /// The first `byte` in `[q, end)`, eight bytes at a time.
     @inlinable @inline(__always)
     static func find(_ byte: UInt8, _ q: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
         var p = q
+        #if _endian(little)
+        let pattern = UInt64(byte) &* 0x0101_0101_0101_0101
+        while p.distance(to: end) >= 8 {
+            let x = SWARDecimal.load(p) ^ pattern
+            let zero = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            // The lowest flagged byte is always a real match (borrows only run upward).
+            if zero != 0 { return p + (zero.trailingZeroBitCount &>> 3) }
+            p += 8
+        }
+        #endif
         while p < end {
             if p.pointee == byte { return p }
             p += 1
@@ -71,51 +87,39 @@ extension MarketDecoder {
         return nil
     }
 
-    /// A non-negative integer of 1 to 18 digits (no overflow possible), not followed by `.`/`e`.
+    /// Levels after the opening `[`, through the closing `]`, written straight into the array's storage.
     @inlinable @inline(__always)
-    static func integer(_ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int64? {
-        var p = q
-        var v: UInt64 = 0
-        while p < end {
-            let d = p.pointee &- 48
-            if d > 9 { break }
-            v = v &* 10 &+ UInt64(d)
-            p += 1
-        }
-        let n = q.distance(to: p)
-        guard n > 0, n <= 18, p < end, p.pointee == UInt8(ascii: ",") || p.pointee == UInt8(ascii: "}") else { return nil }
-        q = p
-        return Int64(v)
-    }
-
-    /// Levels after the opening `[`, through the closing `]`. Levels are decoded into a stack buffer and
-    /// appended a chunk at a time, so the array's copy-on-write check runs once per chunk, not per level.
-    @inlinable @inline(__always)
-    static func levels(_ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into out: inout ContiguousArray<PriceLevel>) -> Bool {
+    static func levels(
+        _ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into out: inout ContiguousArray<PriceLevel>,
+        _ shapes: inout LevelShapes
+    ) -> Bool {
         guard q < end else { return false }
         if q.pointee == UInt8(ascii: "]") {
             q += 1
             return true
         }
-        return withUnsafeTemporaryAllocation(of: PriceLevel.self, capacity: 64) { chunk -> Bool in
-            let base = chunk.baseAddress!
-            var n = 0
-            while true {
-                guard let level = quickLevel(&q, end), q < end else { return false }
-                (base + n).initialize(to: level)
-                n &+= 1
-                let c = q.pointee
-                q += 1
+        // Each level with its separator takes at least 10 bytes (`["1","1"],`).
+        var state = (p: q, shapes: shapes, ok: false)
+        out.append(addingCapacity: q.distance(to: end) / 10) { span in
+            // Locals, not the captured state, inside the loop.
+            var p = state.p
+            var shapes = state.shapes
+            var ok = false
+            while !span.isFull {
+                guard let level = quickLevel(&p, end, &shapes), p < end else { break }
+                span.append(level)
+                let c = p.pointee
+                p += 1
                 if c == UInt8(ascii: "]") {
-                    out.append(contentsOf: UnsafeBufferPointer(start: base, count: n))
-                    return true
+                    ok = true
+                    break
                 }
-                if c != UInt8(ascii: ",") { return false }
-                if n == 64 {
-                    out.append(contentsOf: UnsafeBufferPointer(start: base, count: n))
-                    n = 0
-                }
+                if c != UInt8(ascii: ",") { break }
             }
+            state = (p, shapes, ok)
         }
+        q = state.p
+        shapes = state.shapes
+        return state.ok
     }
 }

@@ -159,7 +159,7 @@ extension MarketDecoder {
             case UInt8(ascii: "b"):
                 let c = try s.peek()
                 if c == UInt8(ascii: "[") {
-                    try readLevels(&s, into: &m.depth.bids)
+                    try readLevels(&s, into: &m.depth.bids, &m.shapes)
                     f.mark(.bids)
                 } else {
                     if let v = try readDecimalField(&s, .bidPrice, &f) { m.bookTicker.bidPrice = Price(raw: v) }
@@ -167,7 +167,7 @@ extension MarketDecoder {
             case UInt8(ascii: "a"):
                 let c = try s.peek()
                 if c == UInt8(ascii: "[") {
-                    try readLevels(&s, into: &m.depth.asks)
+                    try readLevels(&s, into: &m.depth.asks, &m.shapes)
                     f.mark(.asks)
                 } else if c == UInt8(ascii: "\"") {
                     if let v = try readDecimalField(&s, .askPrice, &f) { m.bookTicker.askPrice = Price(raw: v) }
@@ -203,10 +203,10 @@ extension MarketDecoder {
         } else if key.equals("lastUpdateId") {
             if let v = try readIntField(&s, .lastUpdateID, &f) { m.snapshot.lastUpdateID = v }
         } else if key.equals("bids") {
-            try readLevels(&s, into: &m.snapshot.bids)
+            try readLevels(&s, into: &m.snapshot.bids, &m.shapes)
             f.bits |= SeenFields.snapshotBids
         } else if key.equals("asks") {
-            try readLevels(&s, into: &m.snapshot.asks)
+            try readLevels(&s, into: &m.snapshot.asks, &m.shapes)
             f.bits |= SeenFields.snapshotAsks
         } else if topLevel && key.equals("data") {
             if try s.peek() == UInt8(ascii: "{") {
@@ -274,14 +274,16 @@ extension MarketDecoder {
 
     /// Reads `[["price","qty"], ...]` into `levels`. Extra elements in a level are skipped.
     @inlinable
-    static func readLevels(_ s: inout ByteScanner, into levels: inout ContiguousArray<PriceLevel>) throws(WireError) {
+    static func readLevels(
+        _ s: inout ByteScanner, into levels: inout ContiguousArray<PriceLevel>, _ shapes: inout LevelShapes
+    ) throws(WireError) {
         try s.expect(UInt8(ascii: "["))
         if try s.peek() == UInt8(ascii: "]") {
             s.p += 1
             return
         }
         repeat {
-            if let level = quickLevel(&s.p, s.end) {
+            if let level = quickLevel(&s.p, s.end, &shapes) {
                 levels.append(level)
                 continue
             }
@@ -297,25 +299,40 @@ extension MarketDecoder {
     /// The exact compact form Binance sends, `["63943.90","46.372"]`, read in one pass. Anything else
     /// (whitespace, signs, long numbers, extra elements) returns `nil` without moving `p`, and the general
     /// path then reads it or reports the precise error.
+    /// The shapes of a side's prices and quantities, learned from its first level (see `SWARDecimal.Shape`).
+    @usableFromInline
+    struct LevelShapes: Sendable {
+        @usableFromInline var price = SWARDecimal.Shape.unknown
+        @usableFromInline var quantity = SWARDecimal.Shape.unknown
+        @inlinable init() {}
+    }
+
     @inlinable @inline(__always)
-    static func quickLevel(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> PriceLevel? {
+    static func quickLevel(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ shapes: inout LevelShapes) -> PriceLevel? {
         var q = p
-        guard end - q >= 9, q[0] == UInt8(ascii: "["), q[1] == UInt8(ascii: "\"") else { return nil }
+        // `["` and `","` as two-byte words.
+        guard end - q >= 9, UnsafeRawPointer(q).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x225B) else { return nil }
         q += 2
-        guard let price = quickDecimal(&q, end), end - q >= 3, q[0] == UInt8(ascii: ","), q[1] == UInt8(ascii: "\"")
+        guard let price = quickDecimal(&q, end, &shapes.price), end - q >= 3,
+            UnsafeRawPointer(q).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x222C)
         else { return nil }
         q += 2
-        guard let qty = quickDecimal(&q, end), q < end, q[0] == UInt8(ascii: "]") else { return nil }
+        guard let qty = quickDecimal(&q, end, &shapes.quantity), q < end, q[0] == UInt8(ascii: "]") else { return nil }
         p = q + 1
         return PriceLevel(price: Price(raw: price), quantity: Quantity(raw: qty))
     }
 
     /// A decimal up to and including its closing quote (`p` is just after the opening quote); `nil` for
-    /// anything the general path must read or reject. Short numbers take the eight-bytes-at-a-time reader;
-    /// the rest go through the same scan the general path uses.
+    /// anything the general path must read or reject. Short numbers take the word-at-a-time reader;
+    /// the rest (and the last few bytes of a frame) go through the same scan the general path uses.
     @inlinable @inline(__always)
-    static func quickDecimal(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int64? {
-        if let v = SWARDecimal.quoted(&p, end) { return v }
+    static func quickDecimal(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ shape: inout SWARDecimal.Shape) -> Int64? {
+        if let v = SWARDecimal.quoted(&p, end, shape: &shape) { return v }
+        return scannedDecimal(&p, end)
+    }
+
+    @inlinable
+    static func scannedDecimal(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int64? {
         guard let (value, next) = try? DecimalCodec.scan(p, end), next < end, next.pointee == UInt8(ascii: "\"") else {
             return nil
         }

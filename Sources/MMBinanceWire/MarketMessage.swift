@@ -28,6 +28,8 @@ public struct MarketMessage: Sendable {
     public var snapshot: DepthSnapshot
     public var bookTicker = BookTicker()
     public var trade = Trade()
+    /// Number shapes of the last levels read, which the next message's levels most likely share.
+    @usableFromInline var shapes = MarketDecoder.LevelShapes()
 
     /// Creates a scratch with room for `levelCapacity` diff levels and `snapshotCapacity` snapshot levels per side.
     public init(levelCapacity: Int = 256, snapshotCapacity: Int = 1024) {
