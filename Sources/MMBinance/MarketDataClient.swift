@@ -305,7 +305,7 @@ public final class MarketDataClient: @unchecked Sendable {
     private func feed(_ ring: SPSCRing<LevelChange>, _ id: InstrumentID) {
         let u = message.depth.finalUpdateID
         let grid = books[message.depth.symbol]!.book.instrument.bookGrid
-        func push(_ side: BookSide, _ levels: ContiguousArray<PriceLevel>) {
+        func push(_ side: BookSide, _ levels: LevelList) {
             for level in levels {
                 guard let units = grid.units(level.price, level.quantity) else { continue }
                 let change = LevelChange(updateID: u, instrument: id, side: side, ticks: Ticks(units.ticks), lots: Lots(units.lots))

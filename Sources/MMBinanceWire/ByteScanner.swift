@@ -202,13 +202,13 @@ struct ByteScanner {
 
 /// Moves `p` past `literal` when the bytes at `p` are exactly it; otherwise leaves `p` and returns false.
 /// Compares a word at a time (the literal's words fold to constants once inlined).
-@inlinable @inline(__always)
+@inlinable @inline(always)
 func consumeLiteral(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ literal: StaticString) -> Bool {
     let n = literal.utf8CodeUnitCount
     guard p.distance(to: end) >= n else { return false }
     let a = UnsafeRawPointer(p)
     let b = UnsafeRawPointer(literal.utf8Start)
-    @inline(__always) func differs<T: FixedWidthInteger>(_ type: T.Type, _ offset: Int) -> T {
+    @inline(always) func differs<T: FixedWidthInteger>(_ type: T.Type, _ offset: Int) -> T {
         a.loadUnaligned(fromByteOffset: offset, as: T.self) ^ b.loadUnaligned(fromByteOffset: offset, as: T.self)
     }
     var diff: UInt64 = 0

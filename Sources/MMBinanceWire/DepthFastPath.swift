@@ -31,8 +31,8 @@ extension MarketDecoder {
             consumeLiteral(&q, end, #","a":["#), levels(&q, end, into: &m.depth.asks, &m.shapes),
             consumeLiteral(&q, end, "}"), !enveloped || consumeLiteral(&q, end, "}"), atEnd(q, end)
         else {
-            m.depth.bids.removeAll(keepingCapacity: true)
-            m.depth.asks.removeAll(keepingCapacity: true)
+            m.depth.bids.removeAll()
+            m.depth.asks.removeAll()
             return false
         }
         m.depth.symbol = symbol
@@ -45,7 +45,7 @@ extension MarketDecoder {
     }
 
     /// True when only JSON whitespace is left.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func atEnd(_ q: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Bool {
         var q = q
         while q < end && (q.pointee == 0x20 || q.pointee == 0x0A || q.pointee == 0x0D || q.pointee == 0x09) { q += 1 }
@@ -55,7 +55,7 @@ extension MarketDecoder {
     /// A diff stream's name and closing quote: `<symbol>@depth` alone or followed by `@<speed>`. Partial
     /// books (`@depth5`…) share the diff layout but are snapshots, and anything else is left to the
     /// general path too.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func diffStreamName(_ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Bool {
         guard let close = find(UInt8(ascii: "\""), q, end), let at = find(UInt8(ascii: "@"), q, close), at > q else {
             return false
@@ -67,7 +67,7 @@ extension MarketDecoder {
     }
 
     /// The first `byte` in `[q, end)`, eight bytes at a time.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func find(_ byte: UInt8, _ q: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
         var p = q
         #if _endian(little)
@@ -87,39 +87,36 @@ extension MarketDecoder {
         return nil
     }
 
-    /// Levels after the opening `[`, through the closing `]`, written straight into the array's storage.
-    @inlinable @inline(__always)
+    /// Levels after the opening `[`, through the closing `]`, written straight into the list's storage.
+    @inlinable @inline(always)
     static func levels(
-        _ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into out: inout ContiguousArray<PriceLevel>,
-        _ shapes: inout LevelShapes
+        _ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into out: inout LevelList, _ shapes: inout LevelShapes
     ) -> Bool {
         guard q < end else { return false }
         if q.pointee == UInt8(ascii: "]") {
             q += 1
             return true
         }
+        var p = q
+        var s = shapes
+        var ok = false
         // Each level with its separator takes at least 10 bytes (`["1","1"],`).
-        var state = (p: q, shapes: shapes, ok: false)
-        out.append(addingCapacity: q.distance(to: end) / 10) { span in
-            // Locals, not the captured state, inside the loop.
-            var p = state.p
-            var shapes = state.shapes
-            var ok = false
-            while !span.isFull {
-                guard let level = quickLevel(&p, end, &shapes), p < end else { break }
-                span.append(level)
+        out.append(upTo: p.distance(to: end) / 10 + 1) { slots, written in
+            while true {
+                guard let level = quickLevel(&p, end, &s), p < end else { return }
+                slots[written] = level
+                written &+= 1
                 let c = p.pointee
                 p += 1
                 if c == UInt8(ascii: "]") {
                     ok = true
-                    break
+                    return
                 }
-                if c != UInt8(ascii: ",") { break }
+                if c != UInt8(ascii: ",") { return }
             }
-            state = (p, shapes, ok)
         }
-        q = state.p
-        shapes = state.shapes
-        return state.ok
+        q = p
+        shapes = s
+        return ok
     }
 }

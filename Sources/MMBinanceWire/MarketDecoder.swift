@@ -275,7 +275,7 @@ extension MarketDecoder {
     /// Reads `[["price","qty"], ...]` into `levels`. Extra elements in a level are skipped.
     @inlinable
     static func readLevels(
-        _ s: inout ByteScanner, into levels: inout ContiguousArray<PriceLevel>, _ shapes: inout LevelShapes
+        _ s: inout ByteScanner, into levels: inout LevelList, _ shapes: inout LevelShapes
     ) throws(WireError) {
         try s.expect(UInt8(ascii: "["))
         if try s.peek() == UInt8(ascii: "]") {
@@ -307,7 +307,7 @@ extension MarketDecoder {
         @inlinable init() {}
     }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func quickLevel(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ shapes: inout LevelShapes) -> PriceLevel? {
         var q = p
         // `["` and `","` as two-byte words.
@@ -325,7 +325,7 @@ extension MarketDecoder {
     /// A decimal up to and including its closing quote (`p` is just after the opening quote); `nil` for
     /// anything the general path must read or reject. Short numbers take the word-at-a-time reader;
     /// the rest (and the last few bytes of a frame) go through the same scan the general path uses.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func quickDecimal(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ shape: inout SWARDecimal.Shape) -> Int64? {
         if let v = SWARDecimal.quoted(&p, end, shape: &shape) { return v }
         return scannedDecimal(&p, end)

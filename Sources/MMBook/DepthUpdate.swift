@@ -30,15 +30,13 @@ public struct DepthUpdate: Sendable {
     public var finalUpdateID: Int64 = 0
     /// `pu`, or `unknownUpdateID` when the stream does not send it.
     public var prevFinalUpdateID: Int64 = unknownUpdateID
-    public var bids: ContiguousArray<PriceLevel>
-    public var asks: ContiguousArray<PriceLevel>
+    public var bids: LevelList
+    public var asks: LevelList
 
     /// Creates an empty update with room for `levelCapacity` levels per side.
     public init(levelCapacity: Int = 64) {
-        bids = []
-        asks = []
-        bids.reserveCapacity(levelCapacity)
-        asks.reserveCapacity(levelCapacity)
+        bids = LevelList(capacity: levelCapacity)
+        asks = LevelList(capacity: levelCapacity)
     }
 
     /// Empties the update, keeping its storage.
@@ -50,8 +48,8 @@ public struct DepthUpdate: Sendable {
         firstUpdateID = 0
         finalUpdateID = 0
         prevFinalUpdateID = unknownUpdateID
-        bids.removeAll(keepingCapacity: true)
-        asks.removeAll(keepingCapacity: true)
+        bids.removeAll()
+        asks.removeAll()
     }
 
     /// Copies `other` into this update's own storage (no allocation once capacity suffices).
@@ -63,8 +61,8 @@ public struct DepthUpdate: Sendable {
         firstUpdateID = other.firstUpdateID
         finalUpdateID = other.finalUpdateID
         prevFinalUpdateID = other.prevFinalUpdateID
-        bids.removeAll(keepingCapacity: true)
-        asks.removeAll(keepingCapacity: true)
+        bids.removeAll()
+        asks.removeAll()
         bids.append(contentsOf: other.bids)
         asks.append(contentsOf: other.asks)
     }
@@ -77,15 +75,13 @@ public struct DepthSnapshot: Sendable {
     public var lastUpdateID: Int64 = 0
     public var eventTimeMillis: Int64 = 0
     public var transactionTimeMillis: Int64 = 0
-    public var bids: ContiguousArray<PriceLevel>
-    public var asks: ContiguousArray<PriceLevel>
+    public var bids: LevelList
+    public var asks: LevelList
 
     /// Creates an empty snapshot with room for `levelCapacity` levels per side.
     public init(levelCapacity: Int = 1024) {
-        bids = []
-        asks = []
-        bids.reserveCapacity(levelCapacity)
-        asks.reserveCapacity(levelCapacity)
+        bids = LevelList(capacity: levelCapacity)
+        asks = LevelList(capacity: levelCapacity)
     }
 
     /// Empties the snapshot, keeping its storage.
@@ -94,8 +90,8 @@ public struct DepthSnapshot: Sendable {
         lastUpdateID = 0
         eventTimeMillis = 0
         transactionTimeMillis = 0
-        bids.removeAll(keepingCapacity: true)
-        asks.removeAll(keepingCapacity: true)
+        bids.removeAll()
+        asks.removeAll()
     }
 }
 

@@ -35,14 +35,14 @@ struct KeyTable: @unchecked Sendable {
 
     @inlinable var size: Int { mask &+ 1 }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     func home(_ key: Int64) -> Int {
         // Fibonacci hashing: tick keys are multiples of the tick, whose low bits carry little.
         Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) &>> shift)
     }
 
     /// The slot holding `key`, or the empty slot where it would go, and whether it was found.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     func find(_ key: Int64) -> (slot: Int, found: Bool) {
         var i = home(key)
         while true {

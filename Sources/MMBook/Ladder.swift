@@ -52,7 +52,7 @@ struct Ladder: Sendable {
     // MARK: Mutation
 
     /// Makes the storage this ladder's own before it is written (a copy of the book may share it).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) { regrow(levelSlots: storage.levels.size, pageCapacity: storage.pageCapacity) }
     }
@@ -66,7 +66,7 @@ struct Ladder: Sendable {
 
     /// Sets each level of one side of a diff (`sign` maps ticks to keys); returns how many were off the grid.
     @inlinable
-    mutating func apply(_ levels: ContiguousArray<PriceLevel>, grid: Grid, sign: Int64) -> Int {
+    mutating func apply(_ levels: LevelList, grid: Grid, sign: Int64) -> Int {
         if levels.isEmpty { return 0 }
         makeUnique()
         var rejected = 0
@@ -83,7 +83,7 @@ struct Ladder: Sendable {
     }
 
     /// `set` once the storage is known to be this ladder's own.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func setOwned(key: Int64, lots: Int64) {
         let table = storage.levels
         let (slot, found) = table.find(key)
@@ -111,7 +111,7 @@ struct Ladder: Sendable {
         }
     }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func insertNew(key: Int64, lots: Int64, slot: Int) {
         storage.levels.slots[slot] = KeySlot(key: key, value: lots)
         total &+= 1
@@ -122,7 +122,7 @@ struct Ladder: Sendable {
         }
     }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func setBit(_ key: Int64) {
         let page = key &>> Self.pageShift
         let slot = page == cachedPage ? cachedSlot : pageSlot(creating: page)
@@ -132,7 +132,7 @@ struct Ladder: Sendable {
         (storage.summaries + slot).pointee |= 1 &<< UInt64(truncatingIfNeeded: w)
     }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func clearBit(_ key: Int64) {
         let page = key &>> Self.pageShift
         guard let slot = existingSlot(page) else { return }
@@ -200,7 +200,7 @@ struct Ladder: Sendable {
     // MARK: Order
 
     /// The slot of `page` if it holds any key.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     func existingSlot(_ page: Int64) -> Int? {
         if page == cachedPage { return cachedSlot }
         let (i, found) = storage.pages.find(page)
@@ -248,7 +248,7 @@ struct Ladder: Sendable {
     }
 
     /// The key of the highest bit of `word`, word `w` of `page`.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func key(_ page: Int64, _ w: Int, _ word: UInt64) -> Int64 {
         page &<< pageShift | Int64(truncatingIfNeeded: w &<< 6 | (63 &- word.leadingZeroBitCount))
     }

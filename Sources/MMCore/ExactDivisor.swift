@@ -40,7 +40,7 @@ public struct ExactDivisor: Hashable, Sendable, BitwiseCopyable {
     }
 
     /// `value / divisor` for a `value >= 0` that is an exact multiple of the divisor, otherwise `nil`.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public func divideNonNegative(_ value: Int64) -> Int64? {
         let m = UInt64(bitPattern: value)
         let q = (m &>> shift) &* inverse

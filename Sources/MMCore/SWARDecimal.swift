@@ -7,13 +7,13 @@
 /// return `nil` for anything they do not handle, and the caller then falls back to `DecimalCodec.scan`,
 /// which also produces precise errors.
 public enum SWARDecimal {
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public static func load(_ p: UnsafePointer<UInt8>) -> UInt64 {
         UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
     }
 
     /// High bit set in every byte that is not an ASCII digit.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public static func nonDigits(_ w: UInt64) -> UInt64 {
         let t = w ^ 0x3030_3030_3030_3030
         // A byte is a digit iff t < 10: adding 0x76 sets bit 7 for 10...127; `| t` catches 128...255.
@@ -21,7 +21,7 @@ public enum SWARDecimal {
     }
 
     /// The value of eight ASCII digits (or zero bytes), most significant first in memory.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public static func eightDigits(_ w: UInt64) -> UInt64 {
         var v = w & 0x0F0F_0F0F_0F0F_0F0F
         v = (v &* 2561) >> 8
@@ -30,7 +30,7 @@ public enum SWARDecimal {
     }
 
     /// `10^n` for `n` in `0...8`.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func power(_ n: Int) -> UInt64 {
         UInt64(FixedPointScale.lift(fractionDigits: 8 &- n))
     }
@@ -71,7 +71,7 @@ public enum SWARDecimal {
     /// `"0.010"`) takes one load and one digit conversion; others learn their shape for the next number
     /// when they are that short, or take two loads. Needs 9 readable bytes for the first form, 16 for the
     /// others.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public static func quoted(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, shape: inout Shape) -> Int64? {
         #if _endian(little)
         let q = p
@@ -115,7 +115,7 @@ public enum SWARDecimal {
 
     /// Reads a bare integer of 1 to 15 digits at `p`, advancing `p` past it; `nil` when there is no digit,
     /// more than 15 of them, or fewer than 16 readable bytes. The caller checks the byte that follows.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public static func integer(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int64? {
         #if _endian(little)
         guard p.distance(to: end) >= 16 else { return nil }

@@ -32,8 +32,8 @@ public struct DepthAggregator: Sendable {
     /// The merged diff of the interval, if any diff arrived, with levels in ascending price as Binance sends them.
     public mutating func flush() -> DepthUpdate? {
         guard var d = pending else { return nil }
-        d.bids = ContiguousArray(bids.sorted { $0.key < $1.key }.map { PriceLevel(price: Price(raw: $0.key), quantity: Quantity(raw: $0.value)) })
-        d.asks = ContiguousArray(asks.sorted { $0.key < $1.key }.map { PriceLevel(price: Price(raw: $0.key), quantity: Quantity(raw: $0.value)) })
+        d.bids = LevelList(bids.sorted { $0.key < $1.key }.map { PriceLevel(price: Price(raw: $0.key), quantity: Quantity(raw: $0.value)) })
+        d.asks = LevelList(asks.sorted { $0.key < $1.key }.map { PriceLevel(price: Price(raw: $0.key), quantity: Quantity(raw: $0.value)) })
         pending = nil
         bids.removeAll(keepingCapacity: true)
         asks.removeAll(keepingCapacity: true)

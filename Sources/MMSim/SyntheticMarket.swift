@@ -42,8 +42,8 @@ public enum SyntheticMarket {
         snapshot.symbol = instrument.symbol
         var id: Int64 = 1_000_000
         snapshot.lastUpdateID = id
-        snapshot.bids = ContiguousArray(bids.sorted { $0.key > $1.key }.map { PriceLevel(price: Price(raw: $0.key * tick), quantity: Quantity(raw: $0.value)) })
-        snapshot.asks = ContiguousArray(asks.sorted { $0.key < $1.key }.map { PriceLevel(price: Price(raw: $0.key * tick), quantity: Quantity(raw: $0.value)) })
+        snapshot.bids = LevelList(bids.sorted { $0.key > $1.key }.map { PriceLevel(price: Price(raw: $0.key * tick), quantity: Quantity(raw: $0.value)) })
+        snapshot.asks = LevelList(asks.sorted { $0.key < $1.key }.map { PriceLevel(price: Price(raw: $0.key * tick), quantity: Quantity(raw: $0.value)) })
 
         var diffs: [DepthUpdate] = []
         var tickers: [BookTicker] = []
@@ -95,8 +95,8 @@ public enum SyntheticMarket {
             d.firstUpdateID = id + 1
             id += 1 + Int64(rng.next() % 5)
             d.finalUpdateID = id
-            d.bids = ContiguousArray(changed[true]!.sorted { $0.key < $1.key }.map { PriceLevel(price: Price(raw: $0.key * tick), quantity: Quantity(raw: $0.value)) })
-            d.asks = ContiguousArray(changed[false]!.sorted { $0.key < $1.key }.map { PriceLevel(price: Price(raw: $0.key * tick), quantity: Quantity(raw: $0.value)) })
+            d.bids = LevelList(changed[true]!.sorted { $0.key < $1.key }.map { PriceLevel(price: Price(raw: $0.key * tick), quantity: Quantity(raw: $0.value)) })
+            d.asks = LevelList(changed[false]!.sorted { $0.key < $1.key }.map { PriceLevel(price: Price(raw: $0.key * tick), quantity: Quantity(raw: $0.value)) })
             diffs.append(d)
             timeline.append((at, .diff(diffs.count - 1)))
             var ticker = BookTicker()
