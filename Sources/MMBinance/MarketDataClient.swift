@@ -119,7 +119,7 @@ public final class MarketDataClient: @unchecked Sendable {
         var b: [Symbol: SyncedBook] = [:]
         var t: [Symbol: SeqLock<PublishedTop>] = [:]
         for i in configuration.instruments {
-            b[i.symbol] = SyncedBook(instrument: i, levelCapacity: 8192)
+            b[i.symbol] = SyncedBook(instrument: i)
             t[i.symbol] = SeqLock(PublishedTop(top: .empty, receivedNanos: 0))
         }
         books = b

@@ -97,26 +97,33 @@ extension MarketDecoder {
             q += 1
             return true
         }
-        var p = q
-        var s = shapes
-        var ok = false
+        var state = (p: q, shapes: shapes, ok: false)
         // Each level with its separator takes at least 10 bytes (`["1","1"],`).
-        out.append(upTo: p.distance(to: end) / 10 + 1) { slots, written in
+        out.append(upTo: q.distance(to: end) / 10 + 1) { slots, written in
+            // Locals, not the captured state, so that the loop keeps them in registers.
+            var p = state.p
+            var shapes = state.shapes
+            var n = 0
+            defer {
+                written = n
+                state.p = p
+                state.shapes = shapes
+            }
             while true {
-                guard let level = quickLevel(&p, end, &s), p < end else { return }
-                slots[written] = level
-                written &+= 1
+                guard let level = quickLevel(&p, end, &shapes), p < end else { return }
+                slots[n] = level
+                n &+= 1
                 let c = p.pointee
                 p += 1
                 if c == UInt8(ascii: "]") {
-                    ok = true
+                    state.ok = true
                     return
                 }
                 if c != UInt8(ascii: ",") { return }
             }
         }
-        q = p
-        shapes = s
-        return ok
+        q = state.p
+        shapes = state.shapes
+        return state.ok
     }
 }

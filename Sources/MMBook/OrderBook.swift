@@ -30,8 +30,12 @@ public struct OrderBook: Sendable {
     /// Levels skipped because their price or quantity was off the grid or negative.
     @inlinable public var rejectedLevels: Int { _rejectedLevels }
 
+    /// Levels per side a book holds before it grows: beyond the 1,000 of a snapshot, diffs add levels all
+    /// through the book over a session (about 2,000 a side after minutes of BTCUSDT).
+    public static let defaultLevelCapacity = 8192
+
     /// Creates an empty book with storage for `levelCapacity` levels per side.
-    public init(instrument: Instrument, levelCapacity: Int = 4096) {
+    public init(instrument: Instrument, levelCapacity: Int = OrderBook.defaultLevelCapacity) {
         self.instrument = instrument
         bids = Ladder(capacity: levelCapacity)
         asks = Ladder(capacity: levelCapacity)

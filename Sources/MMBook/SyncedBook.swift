@@ -38,7 +38,7 @@ public struct SyncedBook: Sendable {
     public let maxPending: Int
 
     /// Creates a stale, empty book for `instrument`.
-    public init(instrument: Instrument, levelCapacity: Int = 4096, maxPending: Int = 4096) {
+    public init(instrument: Instrument, levelCapacity: Int = OrderBook.defaultLevelCapacity, maxPending: Int = 4096) {
         book = OrderBook(instrument: instrument, levelCapacity: levelCapacity)
         self.maxPending = maxPending
         slots = (0..<16).map { _ in DepthUpdate(levelCapacity: 64) }

@@ -66,6 +66,30 @@ public enum SWARDecimal {
         }
     }
 
+    /// The first form of `quoted(_:_:shape:)` alone: a number of at most eight bytes in `shape`, with 9
+    /// bytes readable at `p` (the caller's check); `nil`, leaving `p`, for anything else.
+    @inlinable @inline(always)
+    public static func quoted(_ p: inout UnsafePointer<UInt8>, in shape: Shape) -> Int64? {
+        #if _endian(little)
+        let q = p
+        let w = load(q)
+        let flags = nonDigits(w)
+        // Bit 7 of the byte at the point, and of the byte at the closing quote (the ninth byte's when the
+        // number fills the word).
+        let point = flags.trailingZeroBitCount
+        let second = flags & (flags &- 1)
+        let close = second != 0 ? second.trailingZeroBitCount : 71
+        guard close &- point == shape.gap && point >= 8 && q[point &>> 3] == 0x2E && q[close &>> 3] == 0x22 else { return nil }
+        // The number's last digit to the top byte, the point then squeezed out: one 8-digit conversion.
+        let aligned = w &<< UInt64(truncatingIfNeeded: 71 &- close)
+        let digits = ((aligned & shape.below) &<< 8) | (aligned & shape.above)
+        p = q + (close &>> 3) + 1
+        return Int64(truncatingIfNeeded: eightDigits(digits) &* shape.scale)
+        #else
+        return nil
+        #endif
+    }
+
     /// Reads digits `[.digits]"` at `p` (just after the opening quote), advancing `p` past the closing quote:
     /// up to 7 integer and 7 fraction digits. A number of at most eight bytes in `shape` (`"63943.90"`,
     /// `"0.010"`) takes one load and one digit conversion; others learn their shape for the next number
@@ -74,25 +98,13 @@ public enum SWARDecimal {
     @inlinable @inline(always)
     public static func quoted(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, shape: inout Shape) -> Int64? {
         #if _endian(little)
-        let q = p
-        let readable = q.distance(to: end)
+        let readable = p.distance(to: end)
         guard readable >= 9 else { return nil }
-        let w = load(q)
-        let flags = nonDigits(w)
-        // Bit 7 of the byte at the point, and of the byte at the closing quote (the ninth byte's when the
-        // number fills the word).
-        let point = flags.trailingZeroBitCount
-        let second = flags & (flags &- 1)
-        let close = second != 0 ? second.trailingZeroBitCount : 71
-        if close &- point == shape.gap && point >= 8 && q[point &>> 3] == 0x2E && q[close &>> 3] == 0x22 {
-            // The number's last digit to the top byte, the point then squeezed out: one 8-digit conversion.
-            let aligned = w &<< UInt64(truncatingIfNeeded: 71 &- close)
-            let digits = ((aligned & shape.below) &<< 8) | (aligned & shape.above)
-            p = q + (close &>> 3) + 1
-            return Int64(truncatingIfNeeded: eightDigits(digits) &* shape.scale)
-        }
+        if let value = quoted(&p, in: shape) { return value }
+        let q = p
         guard readable >= 16 else { return nil }
-        let intDigits = point &>> 3
+        let w = load(q)
+        let intDigits = nonDigits(w).trailingZeroBitCount &>> 3
         guard intDigits &- 1 < 7 else { return nil }
         let stop = q[intDigits]
         if stop == 0x22 {

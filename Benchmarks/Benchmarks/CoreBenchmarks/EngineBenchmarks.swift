@@ -15,7 +15,7 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
     let data = MarketData.shared
     // Every top of book the recording goes through, in order.
     let tops: [TopOfBook] = {
-        var book = OrderBook(instrument: data.instrument, levelCapacity: 16_384)
+        var book = OrderBook(instrument: data.instrument)
         book.replace(with: data.snapshot)
         return data.updates.map { u in
             book.apply(u)
@@ -101,7 +101,7 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
     }
 
     Benchmark("Frame bytes → synced book → MarketView published (seqlock, receive time)", configuration: perMessage) { benchmark in
-        var synced = SyncedBook(instrument: data.instrument, levelCapacity: 16_384)
+        var synced = SyncedBook(instrument: data.instrument)
         var message = MarketMessage()
         let published = SeqLock(PublishedTop(top: .empty, receivedNanos: 0))
         func restart() { data.resync(&synced) }
@@ -164,7 +164,7 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
     }
 
     Benchmark("End to end: frame bytes → book → strategy tick → reconcile → risk → signed order bytes", configuration: perMessage) { benchmark in
-        var synced = SyncedBook(instrument: data.instrument, levelCapacity: 16_384)
+        var synced = SyncedBook(instrument: data.instrument)
         var message = MarketMessage()
         var model = FixedSpreadQuoter(instrument: btc, halfSpreadBps: 0.5, baseSize: Quantity("0.002")!, skewBps: 1, maxPosition: Quantity("0.01")!)
         var gate = RiskGate(instrument: btc, limits: limits)

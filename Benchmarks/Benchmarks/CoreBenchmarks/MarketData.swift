@@ -73,7 +73,7 @@ struct MarketData: Sendable {
 
     /// A book loaded with the snapshot and every diff once, so later applies see a realistic, warm book.
     func warmBook() -> OrderBook {
-        var book = OrderBook(instrument: instrument, levelCapacity: 16_384)
+        var book = OrderBook(instrument: instrument)
         book.replace(with: snapshot)
         for u in updates { book.apply(u) }
         return book

@@ -33,7 +33,7 @@ func run() throws {
     var top = TopOfBook.empty
     for pass in 0..<passes {
         let instrument = EmbeddedInstruments.all.first { $0.symbol.description == "BTCUSDT" }!
-        var book = SyncedBook(instrument: instrument, levelCapacity: 16_384)
+        var book = SyncedBook(instrument: instrument)
         let start = MonotonicInstant.now().nanos
         for i in 0..<frames.count {
             let kind = frames[i].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }

@@ -33,7 +33,7 @@ func run() throws {
     }
     let instrument = EmbeddedInstruments.all.first { $0.symbol == (updates.first?.symbol ?? Symbol()) }
         ?? Instrument.unitGrid(symbol: updates[0].symbol)
-    var book = OrderBook(instrument: instrument, levelCapacity: 16_384)
+    var book = OrderBook(instrument: instrument)
     book.replace(with: snapshot)
 
     var sequencer = BookSequencer()
