@@ -35,7 +35,7 @@ public struct Symbol: Hashable, Sendable, BitwiseCopyable, CustomStringConvertib
 
     /// `init?(bytes:)` for the `count` bytes at `start`, a word at a time: symbols of up to 16 bytes take
     /// two loads when 16 bytes are readable from `start` (`readable`), instead of a loop over the bytes.
-    @inlinable
+    @inlinable @inline(always)
     public init?(bytes start: UnsafePointer<UInt8>, count: Int, readable: Int) {
         #if _endian(little)
         guard count > 0, count <= 16, readable >= 16 else {
@@ -59,7 +59,7 @@ public struct Symbol: Hashable, Sendable, BitwiseCopyable, CustomStringConvertib
 
     /// The bytes of `w` under `mask`, upper-cased, or `nil` if one of them is not printable ASCII or is
     /// `"` or `\\` (the rules of `init?(bytes:)`).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func word(_ w: UInt64, _ mask: UInt64) -> UInt64? {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
