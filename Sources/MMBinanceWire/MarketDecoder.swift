@@ -296,10 +296,8 @@ extension MarketDecoder {
         } while try s.next(closing: UInt8(ascii: "]"))
     }
 
-    /// The exact compact form Binance sends, `["63943.90","46.372"]`, read in one pass. Anything else
-    /// (whitespace, signs, long numbers, extra elements) returns `nil` without moving `p`, and the general
-    /// path then reads it or reports the precise error.
-    /// The shapes of a side's prices and quantities, learned from its first level (see `SWARDecimal.Shape`).
+    /// The shapes of the last prices and quantities read (see `SWARDecimal.Shape`), kept in the
+    /// `MarketMessage` scratch because the next message's numbers most likely share them.
     @usableFromInline
     struct LevelShapes: Sendable {
         @usableFromInline var price = SWARDecimal.Shape.unknown
@@ -307,6 +305,9 @@ extension MarketDecoder {
         @inlinable init() {}
     }
 
+    /// The exact compact form Binance sends, `["63943.90","46.372"]`, read in one pass. Anything else
+    /// (whitespace, signs, long numbers, extra elements) returns `nil` without moving `p`, and the general
+    /// path then reads it or reports the precise error.
     @inlinable @inline(always)
     static func quickLevel(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ shapes: inout LevelShapes) -> PriceLevel? {
         var q = p

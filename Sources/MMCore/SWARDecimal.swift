@@ -106,10 +106,11 @@ public enum SWARDecimal {
         let w = load(q)
         let intDigits = nonDigits(w).trailingZeroBitCount &>> 3
         guard intDigits &- 1 < 7 else { return nil }
+        let integer = eightDigits(w &<< UInt64(truncatingIfNeeded: (8 &- intDigits) &* 8)) &* UInt64(FixedPointScale.unit)
         let stop = q[intDigits]
         if stop == 0x22 {
             p = q + intDigits + 1
-            return Int64(truncatingIfNeeded: eightDigits(w &<< UInt64(truncatingIfNeeded: (8 &- intDigits) &* 8)) &* UInt64(FixedPointScale.unit))
+            return Int64(truncatingIfNeeded: integer)
         }
         guard stop == 0x2E else { return nil }
         let f = q + intDigits + 1
@@ -117,7 +118,6 @@ public enum SWARDecimal {
         let fractionDigits = nonDigits(wf).trailingZeroBitCount &>> 3
         guard fractionDigits > 0, fractionDigits < 8, f[fractionDigits] == 0x22 else { return nil }
         if intDigits &+ fractionDigits < 8 { shape = Shape(fractionDigits: fractionDigits) }
-        let integer = eightDigits(w &<< UInt64(truncatingIfNeeded: (8 &- intDigits) &* 8)) &* UInt64(FixedPointScale.unit)
         p = f + fractionDigits + 1
         return Int64(truncatingIfNeeded: integer &+ eightDigits(wf & ((1 &<< UInt64(truncatingIfNeeded: fractionDigits &* 8)) &- 1)))
         #else
