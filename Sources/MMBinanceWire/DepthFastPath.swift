@@ -14,17 +14,28 @@ extension MarketDecoder {
     static func decodeDepthFast(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into m: inout MarketMessage) -> Bool {
         var q = start
         var enveloped = false
-        if consumeLiteral(&q, end, #"{"stream":""#) {
-            guard diffStreamName(&q, end), consumeLiteral(&q, end, #","data":"#) else { return false }
-            enveloped = true
+        if m.layout.head.matches(q, readable: q.distance(to: end)) {
+            q += m.layout.head.count
+            enveloped = m.layout.enveloped
+        } else {
+            guard head(&q, end, enveloped: &enveloped) else { return false }
+            m.layout.head.remember(start, count: start.distance(to: q))
+            m.layout.enveloped = enveloped
         }
-        guard consumeLiteral(&q, end, #"{"e":"depthUpdate","E":"#), let eventTime = SWARDecimal.integer(&q, end),
-            consumeLiteral(&q, end, #","T":"#), let transactionTime = SWARDecimal.integer(&q, end),
-            consumeLiteral(&q, end, #","s":""#), let close = find(UInt8(ascii: "\""), q, end),
-            let symbol = Symbol(bytes: q, count: q.distance(to: close), readable: q.distance(to: end))
+        guard let eventTime = SWARDecimal.integer(&q, end),
+            consumeLiteral(&q, end, #","T":"#), let transactionTime = SWARDecimal.integer(&q, end)
         else { return false }
-        q = close + 1
-        guard consumeLiteral(&q, end, #","U":"#), let first = SWARDecimal.integer(&q, end),
+        let symbol: Symbol
+        if m.layout.symbolPart.matches(q, readable: q.distance(to: end)) {
+            q += m.layout.symbolPart.count
+            symbol = m.layout.symbol
+        } else {
+            let from = q
+            guard symbolPart(&q, end, into: &m.layout.symbol) else { return false }
+            m.layout.symbolPart.remember(from, count: from.distance(to: q))
+            symbol = m.layout.symbol
+        }
+        guard let first = SWARDecimal.integer(&q, end),
             consumeLiteral(&q, end, #","u":"#), let final = SWARDecimal.integer(&q, end),
             consumeLiteral(&q, end, #","pu":"#), let previous = SWARDecimal.integer(&q, end),
             consumeLiteral(&q, end, #","b":["#), levels(&q, end, into: &m.depth.bids, &m.shapes),
@@ -41,6 +52,30 @@ extension MarketDecoder {
         m.depth.firstUpdateID = first
         m.depth.finalUpdateID = final
         m.depth.prevFinalUpdateID = previous
+        return true
+    }
+
+    /// Through `"E":`: the envelope with a diff stream's name, if any, and the event type.
+    @inlinable
+    static func head(_ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, enveloped: inout Bool) -> Bool {
+        enveloped = false
+        if consumeLiteral(&q, end, #"{"stream":""#) {
+            guard diffStreamName(&q, end), consumeLiteral(&q, end, #","data":"#) else { return false }
+            enveloped = true
+        }
+        return consumeLiteral(&q, end, #"{"e":"depthUpdate","E":"#)
+    }
+
+    /// `,"s":"<symbol>","U":`, the symbol read into `symbol`.
+    @inlinable
+    static func symbolPart(_ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into symbol: inout Symbol) -> Bool {
+        guard consumeLiteral(&q, end, #","s":""#), let close = find(UInt8(ascii: "\""), q, end),
+            let s = Symbol(bytes: q, count: q.distance(to: close), readable: q.distance(to: end))
+        else { return false }
+        var p = close + 1
+        guard consumeLiteral(&p, end, #","U":"#) else { return false }
+        q = p
+        symbol = s
         return true
     }
 
@@ -110,6 +145,14 @@ extension MarketDecoder {
                 state.shapes = shapes
             }
             while true {
+                let run = compactRun(p, end, into: slots + n, price: shapes.price, quantity: shapes.quantity)
+                n &+= run.count
+                p = run.next
+                if run.closed {
+                    state.ok = true
+                    return
+                }
+                // A level of another shape (which the next run then expects), or near the end.
                 guard let level = quickLevel(&p, end, &shapes), p < end else { return }
                 slots[n] = level
                 n &+= 1

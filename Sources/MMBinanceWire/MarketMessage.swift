@@ -30,6 +30,8 @@ public struct MarketMessage: Sendable {
     public var trade = Trade()
     /// Number shapes of the last levels read, which the next message's levels most likely share.
     @usableFromInline var shapes = MarketDecoder.LevelShapes()
+    /// The envelope and symbol bytes of the last diff, which the next one most likely repeats.
+    @usableFromInline var layout = MarketDecoder.DepthLayout()
 
     /// Creates a scratch with room for `levelCapacity` diff levels and `snapshotCapacity` snapshot levels per side.
     public init(levelCapacity: Int = 256, snapshotCapacity: Int = 1024) {

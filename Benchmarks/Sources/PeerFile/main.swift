@@ -7,16 +7,18 @@ import MMReplay
 import Glibc
 #endif
 
-// Usage: PeerFile <recording> [passes]
+// Usage: PeerFile <recording> [passes] [decode]
 // Our bytes → book path on a recording, as the ingest thread runs it: each frame's JSON bytes decoded
 // into a DepthUpdate (no Foundation, no allocation), sequenced (U/u/pu) and applied to the synced book.
 // The file is read into memory first; only decode + sequence + apply is timed. Prints one JSON line.
+// `decode` times the decoding alone (the book is not touched), to split the path's cost.
 let args = CommandLine.arguments
 guard args.count > 1 else {
     print("usage: PeerFile <recording> [passes]")
     exit(2)
 }
 let passes = args.count > 2 ? Int(args[2]) ?? 3 : 3
+let decodeOnly = args.count > 3 && args[3] == "decode"
 
 func run() throws {
     var frames: [[UInt8]] = []
@@ -38,6 +40,11 @@ func run() throws {
         for i in 0..<frames.count {
             let kind = frames[i].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
             switch kind {
+            case .depthUpdate? where decodeOnly:
+                if pass == 0 {
+                    diffs += 1
+                    levels += message.depth.bids.count + message.depth.asks.count
+                }
             case .depthUpdate?:
                 _ = book.onDiff(message.depth)
                 if pass == 0 {
@@ -57,7 +64,7 @@ func run() throws {
     }
     times.sort()
     print(
-        #"{"path":"swift-market-maker bytes→book","messages":\#(frames.count),"diffs":\#(diffs),"levels_per_diff":\#(Double(levels) / Double(max(1, diffs))),"#
+        #"{"path":"swift-market-maker \#(decodeOnly ? "bytes→DepthUpdate" : "bytes→book")","messages":\#(frames.count),"diffs":\#(diffs),"levels_per_diff":\#(Double(levels) / Double(max(1, diffs))),"#
             + #""ns_per_message_best":\#(times[0]),"ns_per_message_median":\#(times[times.count / 2]),"passes":\#(passes),"synced":\#(synced),"#
             + #""final_bid":"\#(top.bidPrice)","final_ask":"\#(top.askPrice)"}"#)
 }

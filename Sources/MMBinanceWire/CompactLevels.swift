@@ -1,0 +1,80 @@
+import MMBook
+import MMCore
+
+/// Where a run of compact levels stopped.
+@usableFromInline
+@frozen
+struct CompactRun {
+    /// After the last level read and its separator, or at the level the run could not read.
+    @usableFromInline var next: UnsafePointer<UInt8>
+    /// Levels written.
+    @usableFromInline var count: Int
+    /// The list's closing `]` was read.
+    @usableFromInline var closed: Bool
+
+    @inlinable init(next: UnsafePointer<UInt8>, count: Int, closed: Bool) {
+        self.next = next
+        self.count = count
+        self.closed = closed
+    }
+}
+
+extension MarketDecoder {
+    /// Reads levels of the exact compact form, `["63943.90","46.372"]` with both numbers in the shapes of
+    /// the previous ones, each with its `,` or closing `]`, into `out`; it stops without consuming at the
+    /// first level it cannot read that way (another shape, a long number, whitespace, a bad separator, the
+    /// frame's last 24 bytes) and leaves that level to `quickLevel` or the general path.
+    ///
+    /// A function of its own, not inlined into the message decoder, so that its loop keeps the cursor,
+    /// the shapes and the digit constants in registers. `out` has room for every level the bytes can hold
+    /// (each takes at least 10).
+    @usableFromInline @inline(never)
+    static func compactRun(
+        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<PriceLevel>,
+        price: SWARDecimal.Shape, quantity: SWARDecimal.Shape
+    ) -> CompactRun {
+        var q = start
+        var n = 0
+        while true {
+            guard q.distance(to: end) >= CompactLevel.maximumLength, let level = CompactLevel(q, price: price, quantity: quantity)
+            else { break }
+            out[n] = level.level
+            n &+= 1
+            q += level.length
+            if level.closes { return CompactRun(next: q, count: n, closed: true) }
+        }
+        return CompactRun(next: q, count: n, closed: false)
+    }
+}
+
+/// One level of the compact form with its separator, read at a point where `maximumLength` bytes may be
+/// loaded.
+@usableFromInline
+@frozen
+struct CompactLevel {
+    @usableFromInline var level: PriceLevel
+    /// Bytes through the separator.
+    @usableFromInline var length: Int
+    /// The separator was the list's closing `]`.
+    @usableFromInline var closes: Bool
+
+    /// `["`, two numbers of at most eight bytes with their closing quotes, `","`'s last two bytes, `]` and
+    /// the separator.
+    @inlinable static var maximumLength: Int { 24 }
+
+    @inlinable @inline(always)
+    init?(_ q: UnsafePointer<UInt8>, price: SWARDecimal.Shape, quantity: SWARDecimal.Shape) {
+        guard UnsafeRawPointer(q).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x225B) else { return nil }
+        var r = q + 2
+        guard let p = SWARDecimal.quoted(&r, in: price),
+            UnsafeRawPointer(r).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x222C)
+        else { return nil }
+        r += 2
+        guard let v = SWARDecimal.quoted(&r, in: quantity), r[0] == UInt8(ascii: "]") else { return nil }
+        let c = r[1]
+        guard c == UInt8(ascii: ",") || c == UInt8(ascii: "]") else { return nil }
+        level = PriceLevel(price: Price(raw: p), quantity: Quantity(raw: v))
+        length = q.distance(to: r) &+ 2
+        closes = c == UInt8(ascii: "]")
+    }
+}
