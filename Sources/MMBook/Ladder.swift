@@ -71,12 +71,22 @@ struct Ladder: Sendable {
         makeUnique()
         var rejected = 0
         levels.withUnsafeBufferPointer { buffer in
+            // The table held in locals across levels: only a level that comes or goes can move it.
+            var table = storage.levels
             for level in buffer {
                 guard let (t, l) = grid.units(level.price, level.quantity) else {
                     rejected &+= 1
                     continue
                 }
-                setOwned(key: sign &* t, lots: l)
+                let key = sign &* t
+                let (slot, found) = table.find(key)
+                if found && l != 0 {
+                    table.slots[slot].value = l
+                    if key == best { bestLots = l }
+                    continue
+                }
+                change(key: key, lots: l, slot: slot, found: found)
+                table = storage.levels
             }
         }
         return rejected
@@ -85,14 +95,21 @@ struct Ladder: Sendable {
     /// `set` once the storage is known to be this ladder's own.
     @inlinable @inline(always)
     mutating func setOwned(key: Int64, lots: Int64) {
+        let (slot, found) = storage.levels.find(key)
+        if found && lots != 0 {
+            storage.levels.slots[slot].value = lots
+            if key == best { bestLots = lots }
+            return
+        }
+        change(key: key, lots: lots, slot: slot, found: found)
+    }
+
+    /// A level that comes or goes (or a removal of an absent one), given where `find` stopped. Not inlined:
+    /// the quarter of levels that take it pay a call, and the loop over the others keeps its registers.
+    @usableFromInline @inline(never)
+    mutating func change(key: Int64, lots: Int64, slot: Int, found: Bool) {
         let table = storage.levels
-        let (slot, found) = table.find(key)
         if found {
-            if lots != 0 {
-                table.slots[slot].value = lots
-                if key == best { bestLots = lots }
-                return
-            }
             table.remove(at: slot)
             total &-= 1
             clearBit(key)
