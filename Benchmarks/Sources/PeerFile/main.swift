@@ -21,12 +21,16 @@ let passes = args.count > 2 ? Int(args[2]) ?? 3 : 3
 let decodeOnly = args.count > 3 && args[3] == "decode"
 
 func run() throws {
-    var frames: [[UInt8]] = []
+    // The frames back to back in one buffer, as a connection's read buffer holds them.
+    var bytes: [UInt8] = []
+    var bounds = [0]
     let reader = try RecordingReader(paths: [args[1]])
     while let (line, file) = try reader.next() {
-        frames.append(Array(line.json))
+        bytes.append(contentsOf: line.json)
+        bounds.append(bytes.count)
         try reader.consume(file: file)
     }
+    let frameCount = bounds.count - 1
     var message = MarketMessage()
     var times: [Double] = []
     var levels = 0
@@ -37,34 +41,37 @@ func run() throws {
         let instrument = EmbeddedInstruments.all.first { $0.symbol.description == "BTCUSDT" }!
         var book = SyncedBook(instrument: instrument)
         let start = MonotonicInstant.now().nanos
-        for i in 0..<frames.count {
-            let kind = frames[i].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
-            switch kind {
-            case .depthUpdate? where decodeOnly:
-                if pass == 0 {
-                    diffs += 1
-                    levels += message.depth.bids.count + message.depth.asks.count
+        bytes.withUnsafeBytes { all in
+            for i in 0..<frameCount {
+                let frame = UnsafeRawBufferPointer(rebasing: all[bounds[i]..<bounds[i + 1]])
+                let kind = try? MarketDecoder.decode(frame, into: &message)
+                switch kind {
+                case .depthUpdate? where decodeOnly:
+                    if pass == 0 {
+                        diffs += 1
+                        levels += message.depth.bids.count + message.depth.asks.count
+                    }
+                case .depthUpdate?:
+                    _ = book.onDiff(message.depth)
+                    if pass == 0 {
+                        diffs += 1
+                        levels += message.depth.bids.count + message.depth.asks.count
+                    }
+                case .depthSnapshot?:
+                    message.snapshot.symbol = instrument.symbol
+                    _ = book.onSnapshot(message.snapshot) { _ in }
+                default: break
                 }
-            case .depthUpdate?:
-                _ = book.onDiff(message.depth)
-                if pass == 0 {
-                    diffs += 1
-                    levels += message.depth.bids.count + message.depth.asks.count
-                }
-            case .depthSnapshot?:
-                message.snapshot.symbol = instrument.symbol
-                _ = book.onSnapshot(message.snapshot) { _ in }
-            default: break
             }
         }
         let elapsed = MonotonicInstant.now().nanos - start
-        times.append(Double(elapsed) / Double(frames.count))
+        times.append(Double(elapsed) / Double(frameCount))
         synced = book.isSynced
         top = book.topOfBook
     }
     times.sort()
     print(
-        #"{"path":"swift-market-maker \#(decodeOnly ? "bytes→DepthUpdate" : "bytes→book")","messages":\#(frames.count),"diffs":\#(diffs),"levels_per_diff":\#(Double(levels) / Double(max(1, diffs))),"#
+        #"{"path":"swift-market-maker \#(decodeOnly ? "bytes→DepthUpdate" : "bytes→book")","messages":\#(frameCount),"diffs":\#(diffs),"levels_per_diff":\#(Double(levels) / Double(max(1, diffs))),"#
             + #""ns_per_message_best":\#(times[0]),"ns_per_message_median":\#(times[times.count / 2]),"passes":\#(passes),"synced":\#(synced),"#
             + #""final_bid":"\#(top.bidPrice)","final_ask":"\#(top.askPrice)"}"#)
 }
