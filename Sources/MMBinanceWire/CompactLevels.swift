@@ -36,31 +36,31 @@ extension MarketDecoder {
         var q = start
         var n = 0
         while true {
-            guard q.distance(to: end) >= CompactLevel.maximumLength, let level = CompactLevel(q, price: price, quantity: quantity)
+            // The level and its separator.
+            guard q.distance(to: end) > CompactLevel.maximumLength, let level = CompactLevel(q, price: price, quantity: quantity)
             else { break }
+            let c = q[level.length]
+            guard c == UInt8(ascii: ",") || c == UInt8(ascii: "]") else { break }
             out[n] = level.level
             n &+= 1
-            q += level.length
-            if level.closes { return CompactRun(next: q, count: n, closed: true) }
+            q += level.length &+ 1
+            if c == UInt8(ascii: "]") { return CompactRun(next: q, count: n, closed: true) }
         }
         return CompactRun(next: q, count: n, closed: false)
     }
 }
 
-/// One level of the compact form with its separator, read at a point where `maximumLength` bytes may be
-/// loaded.
+/// One level of the compact form, `["63943.90","46.372"]` with both numbers in known shapes, read at a
+/// point where `maximumLength` bytes may be loaded.
 @usableFromInline
 @frozen
 struct CompactLevel {
     @usableFromInline var level: PriceLevel
-    /// Bytes through the separator.
+    /// Bytes through the closing `]`.
     @usableFromInline var length: Int
-    /// The separator was the list's closing `]`.
-    @usableFromInline var closes: Bool
 
-    /// `["`, two numbers of at most eight bytes with their closing quotes, `","`'s last two bytes, `]` and
-    /// the separator.
-    @inlinable static var maximumLength: Int { 24 }
+    /// `["`, two numbers of at most eight bytes with their closing quotes, `","`'s last two bytes and `]`.
+    @inlinable static var maximumLength: Int { 23 }
 
     @inlinable @inline(always)
     init?(_ q: UnsafePointer<UInt8>, price: SWARDecimal.Shape, quantity: SWARDecimal.Shape) {
@@ -71,10 +71,7 @@ struct CompactLevel {
         else { return nil }
         r += 2
         guard let v = SWARDecimal.quoted(&r, in: quantity), r[0] == UInt8(ascii: "]") else { return nil }
-        let c = r[1]
-        guard c == UInt8(ascii: ",") || c == UInt8(ascii: "]") else { return nil }
         level = PriceLevel(price: Price(raw: p), quantity: Quantity(raw: v))
-        length = q.distance(to: r) &+ 2
-        closes = c == UInt8(ascii: "]")
+        length = q.distance(to: r) &+ 1
     }
 }

@@ -310,22 +310,15 @@ extension MarketDecoder {
     /// path then reads it or reports the precise error.
     @inlinable @inline(always)
     static func quickLevel(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ shapes: inout LevelShapes) -> PriceLevel? {
+        // Both numbers in the known shapes, with room for one length check to serve the whole level.
+        if end - p >= CompactLevel.maximumLength, let level = CompactLevel(p, price: shapes.price, quantity: shapes.quantity) {
+            p += level.length
+            return level.level
+        }
         var q = p
         // `["` and `","` as two-byte words.
         guard end - q >= 9, UnsafeRawPointer(q).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x225B) else { return nil }
         q += 2
-        // Two numbers of the known shapes (at most eight bytes each) and what joins them fit in 21 bytes:
-        // with that much left, one length check serves the whole level.
-        if end - q >= 21, let price = SWARDecimal.quoted(&q, in: shapes.price),
-            UnsafeRawPointer(q).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x222C)
-        {
-            q += 2
-            if let qty = SWARDecimal.quoted(&q, in: shapes.quantity), q.pointee == UInt8(ascii: "]") {
-                p = q + 1
-                return PriceLevel(price: Price(raw: price), quantity: Quantity(raw: qty))
-            }
-        }
-        q = p + 2
         guard let price = quickDecimal(&q, end, &shapes.price), end - q >= 3,
             UnsafeRawPointer(q).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x222C)
         else { return nil }

@@ -78,15 +78,7 @@ struct Ladder: Sendable {
                     rejected &+= 1
                     continue
                 }
-                let key = sign &* t
-                let (slot, found) = table.find(key)
-                if found && l != 0 {
-                    table.slots[slot].value = l
-                    if key == best { bestLots = l }
-                    continue
-                }
-                change(key: key, lots: l, slot: slot, found: found)
-                table = storage.levels
+                if !setOwned(key: sign &* t, lots: l, in: table) { table = storage.levels }
             }
         }
         return rejected
@@ -95,13 +87,21 @@ struct Ladder: Sendable {
     /// `set` once the storage is known to be this ladder's own.
     @inlinable @inline(always)
     mutating func setOwned(key: Int64, lots: Int64) {
-        let (slot, found) = storage.levels.find(key)
+        _ = setOwned(key: key, lots: lots, in: storage.levels)
+    }
+
+    /// `setOwned(key:lots:)` through `table`, the storage's current table; false when a level came or went,
+    /// which may have moved the table.
+    @inlinable @inline(always)
+    mutating func setOwned(key: Int64, lots: Int64, in table: KeyTable) -> Bool {
+        let (slot, found) = table.find(key)
         if found && lots != 0 {
-            storage.levels.slots[slot].value = lots
+            table.slots[slot].value = lots
             if key == best { bestLots = lots }
-            return
+            return true
         }
         change(key: key, lots: lots, slot: slot, found: found)
+        return false
     }
 
     /// A level that comes or goes (or a removal of an absent one), given where `find` stopped. Not inlined:

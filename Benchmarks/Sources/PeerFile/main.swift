@@ -46,13 +46,8 @@ func run() throws {
                 let frame = UnsafeRawBufferPointer(rebasing: all[bounds[i]..<bounds[i + 1]])
                 let kind = try? MarketDecoder.decode(frame, into: &message)
                 switch kind {
-                case .depthUpdate? where decodeOnly:
-                    if pass == 0 {
-                        diffs += 1
-                        levels += message.depth.bids.count + message.depth.asks.count
-                    }
                 case .depthUpdate?:
-                    _ = book.onDiff(message.depth)
+                    if !decodeOnly { _ = book.onDiff(message.depth) }
                     if pass == 0 {
                         diffs += 1
                         levels += message.depth.bids.count + message.depth.asks.count
