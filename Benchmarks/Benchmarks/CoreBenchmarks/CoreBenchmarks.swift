@@ -14,6 +14,7 @@ let benchmarks: @Sendable () -> Void = {
         warmupIterations: 3, scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 2_000)
     let data = MarketData.shared
     print("BTCUSDT diffs: \(data.updates.count), average levels per diff: \(data.averageLevels)")
+    print("of which 10 to 14 levels: \(data.twelveLevelFrames.count), average \(data.twelveLevelAverage)")
 
     Benchmark("Decimal parse (price and quantity strings)", configuration: perMessage) { benchmark in
         let texts: [[UInt8]] = ["63943.90", "46.372", "0.006", "1000.00", "569.567", "63944.00"].map { Array($0.utf8) }
@@ -71,6 +72,26 @@ let benchmarks: @Sendable () -> Void = {
                 sequencer.reset()
                 _ = sequencer.onSnapshot(lastUpdateID: data.updates[0].firstUpdateID)
             }
+        }
+        blackHole(top)
+    }
+
+    // The recording's diffs of 10 to 14 levels, each read from its frame bytes and applied to a warm book.
+    // Not sequenced: picked out of the stream they no longer chain by U/u/pu, and their levels are absolute.
+    Benchmark("Parse + apply, the diffs of 10–14 levels (frame bytes → book → TopOfBook)", configuration: perMessage) { benchmark in
+        var book = data.warmBook()
+        var message = MarketMessage()
+        let frames = data.twelveLevelFrames
+        var next = 0
+        var top = TopOfBook.empty
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            if frames[next].withUnsafeBytes({ try? MarketDecoder.decode($0, into: &message) }) == .depthUpdate {
+                book.apply(message.depth)
+                top = book.topOfBook(isSynced: true)
+            }
+            next += 1
+            if next == frames.count { next = 0 }
         }
         blackHole(top)
     }

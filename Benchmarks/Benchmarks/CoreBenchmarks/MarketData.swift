@@ -13,6 +13,9 @@ struct MarketData: Sendable {
     var snapshot = DepthSnapshot()
     var instrument: Instrument
     var averageLevels: Double = 0
+    /// The frames of the diffs with 10 to 14 levels (a quarter of them), the size the foundation target names.
+    var twelveLevelFrames: [[UInt8]] = []
+    var twelveLevelAverage: Double = 0
 
     static let shared = MarketData.load()
 
@@ -55,6 +58,12 @@ struct MarketData: Sendable {
             fatalError("cannot load \(path): \(error)")
         }
         data.averageLevels = Double(levels) / Double(max(1, data.updates.count))
+        var twelve = 0
+        for (frame, update) in zip(data.frames, data.updates) where (10...14).contains(update.bids.count + update.asks.count) {
+            data.twelveLevelFrames.append(frame)
+            twelve += update.bids.count + update.asks.count
+        }
+        data.twelveLevelAverage = Double(twelve) / Double(max(1, data.twelveLevelFrames.count))
         return data
     }
 
