@@ -7,7 +7,8 @@ import MMReplay
 import Glibc
 #endif
 
-// Usage: ProfileMarketData [parse|apply|both] [passes] [recording]
+// Usage: ProfileMarketData [parse|apply|both|full|twelve] [passes] [recording]
+// `twelve` is `both` on the diffs of 10 to 14 levels alone (picked out of the stream, so not sequenced).
 let args = CommandLine.arguments
 let mode = args.count > 1 ? args[1] : "both"
 let passes = args.count > 2 ? Int(args[2]) ?? 20 : 20
@@ -31,6 +32,11 @@ func run() throws {
         }
         try reader.consume(file: file)
     }
+    if mode == "twelve" {
+        let picked = updates.indices.filter { (10...14).contains(updates[$0].bids.count + updates[$0].asks.count) }
+        frames = picked.map { frames[$0] }
+        updates = picked.map { updates[$0] }
+    }
     let instrument = EmbeddedInstruments.all.first { $0.symbol == (updates.first?.symbol ?? Symbol()) }
         ?? Instrument.unitGrid(symbol: updates[0].symbol)
     var book = OrderBook(instrument: instrument)
@@ -46,7 +52,7 @@ func run() throws {
             if mode != "apply" {
                 _ = frames[i].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
             }
-            if mode == "apply" { book.apply(updates[i]) } else if mode == "both" { book.apply(message.depth) }
+            if mode == "apply" { book.apply(updates[i]) } else if mode == "both" || mode == "twelve" { book.apply(message.depth) }
             if mode == "full" {
                 let d = message.depth
                 if sequencer.onDiff(firstUpdateID: d.firstUpdateID, finalUpdateID: d.finalUpdateID, prevFinalUpdateID: d.prevFinalUpdateID) == .apply {
@@ -62,7 +68,8 @@ func run() throws {
     checksum &+= top.updateID
     let elapsed = MonotonicInstant.now().nanos - start
     let n = passes * frames.count
-    print("mode=\(mode) messages=\(n) ns/message=\(Double(elapsed) / Double(n)) levels(bid,ask)=(\(book.depth(.bid)),\(book.depth(.ask))) checksum=\(checksum)")
+    let levels = Double(updates.reduce(0) { $0 + $1.bids.count + $1.asks.count }) / Double(updates.count)
+    print("mode=\(mode) messages=\(n) levels/diff=\(levels) ns/message=\(Double(elapsed) / Double(n)) levels(bid,ask)=(\(book.depth(.bid)),\(book.depth(.ask))) checksum=\(checksum)")
 }
 
 try run()
