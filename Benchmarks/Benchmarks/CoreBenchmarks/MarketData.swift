@@ -59,9 +59,11 @@ struct MarketData: Sendable {
         }
         data.averageLevels = Double(levels) / Double(max(1, data.updates.count))
         var twelve = 0
-        for (frame, update) in zip(data.frames, data.updates) where (10...14).contains(update.bids.count + update.asks.count) {
+        for (frame, update) in zip(data.frames, data.updates) {
+            let n = update.bids.count + update.asks.count
+            guard (10...14).contains(n) else { continue }
             data.twelveLevelFrames.append(frame)
-            twelve += update.bids.count + update.asks.count
+            twelve += n
         }
         data.twelveLevelAverage = Double(twelve) / Double(max(1, data.twelveLevelFrames.count))
         return data
