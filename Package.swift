@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "MMBook", dependencies: ["MMCore"]),
         .target(name: "MMRisk", dependencies: ["MMCore", "MMBook"]),
         .target(name: "MMStrategy", dependencies: ["MMCore", "MMBook"]),
-        .target(name: "MMExecution", dependencies: ["MMCore", "MMStrategy", "MMRisk"]),
+        .target(name: "MMExecution", dependencies: ["MMCore", "MMBook", "MMStrategy", "MMRisk"]),
         .target(name: "MMBinanceWire", dependencies: ["MMCore", "MMBook"]),
         // HMAC-SHA256 on precomputed key states over the system's libcrypto (allocation free per signature).
         .target(name: "CSigning", linkerSettings: [.linkedLibrary("crypto")]),
@@ -117,6 +117,10 @@ let package = Package(
         .testTarget(name: "MMRingTests", dependencies: ["MMRing", "TestSupport"]),
         .testTarget(name: "MMBookTests", dependencies: ["MMBook", "TestSupport"]),
         .testTarget(name: "MMStrategyTests", dependencies: ["MMStrategy", "MMExecution", "TestSupport"]),
+        .testTarget(
+            name: "MMExecutionTests",
+            dependencies: ["MMExecution", "MMRisk", "MMBook", "MMStrategy", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(
             name: "MMRiskTests",
             dependencies: ["MMRisk", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]

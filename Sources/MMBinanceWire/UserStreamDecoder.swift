@@ -27,7 +27,7 @@ public enum UserStreamDecoder {
             return .execution(try execution(o, eventTime: eventTime, transactionTime: UnixNanos(millis: doc["T"]?.int64 ?? 0)))
         case "ACCOUNT_UPDATE":
             guard let a = doc["a"] else { throw .missingField(.account) }
-            return .account(try account(a, eventTime: eventTime))
+            return .account(try account(a, eventTime: eventTime, transactionTime: UnixNanos(millis: doc["T"]?.int64 ?? doc["E"]?.int64 ?? 0)))
         case "listenKeyExpired":
             return .listenKeyExpired(listenKey: doc["listenKey"]?.text ?? "", eventTime: eventTime)
         default:
@@ -57,7 +57,7 @@ public enum UserStreamDecoder {
             eventTime: eventTime, transactionTime: o["T"]?.int64.map { UnixNanos(millis: $0) } ?? transactionTime)
     }
 
-    static func account(_ a: JSONValue, eventTime: UnixNanos) throws(WireError) -> AccountUpdate {
+    static func account(_ a: JSONValue, eventTime: UnixNanos, transactionTime: UnixNanos) throws(WireError) -> AccountUpdate {
         var balances: [AccountUpdate.Balance] = []
         for b in a["B"]?.arrayValue ?? [] {
             balances.append(AccountUpdate.Balance(
@@ -70,7 +70,7 @@ public enum UserStreamDecoder {
                 symbol: symbol, quantity: try fixed(p, "pa"), entryPrice: try fixed(p, "ep"), unrealizedPnL: try fixed(p, "up"),
                 positionSide: p["ps"]?.text ?? "BOTH"))
         }
-        return AccountUpdate(reason: a["m"]?.text ?? "", balances: balances, positions: positions, eventTime: eventTime)
+        return AccountUpdate(reason: a["m"]?.text ?? "", balances: balances, positions: positions, eventTime: eventTime, transactionTime: transactionTime)
     }
 
     /// A decimal field; absent means zero, malformed is an error naming the field.

@@ -60,6 +60,12 @@ extension FixedPoint {
         return overflow ? Self(raw: other.raw > 0 ? .max : .min) : Self(raw: sum)
     }
 
+    /// `self - other`, held at the ends of the `Int64` range instead of trapping.
+    @inlinable public func clampedSubtracting(_ other: Self) -> Self {
+        let (difference, overflow) = raw.subtractingReportingOverflow(other.raw)
+        return overflow ? Self(raw: other.raw < 0 ? .max : .min) : Self(raw: difference)
+    }
+
     /// |self|, held at `Int64.max` for `Int64.min`.
     @inlinable public var clampedMagnitude: Self { Self(raw: Int64(clamping: raw.magnitude)) }
 }

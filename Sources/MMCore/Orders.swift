@@ -1,17 +1,19 @@
 /// Where an order stands at the venue.
-public enum OrderStatus: String, Sendable, Hashable, CaseIterable {
+public enum OrderStatus: String, Sendable, Hashable, CaseIterable, BitwiseCopyable {
     case new = "NEW"
     case partiallyFilled = "PARTIALLY_FILLED"
     case filled = "FILLED"
     case canceled = "CANCELED"
     case expired = "EXPIRED"
     case expiredInMatch = "EXPIRED_IN_MATCH"
+    /// Refused by the venue (never live).
+    case rejected = "REJECTED"
     /// Liquidation with the insurance fund, and auto-deleveraging: orders the venue places on our position.
     case newInsurance = "NEW_INSURANCE"
     case newADL = "NEW_ADL"
 
     /// No further fills or changes can come.
-    public var isFinal: Bool { self == .filled || self == .canceled || self == .expired || self == .expiredInMatch }
+    public var isFinal: Bool { self == .filled || self == .canceled || self == .expired || self == .expiredInMatch || self == .rejected }
 }
 
 /// What an execution report reports.
@@ -134,11 +136,14 @@ public struct AccountUpdate: Sendable, Hashable {
     public var balances: [Balance]
     public var positions: [Position]
     public var eventTime: UnixNanos
+    /// When the change happened at the venue (`T`): fills at or before it are in `positions`.
+    public var transactionTime: UnixNanos
 
-    public init(reason: String, balances: [Balance], positions: [Position], eventTime: UnixNanos) {
+    public init(reason: String, balances: [Balance], positions: [Position], eventTime: UnixNanos, transactionTime: UnixNanos? = nil) {
         self.reason = reason
         self.balances = balances
         self.positions = positions
         self.eventTime = eventTime
+        self.transactionTime = transactionTime ?? eventTime
     }
 }

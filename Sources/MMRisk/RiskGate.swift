@@ -32,11 +32,11 @@ public struct RiskGate: Sendable {
         let pnl = context.pnl
         if pnl > peakPnL { peakPnL = pnl }
         guard state != .halted else { return state }
-        if pnl <= limits.stopLoss {
+        if context.totalPnL <= limits.stopLoss {
             halt(.stopLoss)
-        } else if (-pnl) >= limits.dailyLossLimit {
+        } else if Notional.zero.clampedSubtracting(pnl) >= limits.dailyLossLimit {
             halt(.dailyLossLimit)
-        } else if peakPnL - pnl >= limits.maxDrawdown {
+        } else if peakPnL.clampedSubtracting(pnl) >= limits.maxDrawdown {
             halt(.drawdown)
         }
         return state
@@ -96,14 +96,15 @@ public struct RiskGate: Sendable {
             return .reject(.orderNotional)
         }
         if !reducing {
-            // Worst case: every open order on this side fills, then this one.
+            // Worst case: every order that may be live on this side fills, then this one, from the larger
+            // (buying) or smaller (selling) of the positions the fills and the venue give.
             let grown = intent.side == .buy
-                ? context.position.raw + context.openBuy.raw + intent.quantity.raw
-                : context.position.raw - context.openSell.raw - intent.quantity.raw
-            if grown.magnitude > limits.maxNetPosition.raw.magnitude { return .reject(.positionLimit) }
+                ? Int128(context.positionHigh.raw) + Int128(context.openBuy.raw) + Int128(intent.quantity.raw)
+                : Int128(context.positionLow.raw) - Int128(context.openSell.raw) - Int128(intent.quantity.raw)
+            if grown.magnitude > UInt128(limits.maxNetPosition.raw.magnitude) { return .reject(.positionLimit) }
         }
         if let mid = context.top.mid {
-            let distance = Int128((intent.price.raw - mid.raw).magnitude) * 10_000
+            let distance = Int128((Int128(intent.price.raw) - Int128(mid.raw)).magnitude) * 10_000
             if distance > Int128(mid.raw) * Int128(limits.priceBandBps) { return .reject(.priceBand) }
         } else {
             return .reject(.staleBook)

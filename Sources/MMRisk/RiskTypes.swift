@@ -2,7 +2,7 @@ import MMBook
 import MMCore
 
 /// Why the gate refused an order. Codes are stable: logs, metrics and alerts key on them.
-public enum RiskRejection: String, Sendable, Hashable, CaseIterable {
+public enum RiskRejection: String, Sendable, Hashable, CaseIterable, BitwiseCopyable {
     case halted = "HALTED"
     case reduceOnlyState = "REDUCING_ONLY"
     case offTick = "OFF_TICK"
@@ -39,7 +39,8 @@ public struct RiskLimits: Sendable, Equatable {
     public var maxNetPosition: Quantity
     /// Daily realized + unrealized loss that halts trading (`dailyMax`, positive).
     public var dailyLossLimit: Notional
-    /// Total PnL at or below which trading halts (`stopLoss`, negative).
+    /// Cumulative PnL (since the configured start, across days and restarts) at or below which trading
+    /// halts (`stopLoss`, negative).
     public var stopLoss: Notional
     /// Fall from the day's peak PnL that halts trading.
     public var maxDrawdown: Notional
@@ -102,11 +103,18 @@ public struct RiskContext: Sendable, Equatable {
     public var userStreamAgeMillis: Int64
     /// Monotonic time, for the order-rate window.
     public var nowNanos: Int64
+    /// Realized PnL after fees and funding since the cumulative start (`stopLoss` counts from it).
+    public var realizedTotal: Notional
+    /// While the fills and the venue disagree on the position: the smaller and larger of the two (the
+    /// position limit takes the worse).
+    public var positionLow: Quantity
+    public var positionHigh: Quantity
 
     public init(
         position: Quantity = .zero, openBuy: Quantity = .zero, openSell: Quantity = .zero, openOrders: Int = 0,
         realizedToday: Notional = .zero, unrealized: Notional = .zero, top: TopOfBook, bookAgeMillis: Int64 = 0,
-        userStreamAgeMillis: Int64 = 0, nowNanos: Int64 = 0
+        userStreamAgeMillis: Int64 = 0, nowNanos: Int64 = 0, realizedTotal: Notional? = nil, positionLow: Quantity? = nil,
+        positionHigh: Quantity? = nil
     ) {
         self.position = position
         self.openBuy = openBuy
@@ -118,10 +126,15 @@ public struct RiskContext: Sendable, Equatable {
         self.bookAgeMillis = bookAgeMillis
         self.userStreamAgeMillis = userStreamAgeMillis
         self.nowNanos = nowNanos
+        self.realizedTotal = realizedTotal ?? realizedToday
+        self.positionLow = positionLow ?? position
+        self.positionHigh = positionHigh ?? position
     }
 
-    /// Today's total PnL.
-    public var pnl: Notional { realizedToday + unrealized }
+    /// Today's PnL: realized after fees and funding, plus unrealized.
+    public var pnl: Notional { realizedToday.clampedAdding(unrealized) }
+    /// The cumulative PnL since the cumulative start, unrealized included.
+    public var totalPnL: Notional { realizedTotal.clampedAdding(unrealized) }
 }
 
 /// The gate's answer.
