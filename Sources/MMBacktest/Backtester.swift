@@ -27,14 +27,14 @@ public struct BacktestSettings: Sendable {
     }
 }
 
-/// Replays one recorded market through a quoting model, the engine's `QuoteReconciler`, `RiskGate` and
-/// `OrderTracker`, against the simulated venue's matching (`SimExchange`: exchange filters, GTX, queue
-/// position behind the displayed size, maker/taker fees). One thread, deterministic: the clock is the
-/// recording's.
+/// Replays one recorded market through a quoting model and the engine's own `OrderManager` (the same
+/// order handling, risk gate and reconciler as `mm run`), against the simulated venue's matching
+/// (`SimExchange`: exchange filters, GTX, queue position behind the displayed size, maker/taker fees). One
+/// thread, deterministic: the clock is the recording's.
 ///
 /// Timeline: the exchange sees each recorded message at its receive time; the strategy sees it
-/// `feedLatency` later, as it sees order reports. Orders act at the exchange `orderLatency` after the
-/// tick that sent them; acknowledgements and rejections come back `orderLatency` after that.
+/// `feedLatency` later, as it sees order reports. Requests act at the exchange `orderLatency` after they are
+/// sent; their answers come back `orderLatency` after that.
 public struct Backtester<Model: Strategy> {
     public let script: MarketScript
     public var model: Model
@@ -46,40 +46,20 @@ public struct Backtester<Model: Strategy> {
         self.settings = settings
     }
 
-    /// Something on its way between the strategy and the exchange.
-    enum Delayed {
-        case depth(DepthUpdate)
-        case report(ExecutionReport)
-        case rejected(ClientOrderID, code: Int)
-        case request(Request)
-    }
-
-    enum Request {
-        case place(ClientOrderID, Quote)
-        case cancel(ClientOrderID)
-        case modify(ClientOrderID, Quote, total: Quantity)
-    }
-
     /// Runs to the end of the recording. `progress` gets the fraction done, now and then.
     public mutating func run(progress: (Double) -> Void = { _ in }) -> BacktestResult {
         let instrument = script.instrument
-        let apiKey = "backtest"
-        var market = SimMarket(script: script)
-        var exchange = SimExchange(accounts: [SimAccount(apiKey: apiKey, secret: "backtest", wallet: Notional(units: 1_000_000))])
-        exchange.makerFee = settings.makerFee
-        exchange.takerFee = settings.takerFee
+        let venue = BacktestVenue(script: script, settings: settings)
+        var config = OrderManager.Configuration(
+            instrument: instrument, limits: settings.limits, reconciler: settings.reconciler, runPrefix: ClientOrderID("bt-1-")!,
+            ownPrefix: ClientOrderID("bt-")!)
+        config.heartbeatNanos = 0
+        var session = OrderSession(manager: OrderManager(config))
         var view = OrderBook(instrument: instrument, levelCapacity: 8192)
         view.replace(with: script.snapshot)
         var viewUpdatedAt: Int64 = 0
-        var tracker = OrderTracker(symbol: instrument.symbol)
-        var gate = RiskGate(instrument: instrument, limits: settings.limits)
         var intent = QuoteIntent()
-        var open = FixedList<OpenOrder>()
-        var commands = FixedList<OrderCommand>()
-        var queue = DelayQueue<Delayed>()
         var result = BacktestResult(symbol: instrument.symbol, durationNanos: script.duration)
-        var sequence: UInt64 = 0
-        let prefix = ClientOrderID("bt-")!
         let end = script.duration
         let sampleEvery = max(1_000_000_000, end / Int64(max(1, settings.maxSeriesPoints)))
         var nextSample: Int64 = 0
@@ -88,84 +68,39 @@ public struct Backtester<Model: Strategy> {
         var lastProgress = 0.0
         var atLimitSince: Int64?
         var lastDesired = (bid: Price.zero, ask: Price.zero)
+        func moment(_ t: Int64) -> Moment { Moment(nanos: t, wallMillis: script.startMillis + t / 1_000_000) }
+
+        session.handle(venue, at: moment(0)) { m in
+            m.restore(PnLFigures(), at: moment(0))
+            m.venueConfigured(at: moment(0))
+            m.userStream(connected: true, at: moment(0))
+        }
 
         func sample(_ t: Int64) {
-            let account = exchange.accounts[apiKey]!
+            let account = venue.exchange.accounts[BacktestVenue.apiKey]!
             let position = account.position(instrument.symbol)
-            let top = market.book.topOfBook(isSynced: true)
+            let top = venue.market.book.topOfBook(isSynced: true)
             let mid = top.mid ?? position.entryPrice
-            let pnl = account.wallet - Notional(units: 1_000_000) + position.unrealized(at: mid)
+            let pnl = account.wallet - BacktestVenue.wallet + position.unrealized(at: mid)
             result.addSample(
                 BacktestResult.Sample(nanos: t, mid: mid, bid: lastDesired.bid, ask: lastDesired.ask, position: position.quantity, pnl: pnl))
         }
 
-        /// The exchange's reports (acks, fills, cancels) of what happened at `t` travel back to the strategy,
-        /// arriving at `arrival`.
-        func forwardReports(_ t: Int64, arriving arrival: Int64) {
-            for (_, event) in exchange.drainEvents() {
-                guard case .order(let o, let execution, let fill) = event else { continue }
-                queue.push(arrival, .report(ExecutionReport(o, execution: execution, fill: fill, nanos: t)))
-                if let fill {
-                    result.addFill(.init(nanos: t, side: o.side, price: fill.price, quantity: fill.quantity, maker: fill.maker, fee: fill.fee))
-                }
-            }
-        }
-
-        func act(_ request: Request, _ t: Int64) {
-            var p: [String: String] = ["symbol": instrument.symbol.description]
-            let reply = t + settings.orderLatencyNanos
-            switch request {
-            case .place(let id, let q):
-                p["side"] = q.side == .buy ? "BUY" : "SELL"
-                p["type"] = "LIMIT"
-                p["timeInForce"] = "GTX"
-                p["price"] = q.price.description
-                p["quantity"] = q.quantity.description
-                p["newClientOrderId"] = id.description
-                if case .failure(let e) = exchange.newOrder(apiKey: apiKey, p, market: market, nowMillis: t / 1_000_000) {
-                    queue.push(reply, .rejected(id, code: e.code))
-                }
-            case .cancel(let id):
-                p["origClientOrderId"] = id.description
-                _ = exchange.cancel(apiKey: apiKey, p, nowMillis: t / 1_000_000)
-            case .modify(let id, let q, let total):
-                p["origClientOrderId"] = id.description
-                p["side"] = q.side == .buy ? "BUY" : "SELL"
-                p["price"] = q.price.description
-                p["quantity"] = total.description
-                if case .failure(let e) = exchange.modify(apiKey: apiKey, p, market: market, nowMillis: t / 1_000_000) {
-                    queue.push(reply, .rejected(id, code: e.code))
-                }
-            }
-            // Reports of what the request did go out with the reply.
-            forwardReports(t, arriving: reply)
-        }
-
-        func riskContext(_ t: Int64) -> RiskContext {
-            let top = view.topOfBook(isSynced: true)
-            let exposure = tracker.exposure()
-            let mark = top.mid ?? tracker.entryPrice
-            return RiskContext(
-                position: tracker.position, openBuy: exposure.buy, openSell: exposure.sell, openOrders: exposure.count,
-                realizedToday: tracker.realizedNet, unrealized: tracker.unrealized(at: mark), top: top,
-                bookAgeMillis: (t - viewUpdatedAt) / 1_000_000, userStreamAgeMillis: 0, nowNanos: t)
+        func marketState(_ t: Int64) -> MarketState {
+            MarketState(top: view.topOfBook(isSynced: true), ageNanos: t - viewUpdatedAt)
         }
 
         func tick(_ t: Int64) {
             result.ticks += 1
-            let before = gate.state
-            if gate.evaluate(riskContext(t)) == .halted {
-                if before != .halted { result.halts += 1 }
-                // Halted: everything resting is cancelled, nothing new.
-                for (id, o) in tracker.orders where o.state != .pendingCancel {
-                    tracker.cancelSent(id, nowNanos: t)
-                    queue.push(t + settings.orderLatencyNanos, .request(.cancel(id)))
-                }
-                lastDesired = (.zero, .zero)
-                return
+            let halted = session.manager.tradingState == .halted
+            let market = marketState(t)
+            var top = market.top
+            if t - viewUpdatedAt >= settings.limits.maxBookAgeMillis * 1_000_000 { top.isSynced = false }
+            if halted {
+                intent = QuoteIntent()
+            } else {
+                model.quote(MarketView(top: top, position: session.manager.position, nowNanos: t), into: &intent)
             }
-            model.quote(MarketView(top: view.topOfBook(isSynced: (t - viewUpdatedAt) < settings.limits.maxBookAgeMillis * 1_000_000),
-                position: tracker.position, nowNanos: t), into: &intent)
             lastDesired = (.zero, .zero)
             intent.withUnsafeQuotes { quotes in
                 for q in quotes {
@@ -173,40 +108,17 @@ public struct Backtester<Model: Strategy> {
                     if q.side == .sell, lastDesired.ask.isZero || q.price < lastDesired.ask { lastDesired.ask = q.price }
                 }
             }
-            tracker.quotable(into: &open)
-            settings.reconciler.reconcile(desired: intent, open: open, into: &commands)
-            for i in 0..<commands.count {
-                switch commands[i] {
-                case .cancel(let id):
-                    tracker.cancelSent(id, nowNanos: t)
-                    queue.push(t + settings.orderLatencyNanos, .request(.cancel(id)))
-                case .place(let q):
-                    if case .reject(let r) = gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), riskContext(t)) {
-                        result.riskRejects[r.rawValue, default: 0] += 1
-                        continue
-                    }
-                    sequence += 1
-                    guard let id = ClientOrderID(prefix: prefix, sequence: sequence) else { continue }
-                    tracker.sent(id, q.side, price: q.price, quantity: q.quantity, nowNanos: t)
-                    result.ordersSent += 1
-                    queue.push(t + settings.orderLatencyNanos, .request(.place(id, q)))
-                case .modify(let id, let q):
-                    guard let o = tracker.orders[id], o.state == .open else { continue }
-                    if case .reject(let r) = gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), riskContext(t)) {
-                        result.riskRejects[r.rawValue, default: 0] += 1
-                        tracker.cancelSent(id, nowNanos: t)
-                        queue.push(t + settings.orderLatencyNanos, .request(.cancel(id)))
-                        continue
-                    }
-                    tracker.modifySent(id, nowNanos: t)
-                    queue.push(t + settings.orderLatencyNanos, .request(.modify(id, q, total: o.filled + q.quantity)))
-                }
+            let haltsBefore = session.manager.counters.halts
+            session.handle(venue, at: moment(t)) { m in
+                m.timer(moment(t), market: market)
+                m.tick(intent, market: market, at: moment(t))
             }
+            result.halts += session.manager.counters.halts - haltsBefore
         }
 
         while true {
             let nextStep = step < script.timeline.count ? script.timeline[step].at : Int64.max
-            let t = min(nextStep, queue.nextTime, nextTick, nextSample)
+            let t = min(nextStep, venue.queue.nextTime, nextTick, nextSample)
             if t > end { break }
             if t == nextSample {
                 sample(t)
@@ -216,35 +128,36 @@ public struct Backtester<Model: Strategy> {
             if t == nextStep {
                 var sawDepth = false
                 var trades: [Trade] = []
-                market.advance(to: t, nowMillis: t / 1_000_000) { event in
+                venue.market.advance(to: t, nowMillis: t / 1_000_000) { event in
                     switch event {
                     case .depth(let d):
                         sawDepth = true
-                        queue.push(t + settings.feedLatencyNanos, .depth(d))
+                        venue.queue.push(t + settings.feedLatencyNanos, .depth(d))
                     case .trade(let trade): trades.append(trade)
                     default: break
                     }
                 }
                 // As the venue does: resting orders see the step's book, then its trades.
-                if sawDepth { exchange.onDepth(market) }
+                if sawDepth { venue.exchange.onDepth(venue.market) }
                 for trade in trades {
                     result.trades += 1
-                    exchange.onTrade(trade, nowMillis: t / 1_000_000)
+                    venue.exchange.onTrade(trade, nowMillis: t / 1_000_000)
                 }
-                forwardReports(t, arriving: t + settings.feedLatencyNanos)
+                venue.forwardReports(t, arriving: t + settings.feedLatencyNanos, into: &result)
                 while step < script.timeline.count && script.timeline[step].at <= t { step += 1 }
             }
-            while let item = queue.pop(dueBy: t) {
+            while let item = venue.queue.pop(dueBy: t) {
                 switch item {
-                case .request(let r): act(r, t)
+                case .request(let action): venue.act(action, t, into: &result)
                 case .depth(let d):
                     view.apply(d)
                     viewUpdatedAt = t
-                case .report(let r):
-                    _ = tracker.apply(r)
-                case .rejected(let id, let code):
-                    result.venueRejects[code, default: 0] += 1
-                    _ = tracker.rejected(id, code: code)
+                case .report(let r): session.handle(venue, at: moment(t)) { $0.report(r, at: moment(t)) }
+                case .reply(let id, let kind, let reply):
+                    if case .refused(_, let code, _) = reply { result.venueRejects[code, default: 0] += 1 }
+                    session.handle(venue, at: moment(t)) { $0.reply(id, to: kind, reply, at: moment(t)) }
+                case .cancelAllReply(let token): session.handle(venue, at: moment(t)) { $0.cancelAllReply(token: token, .done, at: moment(t)) }
+                case .reconciled(let token, let snapshot): session.handle(venue, at: moment(t)) { $0.reconciled(token: token, snapshot, at: moment(t)) }
                 }
             }
             if t == nextTick {
@@ -252,7 +165,7 @@ public struct Backtester<Model: Strategy> {
                 nextTick += settings.quoteIntervalNanos
             }
             let limit = settings.limits.maxNetPosition
-            let position = exchange.accounts[apiKey]!.position(instrument.symbol).quantity
+            let position = venue.exchange.accounts[BacktestVenue.apiKey]!.position(instrument.symbol).quantity
             if position.clampedMagnitude >= limit {
                 if atLimitSince == nil { atLimitSince = t }
             } else if let since = atLimitSince {
@@ -267,12 +180,138 @@ public struct Backtester<Model: Strategy> {
         }
         if let since = atLimitSince { result.nanosAtLimit += end - since }
         sample(end)
-        let account = exchange.accounts[apiKey]!
+        let m = session.manager
+        result.ordersSent = m.counters.placesSent
+        for (r, n) in m.riskRejections { result.riskRejects[r.rawValue, default: 0] += n }
+        let account = venue.exchange.accounts[BacktestVenue.apiKey]!
         result.finish(
-            position: account.position(instrument.symbol), wallet: account.wallet - Notional(units: 1_000_000),
-            mark: market.book.topOfBook(isSynced: true).mid ?? .zero)
+            position: account.position(instrument.symbol), wallet: account.wallet - BacktestVenue.wallet,
+            mark: venue.market.book.topOfBook(isSynced: true).mid ?? .zero)
         progress(1)
         return result
+    }
+}
+
+/// The simulated venue as the order manager's gateway: requests go into the delay queue, act on
+/// `SimExchange` after the order latency, and their answers and reports come back as late again.
+final class BacktestVenue: VenueGateway {
+    static let apiKey = "backtest"
+    static let wallet = Notional(units: 1_000_000)
+    var market: SimMarket
+    var exchange: SimExchange
+    var queue = DelayQueue<Delayed>()
+    let settings: BacktestSettings
+    let symbol: Symbol
+    private var now: Int64 = 0
+
+    /// Something on its way between the strategy and the exchange.
+    enum Delayed {
+        case depth(DepthUpdate)
+        case report(ExecutionReport)
+        case request(OrderAction)
+        case reply(ClientOrderID, RequestKind, VenueReply)
+        case cancelAllReply(UInt64)
+        case reconciled(UInt64, VenueSnapshot)
+    }
+
+    init(script: MarketScript, settings: BacktestSettings) {
+        market = SimMarket(script: script)
+        exchange = SimExchange(accounts: [SimAccount(apiKey: Self.apiKey, secret: "backtest", wallet: Self.wallet)])
+        exchange.makerFee = settings.makerFee
+        exchange.takerFee = settings.takerFee
+        self.settings = settings
+        symbol = script.instrument.symbol
+    }
+
+    func execute(_ action: OrderAction, at now: Moment) {
+        switch action {
+        case .place, .modify, .cancel, .query, .cancelAll, .reconcile:
+            queue.push(now.nanos + settings.orderLatencyNanos, .request(action))
+        case .heartbeat, .reconnectUserStream, .journal, .note:
+            break
+        }
+    }
+
+    func endOfBatch(at now: Moment) {}
+
+    /// A request reaches the exchange at `t`; its answer and the reports of what it did leave for the strategy.
+    func act(_ action: OrderAction, _ t: Int64, into result: inout BacktestResult) {
+        let reply = t + settings.orderLatencyNanos
+        let nowMillis = t / 1_000_000
+        var p: [String: String] = ["symbol": symbol.description]
+        func answer(_ id: ClientOrderID, _ kind: RequestKind, _ r: Result<SimOrder, VenueError>) {
+            switch r {
+            case .success(let o): queue.push(reply, .reply(id, kind, .accepted(Self.venueOrder(o))))
+            case .failure(let e): queue.push(reply, .reply(id, kind, Self.reply(e)))
+            }
+        }
+        switch action {
+        case .place(let s):
+            p["side"] = s.side == .buy ? "BUY" : "SELL"
+            p["quantity"] = s.quantity.description
+            p["newClientOrderId"] = s.clientOrderID.description
+            if s.kind == .postOnlyLimit {
+                p["type"] = "LIMIT"
+                p["timeInForce"] = "GTX"
+                p["price"] = s.price.description
+            } else {
+                p["type"] = "MARKET"
+                p["reduceOnly"] = "true"
+            }
+            answer(s.clientOrderID, .place, exchange.newOrder(apiKey: Self.apiKey, p, market: market, nowMillis: nowMillis))
+        case .cancel(let id):
+            p["origClientOrderId"] = id.description
+            answer(id, .cancel, exchange.cancel(apiKey: Self.apiKey, p, nowMillis: nowMillis))
+        case .modify(let id, let side, let price, let quantity):
+            p["origClientOrderId"] = id.description
+            p["side"] = side == .buy ? "BUY" : "SELL"
+            p["price"] = price.description
+            p["quantity"] = quantity.description
+            answer(id, .modify, exchange.modify(apiKey: Self.apiKey, p, market: market, nowMillis: nowMillis))
+        case .query(let id):
+            p["origClientOrderId"] = id.description
+            answer(id, .query, exchange.query(apiKey: Self.apiKey, p))
+        case .cancelAll(let token):
+            _ = exchange.cancelAll(apiKey: Self.apiKey, symbol: symbol, nowMillis: nowMillis)
+            queue.push(reply, .cancelAllReply(token))
+        case .reconcile(let token):
+            let position = exchange.accounts[Self.apiKey]!.position(symbol)
+            let open = exchange.openOrders(apiKey: Self.apiKey, symbol: symbol).map(Self.venueOrder)
+            queue.push(reply, .reconciled(token, VenueSnapshot(openOrders: open, position: position.quantity, entryPrice: position.entryPrice, positionTimeMillis: nowMillis)))
+        case .heartbeat, .reconnectUserStream, .journal, .note:
+            break
+        }
+        // Reports of what the request did go out with the reply.
+        forwardReports(t, arriving: reply, into: &result)
+    }
+
+    /// The exchange's reports (acks, fills, cancels) of what happened at `t` travel back to the strategy,
+    /// arriving at `arrival`.
+    func forwardReports(_ t: Int64, arriving arrival: Int64, into result: inout BacktestResult) {
+        for (_, event) in exchange.drainEvents() {
+            guard case .order(let o, let execution, let fill) = event else { continue }
+            queue.push(arrival, .report(ExecutionReport(o, execution: execution, fill: fill, nanos: t)))
+            if let fill {
+                result.addFill(.init(nanos: t, side: o.side, price: fill.price, quantity: fill.quantity, maker: fill.maker, fee: fill.fee))
+            }
+        }
+    }
+
+    static func venueOrder(_ o: SimOrder) -> VenueOrder {
+        VenueOrder(
+            clientOrderID: ClientOrderID(o.clientOrderID) ?? ClientOrderID(), venueOrderID: VenueOrderID(o.orderID), side: o.side, price: o.price,
+            quantity: o.quantity, executed: o.executed, status: OrderStatus(rawValue: o.status) ?? .new, reduceOnly: o.reduceOnly)
+    }
+
+    /// The venue's error as the manager sees it (the same mapping as the live shell's).
+    static func reply(_ e: VenueError) -> VenueReply {
+        switch e.code {
+        case -5022: .refused(.postOnlyWouldCross, code: e.code, retryAfterMillis: 0)
+        case -2011, -2013: .refused(.unknownOrder, code: e.code, retryAfterMillis: 0)
+        case -1003, -1015: .refused(.rateLimited, code: e.code, retryAfterMillis: 0)
+        case -1021: .refused(.clockSkew, code: e.code, retryAfterMillis: 0)
+        default: .refused(.invalid, code: e.code, retryAfterMillis: 0)
+        }
     }
 }
 

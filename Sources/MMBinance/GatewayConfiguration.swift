@@ -21,7 +21,7 @@ public struct GatewayConfiguration: Sendable {
     public var rest: Endpoint
     /// The WebSocket API (`…/ws-fapi/v1`); `nil`: REST only.
     public var webSocketAPI: Endpoint?
-    /// Base of user data streams (`/ws/<listenKey>` is appended).
+    /// Base of user data streams (`/private/ws?listenKey=…&events=…` is appended).
     public var userStream: Endpoint
     public var instrument: Instrument
     public var credentials: Credentials
@@ -42,7 +42,35 @@ public struct GatewayConfiguration: Sendable {
     /// Venue limits the gateway stays under (it backs off at 90 %).
     public var weightLimitPerMinute = 2400
     public var orderLimitPer10Seconds = 300
+    /// REST calls that are not orders: how long before they count as failed.
     public var requestTimeoutSeconds: Int64 = 10
+    /// How long an order request may go unanswered before its outcome is unknown and it is queried. At least
+    /// the receive window: a request the venue receives later is refused, so a query that does not find the
+    /// order is final.
+    public var orderTimeoutMillis: Int64 = 6_000
+    /// An acknowledged order's report must arrive on the user stream within this, or the stream is taken
+    /// for connected-but-silent (0: not checked).
+    public var userEventTimeoutMillis: Int64 = 3_000
+    /// Leverage and margin type to set at start (nil: leave as they are).
+    public var leverage: Int?
+    /// `ISOLATED` or `CROSSED`.
+    public var marginType: String?
+    /// Where `stopLoss` counts from (UTC ms); nil: the journal's first day.
+    public var stopLossSinceMillis: Int64?
+    /// `fdatasync` the journal before each batch of requests leaves (else it is written, and synced at halts
+    /// and shutdown).
+    public var journalSyncEachBatch = true
+    /// Every socket is pinged this often; one that reads nothing (no pong, no data) for `readTimeoutSeconds`
+    /// is closed and opened again.
+    public var pingSeconds: Int64 = 10
+    public var readTimeoutSeconds: Int64 = 30
+    /// The WebSocket API and the user stream are replaced (the new one connected before the old one closes)
+    /// before the venue's 24 h limit.
+    public var rotateAfterSeconds: Int64 = 23 * 3600
+    /// The asset PnL and fees are counted in (the symbol's margin asset).
+    public var settlementAsset = "USDT"
+    /// The request-weight budget shared with the ingest thread.
+    public var budget = RequestBudget()
 
     public init(
         rest: Endpoint, webSocketAPI: Endpoint?, userStream: Endpoint, instrument: Instrument, credentials: Credentials,

@@ -5,92 +5,262 @@ import Darwin
 #endif
 import MMBinanceWire
 import MMCore
+import MMExecution
 
-/// An append-only journal of order events, one JSON object per line, that survives restarts. Written from
-/// the gateway thread only. Lines are written whole with `write(2)`; `sync()` flushes to disk.
+/// The order journal: an append-only file of `JournalRecord`s, one per line as `<crc32> <json>`, written by
+/// the gateway thread only. Records of a batch are formatted into a reused buffer (no allocation once
+/// warm) and written with one `write(2)` before the batch's requests leave; with `syncEachBatch` they are
+/// also on disk (`fdatasync`) by then. A write that fails is reported, and the gateway halts.
 final class Journal {
     private let fd: Int32
     let path: String
+    let syncEachBatch: Bool
+    private var pending: [UInt8] = []
+    /// Records written and bytes, for reports.
+    private(set) var records = 0
+    private(set) var failed = false
 
-    init(path: String) throws(JournalError) {
+    init(path: String, syncEachBatch: Bool) throws(JournalError) {
         self.path = path
+        self.syncEachBatch = syncEachBatch
         let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         if !dir.isEmpty { _ = mkdir(dir, 0o755) }
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw JournalError(message: "cannot open journal \(path): \(String(cString: strerror(errno)))") }
+        pending.reserveCapacity(1 << 16)
     }
 
     deinit {
-        flush()
+        _ = commit()
         close(fd)
     }
 
-    private var pending: [UInt8] = []
-
-    /// Queues a line; `flush()` writes what is queued with one system call (the gateway flushes after each
-    /// tick's orders are out and every 100 ms).
-    func append(_ line: String) {
-        pending.append(contentsOf: line.utf8)
+    /// Queues one record.
+    func append(_ record: JournalRecord) {
+        let start = pending.count
+        for _ in 0..<9 { pending.append(0x20) }
+        JournalFormat.write(record, into: &pending)
+        let crc = pending.withUnsafeBufferPointer { CRC32.checksum(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[(start + 9)...])) }
+        JournalFormat.hex8(crc, into: &pending, at: start)
         pending.append(0x0A)
+        records += 1
     }
 
-    func flush() {
-        guard !pending.isEmpty else { return }
-        _ = pending.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        pending.removeAll(keepingCapacity: true)
-    }
-
-    func sync() {
-        flush()
-        fsync(fd)
-    }
-
-    /// Client order IDs the journal shows sent and not closed, cancelled or rejected since.
-    static func believedOpen(path: String) -> Set<String> {
-        var open: Set<String> = []
-        for line in lines(path: path) {
-            guard let doc = try? JSONValue.parse(line), let e = doc["e"]?.text, let c = doc["c"]?.text else { continue }
-            switch e {
-            case "sent": open.insert(c)
-            case "closed", "cancelled", "rejected": open.remove(c)
-            default: break
+    /// Writes what is queued (and syncs it when configured); false when the file could not take it.
+    @discardableResult
+    func commit() -> Bool {
+        guard !pending.isEmpty else { return !failed }
+        var ok = pending.withUnsafeBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += n
             }
+            return true
         }
-        return open
+        if ok && syncEachBatch { ok = fdatasync(fd) == 0 }
+        pending.removeAll(keepingCapacity: true)
+        if !ok { failed = true }
+        return ok
     }
 
-    /// Realized PnL (before fees) and fees of the fills the journal holds from `sinceMillis` on (the
-    /// current UTC day), so a restart keeps counting the day's loss against the limits.
-    static func dayFigures(path: String, sinceMillis: Int64) -> (realized: Notional, fees: Notional, fills: Int) {
-        var realized = Notional.zero
-        var fees = Notional.zero
-        var fills = 0
-        for line in lines(path: path) {
-            guard let doc = try? JSONValue.parse(line), doc["e"]?.text == "fill", let t = doc["t"]?.int64, t >= sinceMillis else { continue }
-            if let rp = doc["rp"]?.text.flatMap({ Notional($0) }) { realized = realized.clampedAdding(rp) }
-            if let fee = doc["fee"]?.text.flatMap({ Notional($0) }) { fees = fees.clampedAdding(fee) }
-            fills += 1
-        }
-        return (realized, fees, fills)
-    }
-
-    /// Every line of a journal file (empty if there is none).
-    static func lines(path: String) -> [String] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            data.append(contentsOf: chunk[0..<n])
-        }
-        return data.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+    /// Makes everything written durable (halt, shutdown).
+    func sync() {
+        _ = commit()
+        fsync(fd)
     }
 }
 
 struct JournalError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
+}
+
+/// CRC-32 (IEEE 802.3), table driven.
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { i -> UInt32 in
+        var c = UInt32(i)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        table.withUnsafeBufferPointer { t in
+            for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        }
+        return c ^ 0xFFFF_FFFF
+    }
+}
+
+/// The JSON of each record, written byte by byte into a reused buffer.
+enum JournalFormat {
+    static func write(_ r: JournalRecord, into out: inout [UInt8]) {
+        switch r {
+        case .sent(let id, let side, let price, let quantity, let reduceOnly, let t):
+            event("sent", &out)
+            key("c", id, &out)
+            key("s", side == .buy ? "BUY" : "SELL", &out)
+            key("p", price.raw, &out)
+            key("q", quantity.raw, &out)
+            if reduceOnly { raw(#","r":true"#, &out) }
+            time(t, &out)
+        case .modifySent(let id, let price, let quantity, let t):
+            event("modify", &out)
+            key("c", id, &out)
+            key("p", price.raw, &out)
+            key("q", quantity.raw, &out)
+            time(t, &out)
+        case .cancelSent(let id, let t):
+            event("cancel", &out)
+            key("c", id, &out)
+            time(t, &out)
+        case .acknowledged(let id, let venueID):
+            event("ack", &out)
+            key("c", id, &out)
+            integer("i", venueID.rawValue, &out)
+        case .refused(let id, let kind, let code):
+            event("refused", &out)
+            key("c", id, &out)
+            key("k", kindName(kind), &out)
+            integer("code", Int64(code), &out)
+        case .closed(let id, let status):
+            event("closed", &out)
+            key("c", id, &out)
+            key("status", status.rawValue, &out)
+        case .fill(let id, let side, let price, let quantity, let fee, let realized, let trade, let maker, let t):
+            event("fill", &out)
+            key("c", id, &out)
+            key("s", side == .buy ? "BUY" : "SELL", &out)
+            key("p", price.raw, &out)
+            key("q", quantity.raw, &out)
+            key("fee", fee.raw, &out)
+            key("rp", realized.raw, &out)
+            integer("id", trade, &out)
+            raw(maker ? #","maker":true"# : #","maker":false"#, &out)
+            time(t, &out)
+        case .funding(let amount, let t):
+            event("funding", &out)
+            key("a", amount.raw, &out)
+            time(t, &out)
+        case .halt(let reason, let t):
+            event("halt", &out)
+            key("reason", reason.code, &out)
+            time(t, &out)
+        case .resume(let t):
+            event("resume", &out)
+            time(t, &out)
+        case .cancelAll(let t):
+            event("cancel_all", &out)
+            time(t, &out)
+        case .reconciled(let open, let position, let t):
+            event("reconciled", &out)
+            integer("open", Int64(open), &out)
+            key("position", position.raw, &out)
+            time(t, &out)
+        case .pnl(let f, let t):
+            event("pnl", &out)
+            integer("day", f.dayStartMillis, &out)
+            key("dr", f.dayRealized.raw, &out)
+            key("df", f.dayFees.raw, &out)
+            key("dn", f.dayFunding.raw, &out)
+            integer("since", f.sinceMillis, &out)
+            key("tr", f.totalRealized.raw, &out)
+            key("tf", f.totalFees.raw, &out)
+            key("tn", f.totalFunding.raw, &out)
+            time(t, &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    static func kindName(_ k: RequestKind) -> StaticString {
+        switch k {
+        case .place: "place"
+        case .cancel: "cancel"
+        case .modify: "modify"
+        case .query: "query"
+        }
+    }
+
+    private static func raw(_ s: StaticString, _ out: inout [UInt8]) {
+        s.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    private static func event(_ name: StaticString, _ out: inout [UInt8]) {
+        raw(#"{"e":""#, &out)
+        raw(name, &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func open(_ name: StaticString, _ out: inout [UInt8]) {
+        raw(#",""#, &out)
+        raw(name, &out)
+        raw(#"":"#, &out)
+    }
+
+    private static func key(_ name: StaticString, _ value: StaticString, _ out: inout [UInt8]) {
+        open(name, &out)
+        out.append(UInt8(ascii: "\""))
+        raw(value, &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func key(_ name: StaticString, _ value: String, _ out: inout [UInt8]) {
+        open(name, &out)
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: value.utf8)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func key(_ name: StaticString, _ id: ClientOrderID, _ out: inout [UInt8]) {
+        open(name, &out)
+        out.append(UInt8(ascii: "\""))
+        id.withBytes { out.append(contentsOf: $0) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A fixed-point value as a quoted exact decimal.
+    private static func key(_ name: StaticString, _ raw: Int64, _ out: inout [UInt8]) {
+        open(name, &out)
+        out.append(UInt8(ascii: "\""))
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 1) { buffer in
+            let n = DecimalCodec.write(raw, into: buffer)
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func integer(_ name: StaticString, _ v: Int64, _ out: inout [UInt8]) {
+        open(name, &out)
+        digits(v, &out)
+    }
+
+    private static func time(_ t: Int64, _ out: inout [UInt8]) { integer("t", t, &out) }
+
+    static func digits(_ v: Int64, _ out: inout [UInt8]) {
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let n = withUnsafeMutableBytes(of: &tmp) { d -> Int in
+            var i = 24
+            repeat {
+                i -= 1
+                d[i] = UInt8(ascii: "0") + UInt8(m % 10)
+                m /= 10
+            } while m > 0
+            return 24 - i
+        }
+        withUnsafeBytes(of: &tmp) { out.append(contentsOf: $0[(24 - n)...]) }
+    }
+
+    static func hex8(_ v: UInt32, into out: inout [UInt8], at i: Int) {
+        let hex: StaticString = "0123456789abcdef"
+        hex.withUTF8Buffer { h in
+            for k in 0..<8 { out[i + k] = h[Int((v >> (28 - 4 * UInt32(k))) & 0xF)] }
+        }
+    }
 }

@@ -49,6 +49,15 @@ public final class MarketDataClient: @unchecked Sendable {
         public var rotateAfter: TimeAmount = .hours(23)
         /// Capacity of the `LevelChange` ring (0: no ring).
         public var levelChangeCapacity = 0
+        /// The request-weight budget shared with the order gateway (snapshots cost 20 at limit 1000).
+        public var budget = RequestBudget()
+        /// A failed snapshot is asked for again after this, doubling to `maxSnapshotBackoff` (and never
+        /// before the venue's `Retry-After`).
+        public var snapshotBackoff: TimeAmount = .milliseconds(250)
+        public var maxSnapshotBackoff: TimeAmount = .seconds(30)
+        /// The connection is pinged this often; one that reads nothing for `readTimeout` is replaced.
+        public var pingEvery: TimeAmount = .seconds(10)
+        public var readTimeout: TimeAmount = .seconds(30)
 
         public init(rest: Endpoint, stream: Endpoint, instruments: [Instrument]) {
             self.rest = rest
@@ -78,6 +87,10 @@ public final class MarketDataClient: @unchecked Sendable {
         public var tickerMismatches = 0
         /// Level changes the ring had no room for (its consumer must re-read the book).
         public var levelChangeDrops = 0
+        /// Connections closed because nothing was read for the read timeout.
+        public var watchdogCloses = 0
+        /// Snapshot attempts held back for the venue's wait or the weight budget.
+        public var snapshotsDeferred = 0
         /// Highest occupancy of the level-change ring seen by its producer.
         public var levelRingHighWater = 0
         /// Frame bytes → book applied and published, on the ingest thread.
@@ -110,6 +123,12 @@ public final class MarketDataClient: @unchecked Sendable {
     private var stopping = false
     private var rotationTask: Scheduled<Void>?
     private var rng = SystemRandomNumberGenerator()
+    /// Keep-alive connections for snapshots.
+    private var rest: KeepAliveHTTPClient!
+    /// Per symbol: the wait before the next snapshot attempt after a failure (0: none failed).
+    private var snapshotWait: [Symbol: Int64] = [:]
+    /// Symbols with a snapshot request on its way or scheduled (one at a time per symbol).
+    private var snapshotPending: Set<Symbol> = []
     private let logger = Logger(label: "mm.ingest")
 
     public init(_ configuration: Configuration) {
@@ -126,6 +145,7 @@ public final class MarketDataClient: @unchecked Sendable {
         tops = t
         levelChanges = configuration.levelChangeCapacity > 0 ? SPSCRing(capacity: configuration.levelChangeCapacity) : nil
         backoff = configuration.initialBackoff
+        rest = KeepAliveHTTPClient(endpoint: configuration.rest, loop: loop, maxConnections: 2, warm: 0)
     }
 
     /// Connects (and keeps reconnecting until `shutdown`).
@@ -163,6 +183,7 @@ public final class MarketDataClient: @unchecked Sendable {
             self.rotationTask?.cancel()
             self.primary?.channel.close(promise: nil)
             self.incoming?.channel.close(promise: nil)
+            self.rest.shutdown()
         }.get()
         try await group.shutdownGracefully()
     }
@@ -175,7 +196,8 @@ public final class MarketDataClient: @unchecked Sendable {
             names.append(i.symbol.lowercased + configuration.depthStream)
             if configuration.bookTicker { names.append(i.symbol.lowercased + "@bookTicker") }
         }
-        return "/stream?streams=" + names.joined(separator: "/")
+        // Depth and book tickers are `/public` streams since Binance split its WebSocket routes (2026-04-23).
+        return "/public/stream?streams=" + names.joined(separator: "/")
     }
 
     private func connect(rotation: Bool) {
@@ -183,7 +205,10 @@ public final class MarketDataClient: @unchecked Sendable {
         generation += 1
         let gen = generation
         let handler = NIOLoopBound(TextFrameHandler { [unowned self] bytes in self.onFrame(bytes, generation: gen) }, eventLoop: loop)
-        WebSocketConnector.connect(configuration.stream, path: streamPath, on: loop) { handler.value }
+        let watchdog = Watchdog(pingEvery: configuration.pingEvery, readTimeout: configuration.readTimeout) { [unowned self] in
+            self.loop.execute { self.counters.watchdogCloses += 1 }
+        }
+        WebSocketConnector.connect(configuration.stream, path: streamPath, on: loop, watchdog: watchdog) { handler.value }
             .whenComplete { result in
                 switch result {
                 case .success(let channel):
@@ -333,19 +358,44 @@ public final class MarketDataClient: @unchecked Sendable {
         }
     }
 
+    /// Asks for a snapshot of `symbol` now, or when the venue's wait and the weight budget allow.
     private func fetchSnapshot(_ symbol: Symbol) {
+        guard snapshotPending.insert(symbol).inserted else { return }
+        requestSnapshot(symbol)
+    }
+
+    private func requestSnapshot(_ symbol: Symbol) {
+        let budget = configuration.budget
+        let now = MonotonicInstant.now().nanos
+        guard budget.allows(weight: 20, nowNanos: now) else {
+            counters.snapshotsDeferred += 1
+            let wait = max(budget.closedUntilNanos - now, 1_000_000_000)
+            loop.scheduleTask(in: .nanoseconds(wait)) { self.requestSnapshot(symbol) }
+            return
+        }
         let path = "/fapi/v1/depth?symbol=\(symbol)&limit=\(configuration.snapshotLimit)"
-        let requested = MonotonicInstant.now().nanos
-        HTTPClient.send(.GET, configuration.rest, path: path, on: loop).whenComplete { result in
+        let requested = now
+        rest.send(.GET, path: path, headers: [], timeout: .seconds(10)).whenComplete { result in
+            var retryAfter: Int64 = 0
+            if case .success(let reply) = result { retryAfter = budget.observe(status: reply.status, headers: reply.headers) }
             // The frame scratch is free here: this runs on the loop between frames.
-            guard case .success(let reply) = result, reply.status == 200,
+            guard !self.stopping, case .success(let reply) = result, reply.status == 200,
                 (try? MarketDecoder.decode(reply.body, into: &self.message)) == .depthSnapshot
             else {
+                guard !self.stopping else { return }
                 self.counters.snapshotFailures += 1
-                // The next diff asks again.
-                self.books[symbol]?.snapshotRequestFailed()
+                // Asked again after a wait that doubles, and never before the venue's: a retry on every diff
+                // would spend the weight a 429 asks us to save (and a 429 ignored becomes a 418 ban).
+                let wait = min(max(self.snapshotWait[symbol].map { $0 * 2 } ?? self.configuration.snapshotBackoff.nanoseconds, 1),
+                    self.configuration.maxSnapshotBackoff.nanoseconds)
+                self.snapshotWait[symbol] = wait
+                let delay = max(wait, retryAfter * 1_000_000)
+                self.logger.warning("snapshot.failed", metadata: ["symbol": "\(symbol)", "retry_in_ms": "\(delay / 1_000_000)"])
+                self.loop.scheduleTask(in: .nanoseconds(delay)) { self.requestSnapshot(symbol) }
                 return
             }
+            self.snapshotPending.remove(symbol)
+            self.snapshotWait[symbol] = nil
             self.counters.snapshots += 1
             self.message.snapshot.symbol = symbol
             if self.books[symbol]?.onSnapshot(self.message.snapshot) == .tooOld { self.fetchSnapshot(symbol) }

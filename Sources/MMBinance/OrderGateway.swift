@@ -1,3 +1,4 @@
+import Logging
 import MMBinanceAuth
 import MMBinanceWire
 import MMBook
@@ -8,22 +9,19 @@ import MMRisk
 import MMStrategy
 import NIOCore
 import NIOHTTP1
-import Logging
 import NIOPosix
 import Synchronization
 
-/// The order gateway: one thread (a one-thread event loop) that owns our orders, position, PnL and the risk
-/// gate. Each strategy tick arrives through an SPSC ring; the gateway reconciles the desired quotes with its
-/// orders, checks every new order with the `RiskGate`, signs it and sends it over Binance's WebSocket API —
-/// over REST while the WebSocket API is unavailable. The user data stream drives the order state machine;
-/// on start and after any user-stream reconnect the gateway reconciles open orders and the position over
-/// REST before it quotes again.
+/// The Binance USDⓈ-M order gateway: the I/O shell (`VenueGateway`) of the `OrderManager` on one thread (a
+/// one-thread event loop). Every decision — what to place, cancel or query, when to halt, what an
+/// unanswered request means — is the manager's; this carries out its actions over Binance's WebSocket API
+/// (REST while that is down, over pre-warmed keep-alive connections), feeds back replies, user-stream
+/// events, reconciliations and time, and writes the journal before each batch of requests leaves.
 ///
-/// It tracks request weight and order counts from the venue's headers and backs off before the limits (and
-/// for `Retry-After` when refused), keeps a server-clock offset, treats -5022 (post-only would cross) as a
-/// normal outcome, and runs the `countdownCancelAll` heartbeat. A loss-limit breach halts: everything is
-/// cancelled (and, if configured, the position is closed reduce-only) and nothing is quoted until `resume`.
-public final class OrderGateway: @unchecked Sendable {
+/// Start-up checks the account before anything is quoted: one-way position mode (hedge mode is refused),
+/// the BNB fee discount (commissions in BNB cannot be counted against the limits; refused), leverage and
+/// margin type as configured.
+public final class OrderGateway: VenueGateway, @unchecked Sendable {
     public let configuration: GatewayConfiguration
     let group: MultiThreadedEventLoopGroup
     /// The gateway thread's loop.
@@ -31,77 +29,79 @@ public final class OrderGateway: @unchecked Sendable {
     /// Strategy ticks (one producer: the strategy thread).
     public let ticks = SPSCRing<StrategyTick>(capacity: 64)
     private let published = SeqLock(GatewaySnapshot())
-    private let market: @Sendable () -> PublishedTop
+    let market: @Sendable () -> PublishedTop
     /// Prebuilt so that waking the gateway allocates nothing.
     private var drainTask: (@Sendable () -> Void)!
 
     // State below is confined to `loop`.
-    var tracker: OrderTracker
-    var gate: RiskGate
+    var session: OrderSession
     let encoder = OrderRequestEncoder()
-    /// Reused each tick (creating them writes their whole inline storage).
-    var openScratch = FixedList<OpenOrder>()
-    var commandScratch = FixedList<OrderCommand>()
     let signer: RequestSigner
-    var snapshot = GatewaySnapshot()
+    var rest: KeepAliveHTTPClient!
     var journal: Journal?
+    let recovery: JournalRecovery?
+    var snapshot = GatewaySnapshot()
     var sequence: UInt64 = 0
-    let idPrefix: ClientOrderID
     // Venue connections.
     var webSocketAPI: Channel?
-    var pending: [String: PendingRequest] = [:]
+    /// A newer WebSocket API connection being opened to replace the current one before the 24 h limit.
+    var rotatingAPI = false
+    var pending: [UInt64: PendingRequest] = [:]
+    var nextRequestID: UInt64 = 0
     var userStream: Channel?
     var listenKey: String?
-    var userStreamLostNanos: Int64? = 0
-    var reconciled = false
-    var reconciling = false
     var clockOffsetMillis: Int64 = 0
-    var backoffUntilNanos: Int64 = 0
-    var orderCount10s = 0
     var stopping = false
-    var haltHandled = false
     var webSocketAPIBackoff: TimeAmount = .milliseconds(200)
     var userStreamBackoff: TimeAmount = .milliseconds(200)
     var timers: [RepeatedTask] = []
+    /// REST requests of the current batch: sent once its journal records are written.
+    var deferredREST: [() -> Void] = []
+    /// Inside a batch: WebSocket API writes are flushed once at its end.
+    var batchHasWrites = false
+    var batchTickNanos: Int64 = 0
+    var batchOrders = 0
     // Counters.
     public internal(set) var rejectsByCode: [String: Int] = [:]
     var restCallsByEndpoint: [String: Int] = [:]
     var tickToSend = LatencyHistogram()
     var roundTrip = LatencyHistogram()
+    /// From the strategy tick to the gateway thread picking it up (the cross-thread wake).
+    var tickToGateway = LatencyHistogram()
     let logger = Logger(label: "mm.gateway")
     /// Log events of the current batch, written after its orders are on the wire.
     var pendingLogs: [(Logger.Level, String, Logger.Metadata)] = []
-    /// Inside a tick's batch: WebSocket API writes are flushed once at its end.
-    var batching = false
-    var batchTicks = [Int64](repeating: 0, count: 64)
-    var batchSent = 0
-    /// From the strategy tick to the gateway thread picking it up (the cross-thread wake).
-    var tickToGateway = LatencyHistogram()
-    var faultsRecovered = 0
     var listenKeyRenewals = 0
     /// When the listen key was last created or kept alive (monotonic).
     var listenKeySince: Int64?
     var clockResyncs = 0
-    var reconciliations = 0
-    var adoptedOrders = 0
+    var restClockSyncNanos: Int64 = .min / 2
+    var incomeFetchedNanos: Int64 = .min / 2
+    var watchdogCloses = 0
+    var rotations = 0
     var haltCount = 0
-    /// UTC day number of the current trading day (daily loss counts from its start).
-    var tradingDay: Int64 = 0
-    /// Orders the journal shows sent and never closed when the engine started; the first reconciliation
-    /// tells which the venue still has.
+    /// Orders the journal shows sent and never closed when the engine started, and how many of them the
+    /// first reconciliation found gone.
     var journalOpenAtStart: Set<String> = []
     var journalResolvedWhileDown = 0
-    /// Delay before the next reconciliation attempt after a failure, and when the income history was last asked for.
-    var reconcileRetryMillis: Int64 = 500
-    var incomeFetchedNanos: Int64 = .min / 2
-    /// When a REST -1021 last asked for a clock measurement.
-    var restClockSyncNanos: Int64 = .min / 2
-    /// Today's fills the journal held at start (their PnL and fees count against today's limits).
-    var restoredDayFills = 0
+    /// Orders of the dry run, acknowledged locally.
+    var dryOrders: [ClientOrderID: VenueOrder] = [:]
+    /// Account settings read at start.
+    public internal(set) var accountSettings = AccountSettings()
 
     struct PendingRequest {
-        var request: OrderRequest
+        var clientOrderID: ClientOrderID
+        var kind: RequestKind
         var sentNanos: Int64
+    }
+
+    /// What start-up read from the account.
+    public struct AccountSettings: Sendable, Equatable {
+        public var hedgeMode = false
+        public var multiAssetsMargin = false
+        public var bnbFeeDiscount = false
+        public var leverage: Int?
+        public var marginType: String?
     }
 
     /// - Parameter market: the latest published top of book of the instrument (any thread may call it).
@@ -110,34 +110,56 @@ public final class OrderGateway: @unchecked Sendable {
         self.market = market
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
-        tracker = OrderTracker(symbol: configuration.instrument.symbol)
-        gate = RiskGate(instrument: configuration.instrument, limits: configuration.limits)
         do { signer = try RequestSigner(secret: configuration.credentials.secret) } catch {
             throw GatewayError("API secret: \(error.description)")
         }
         // Orders of this run: prefix, start time in base 36, sequence. Unique across restarts, ≤ 36 bytes.
         let start = String(UnixNanos.now().millis, radix: 36)
-        guard let prefix = ClientOrderID(configuration.clientIDPrefix + "-" + start + "-") else {
+        guard let runPrefix = ClientOrderID(configuration.clientIDPrefix + "-" + start + "-"),
+            let ownPrefix = ClientOrderID(configuration.clientIDPrefix + "-")
+        else {
             throw GatewayError("clientIDPrefix '\(configuration.clientIDPrefix)' is not a valid Binance client order ID prefix")
         }
-        idPrefix = prefix
+        var c = OrderManager.Configuration(
+            instrument: configuration.instrument, limits: configuration.limits, reconciler: configuration.reconciler, runPrefix: runPrefix,
+            ownPrefix: ownPrefix, settlementAsset: configuration.settlementAsset)
+        c.flattenOnHalt = configuration.flattenOnHalt
+        c.requestTimeoutNanos = max(configuration.orderTimeoutMillis, configuration.recvWindowMillis + 1000) * 1_000_000
+        c.userEventTimeoutNanos = configuration.dryRun ? 0 : configuration.userEventTimeoutMillis * 1_000_000
+        c.heartbeatNanos = configuration.dryRun ? 0 : Int64(configuration.heartbeatSeconds) * 1_000_000_000
+        var manager = OrderManager(c)
+        let now = Self.moment()
         if let path = configuration.journalPath {
-            journalOpenAtStart = Journal.believedOpen(path: path)
-            let dayStart = UnixNanos.now().millis / 86_400_000 * 86_400_000
-            let day = Journal.dayFigures(path: path, sinceMillis: dayStart)
-            tracker.restoreDay(realized: day.realized, fees: day.fees)
-            restoredDayFills = day.fills
-            do { journal = try Journal(path: path) } catch { throw GatewayError(error.description) }
+            let dayStart = now.wallMillis - now.wallMillis % 86_400_000
+            let r = JournalRecovery.read(path: path, dayStartMillis: dayStart, sinceMillis: configuration.stopLossSinceMillis)
+            recovery = r
+            journalOpenAtStart = r.believedOpen
+            manager.restore(r.figures, tradeIDs: r.todayTradeIDs, at: now)
+            do { journal = try Journal(path: path, syncEachBatch: configuration.journalSyncEachBatch) } catch { throw GatewayError(error.description) }
+        } else {
+            recovery = nil
+            manager.restore(PnLFigures(), at: now)
         }
+        _ = manager.drainActions()
+        session = OrderSession(manager: manager)
+        rest = KeepAliveHTTPClient(endpoint: configuration.rest, loop: loop)
         drainTask = { [unowned self] in self.drainTicks() }
         pending.reserveCapacity(256)
     }
 
+    static func moment() -> Moment { Moment(nanos: MonotonicInstant.now().nanos, wallMillis: UnixNanos.now().millis) }
+    var now: Moment { Self.moment() }
+    var nowNanos: Int64 { MonotonicInstant.now().nanos }
+    var venueMillis: Int64 { UnixNanos.now().millis + clockOffsetMillis }
+
     // MARK: Public API (any thread)
 
-    /// Connects and reconciles; quoting starts once ready.
-    public func start() {
-        loop.execute { self.begin() }
+    /// Checks and configures the account, connects and reconciles; quoting starts once ready. Throws, with
+    /// what to do about it, when the account cannot be traded as configured.
+    public func start() async throws {
+        let checked = try await loop.submit { self.checkAccount() }.get()
+        try await checked.get()
+        try await loop.submit { self.begin() }.get()
     }
 
     /// Called by the strategy thread after pushing a tick. Allocation free.
@@ -154,98 +176,139 @@ public final class OrderGateway: @unchecked Sendable {
     /// New risk limits (hot reload). The trading state and today's figures are kept.
     public func setLimits(_ limits: RiskLimits) async throws {
         try await loop.submit {
-            self.gate.limits = limits
-            self.publish()
+            self.input { $0.setLimits(limits, at: self.now) }
+        }.get()
+    }
+
+    /// New reconciler settings and halt behaviour (hot reload).
+    public func setQuoting(reconciler: QuoteReconciler, flattenOnHalt: Bool) async throws {
+        try await loop.submit {
+            self.input { $0.setQuoting(reconciler: reconciler, flattenOnHalt: flattenOnHalt) }
         }.get()
     }
 
     /// Operator: halt now (cancel everything, stop quoting).
-    public func halt() async throws {
-        try await loop.submit { self.enterHalt(reason: "operator") }.get()
-    }
+    public func halt() async throws { try await command(.halt) }
 
-    /// Operator: cancel every open order now (quoting continues unless halted).
+    /// Operator: cancel every open order now (quoting continues unless halted). Returns once the venue has
+    /// confirmed a cancel-all sent after the command (or after 10 s).
     public func cancelAll() async throws {
-        let done = try await loop.submit { self.cancelAllAtVenue() }.get()
-        try await done.get()
+        let before = try await loop.submit { self.session.manager.cancelAllsCompleted }.get()
+        try await command(.cancelAll)
+        let deadline = nowNanos + 10_000_000_000
+        while nowNanos < deadline {
+            let done = try await loop.submit { self.session.manager.cancelAllsCompleted > before }.get()
+            if done { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// Operator: halt, cancel everything and close the position reduce-only.
-    public func haltAndFlatten() async throws {
-        try await loop.submit {
-            self.enterHalt(reason: "operator")
-            if !self.configuration.flattenOnHalt, self.tracker.position.raw != 0 { self.flatten() }
-            self.webSocketAPI?.flush()
-        }.get()
-    }
+    public func haltAndFlatten() async throws { try await command(.flatten) }
 
     /// Operator: resume quoting after a halt.
-    public func resume() async throws {
+    public func resume() async throws { try await command(.resume) }
+
+    private func command(_ c: OrderManager.Command) async throws {
         try await loop.submit {
-            self.gate.reset(to: .active)
-            self.haltHandled = false
-            self.note(.notice, "resume")
-            self.publish()
+            self.input { $0.command(c, at: self.now) }
         }.get()
     }
 
-    /// Cancels everything, stops the heartbeat, closes the streams and the thread, and returns the final
-    /// report. Quotes are pulled before any socket closes.
+    /// Cancels everything until the venue confirms (or `timeoutSeconds` pass), switches the heartbeat off,
+    /// closes the streams and the thread, and returns the final report. Quotes are pulled before any
+    /// socket closes. `cancelOrders: false` leaves orders resting, as a crash would (restart tests).
     @discardableResult
-    public func shutdown(cancelOrders: Bool = true) async throws -> GatewayReport {
-        let done = try await loop.submit { () -> EventLoopFuture<Void> in
+    public func shutdown(cancelOrders: Bool = true, timeoutSeconds: Double = 10) async throws -> GatewayReport {
+        if cancelOrders {
+            try await command(.shutdown)
+            let deadline = nowNanos + Int64(timeoutSeconds * 1e9)
+            while nowNanos < deadline {
+                let done = try await loop.submit { self.session.manager.shutdownComplete || self.configuration.dryRun }.get()
+                if done { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let closing = try await loop.submit { () -> EventLoopFuture<Void> in
             self.stopping = true
             for t in self.timers { t.cancel() }
-            let cancelled = cancelOrders ? self.cancelAllAtVenue().flatMap { _ in self.stopHeartbeat() } : self.loop.makeSucceededVoidFuture()
-            return cancelled.map { _ in
-                self.webSocketAPI?.close(promise: nil)
-                self.userStream?.close(promise: nil)
-                if let key = self.listenKey {
-                    _ = self.rest(.DELETE, "/fapi/v1/listenKey", query: "listenKey=\(key)", signed: false)
-                }
-                self.journal?.sync()
-                self.publish()
-            }
+            self.timers.removeAll()
+            self.journal?.sync()
+            self.webSocketAPI?.close(promise: nil)
+            self.userStream?.close(promise: nil)
+            self.publish()
+            guard let key = self.listenKey, !self.configuration.dryRun else { return self.loop.makeSucceededVoidFuture() }
+            return self.restCall(.DELETE, "/fapi/v1/listenKey", query: "listenKey=\(key)", signed: false).map { _ in }.recover { _ in }
         }.get()
-        try? await done.get()
-        let report = try await loop.submit { self.makeReport() }.get()
+        try? await closing.get()
+        let report = try await loop.submit { () -> GatewayReport in
+            self.rest.shutdown()
+            return self.makeReport()
+        }.get()
         try await group.shutdownGracefully()
         return report
     }
 
-    // MARK: Start (on `loop`)
+    // MARK: The manager (on `loop`)
 
-    private func begin() {
-        if restoredDayFills > 0 {
-            note(.info, "journal.day_restored", ["fills": "\(restoredDayFills)", "realized": "\(tracker.realized)", "fees": "\(tracker.fees)"])
-        }
-        if configuration.dryRun {
-            reconciled = true
-            userStreamLostNanos = nil
-            publish()
-            return
-        }
-        syncClock()
-        openUserStream()
-        connectWebSocketAPI()
-        timers.append(loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in self.evaluate() })
-        if configuration.heartbeatSeconds > 0 {
-            timers.append(loop.scheduleRepeatedTask(initialDelay: .zero, delay: .seconds(Int64(configuration.heartbeatSeconds))) { _ in
-                self.heartbeat()
-            })
-        }
-        timers.append(loop.scheduleRepeatedTask(
-            initialDelay: .seconds(Int64(configuration.listenKeyKeepaliveSeconds)), delay: .seconds(Int64(configuration.listenKeyKeepaliveSeconds))
-        ) { _ in self.keepListenKeyAlive() })
-        timers.append(loop.scheduleRepeatedTask(initialDelay: .minutes(5), delay: .minutes(5)) { _ in self.syncClock() })
-        timers.append(loop.scheduleRepeatedTask(initialDelay: .seconds(10), delay: .seconds(10)) { _ in self.orderCount10s = 0 })
+    /// Applies one input to the manager and carries out the actions it returns; then publishes.
+    func input(_ body: (inout OrderManager) -> Void) {
+        session.handle(self, at: now, body)
+        publish()
     }
 
-    var nowNanos: Int64 { MonotonicInstant.now().nanos }
-    var venueMillis: Int64 { UnixNanos.now().millis + clockOffsetMillis }
+    private func begin() {
+        if let r = recovery {
+            note(.info, "journal.restored", [
+                "records": "\(r.records)", "day_net": "\(r.figures.dayNet)", "total_net": "\(r.figures.totalNet)",
+                "since_ms": "\(r.figures.sinceMillis)", "today_fills": "\(r.todayFills)", "torn_end": "\(r.tornEnd)",
+                "bad_checksums": "\(r.badChecksums)",
+            ])
+            if r.tornEnd || r.badChecksums > 0 {
+                note(.warning, "journal.damaged", ["torn_end": "\(r.tornEnd)", "bad_checksums": "\(r.badChecksums)", "path": "\(configuration.journalPath ?? "")"])
+            }
+        }
+        if configuration.dryRun {
+            input { m in
+                m.venueConfigured(at: self.now)
+                m.userStream(connected: true, at: self.now)
+            }
+        } else {
+            rest.prewarm()
+            input { $0.venueConfigured(at: self.now) }
+            openUserStream()
+            connectWebSocketAPI()
+            timers.append(loop.scheduleRepeatedTask(
+                initialDelay: .seconds(Int64(configuration.listenKeyKeepaliveSeconds)), delay: .seconds(Int64(configuration.listenKeyKeepaliveSeconds))
+            ) { _ in self.keepListenKeyAlive() })
+            timers.append(loop.scheduleRepeatedTask(initialDelay: .minutes(5), delay: .minutes(5)) { _ in self.syncClock() })
+            timers.append(loop.scheduleRepeatedTask(initialDelay: .seconds(configuration.rotateAfterSeconds), delay: .seconds(configuration.rotateAfterSeconds)) { _ in
+                self.rotateConnections()
+            })
+        }
+        timers.append(loop.scheduleRepeatedTask(initialDelay: .milliseconds(50), delay: .milliseconds(50)) { _ in self.onTimer() })
+    }
 
-    /// Ready to send new orders: reconciled with the venue and its user stream alive.
-    var ready: Bool { reconciled && userStreamLostNanos == nil && !stopping }
+    private func onTimer() {
+        guard !stopping else { return }
+        let m = marketState()
+        // The budget is shared with the ingest thread: its 429s and usage count here too.
+        let budget = configuration.budget
+        let closed = budget.closedUntilNanos
+        let busy = !budget.allows(weight: 5)
+        input { manager in
+            if closed > self.nowNanos { manager.rateLimited(untilNanos: closed) } else if busy { manager.throttleNewOrders(until: self.nowNanos + 1_000_000_000) }
+            manager.timer(self.now, market: m)
+        }
+        // Replies that never came: the manager has made them unknown outcomes already.
+        let stale = nowNanos - 4 * session.manager.configuration.requestTimeoutNanos
+        if pending.count > 64 { pending = pending.filter { $0.value.sentNanos > stale } }
+    }
+
+    func marketState() -> MarketState {
+        let p = market()
+        return MarketState(top: p.top, ageNanos: p.receivedNanos == 0 ? .max : nowNanos - p.receivedNanos)
+    }
 
     // MARK: Ticks (on `loop`)
 
@@ -254,224 +317,40 @@ public final class OrderGateway: @unchecked Sendable {
         _ = ticks.drain { latest = $0 }
         guard let tick = latest, !stopping else { return }
         tickToGateway.record(nanos: nowNanos - tick.tickNanos)
-        guard ready else { return }
-        evaluate()
-        if gate.state == .halted { return }
-        tracker.quotable(into: &openScratch)
-        configuration.reconciler.reconcile(desired: tick.intent, open: openScratch, into: &commandScratch)
-        // One batch: requests are written as they are made and flushed together, so the venue (and, on a
-        // shared host, its thread) wakes once per tick rather than between our orders.
-        batching = true
-        for i in 0..<commandScratch.count {
-            switch commandScratch[i] {
-            case .cancel(let id):
-                sendCancel(id)
-            case .place(let quote):
-                place(quote, tickNanos: tick.tickNanos)
-            case .modify(let id, let quote):
-                modify(id, to: quote, tickNanos: tick.tickNanos)
-            }
-        }
-        batching = false
-        webSocketAPI?.flush()
-        let flushed = nowNanos
-        for i in 0..<batchSent { tickToSend.record(nanos: flushed - batchTicks[i]) }
-        batchSent = 0
-        journal?.flush()
-        flushLogs()
-        publish()
-    }
-
-    /// Logs an event now, or after the batch's orders are out when inside one.
-    func note(_ level: Logger.Level, _ event: String, _ metadata: Logger.Metadata = [:]) {
-        if batching {
-            pendingLogs.append((level, event, metadata))
-        } else {
-            logger.log(level: level, "\(event)", metadata: metadata)
-        }
-    }
-
-    func flushLogs() {
-        for (level, event, metadata) in pendingLogs { logger.log(level: level, "\(event)", metadata: metadata) }
-        pendingLogs.removeAll(keepingCapacity: true)
-    }
-
-    func riskContext() -> RiskContext {
-        let p = market()
-        let exposure = tracker.exposure()
-        let mark = p.top.mid ?? tracker.entryPrice
-        return RiskContext(
-            position: tracker.position, openBuy: exposure.buy, openSell: exposure.sell, openOrders: exposure.count,
-            realizedToday: tracker.realizedNet, unrealized: tracker.unrealized(at: mark), top: p.top,
-            bookAgeMillis: p.receivedNanos == 0 ? .max : (nowNanos - p.receivedNanos) / 1_000_000,
-            userStreamAgeMillis: userStreamLostNanos.map { ($0 == 0 ? 0 : nowNanos - $0) / 1_000_000 } ?? 0, nowNanos: nowNanos)
-    }
-
-    /// Whether the venue's limits leave room for another order now.
-    private var throttled: Bool {
-        nowNanos < backoffUntilNanos || orderCount10s * 10 >= configuration.orderLimitPer10Seconds * 9
-            || snapshot.usedWeight * 10 >= configuration.weightLimitPerMinute * 9
-    }
-
-    private func place(_ quote: Quote, tickNanos: Int64) {
-        if throttled {
-            countRisk(.gatewayBackpressure)
-            return
-        }
-        let decision = gate.check(OrderIntent(side: quote.side, price: quote.price, quantity: quote.quantity), riskContext())
-        guard decision == .accept else {
-            if case .reject(let r) = decision { countRisk(r) }
-            return
-        }
-        sequence += 1
-        guard let id = ClientOrderID(prefix: idPrefix, sequence: sequence) else { return }
-        tracker.sent(id, quote.side, price: quote.price, quantity: quote.quantity, nowNanos: nowNanos)
-        snapshot.ordersSent += 1
-        orderCount10s += 1
-        journal?.append(#"{"e":"sent","c":"\#(id)","s":"\#(quote.side)","p":"\#(quote.price)","q":"\#(quote.quantity)","t":\#(UnixNanos.now().millis)}"#)
-        note(.info, "order.submitted", ["id": "\(id)", "side": "\(quote.side)", "price": "\(quote.price)", "quantity": "\(quote.quantity)"])
-        send(OrderRequest(kind: .placeLimit, symbol: configuration.instrument.symbol, side: quote.side, price: quote.price, quantity: quote.quantity, clientOrderID: id))
-        sentInBatch(tickNanos)
-    }
-
-    private func modify(_ id: ClientOrderID, to quote: Quote, tickNanos: Int64) {
-        guard let order = tracker.orders[id], order.state == .open else { return }
-        if throttled {
-            countRisk(.gatewayBackpressure)
-            return
-        }
-        let decision = gate.check(OrderIntent(side: quote.side, price: quote.price, quantity: quote.quantity), riskContext())
-        guard decision == .accept else {
-            if case .reject(let r) = decision { countRisk(r) }
-            sendCancel(id)
-            return
-        }
-        // A modify sets the total size; keep what is already filled.
-        let total = order.filled + quote.quantity
-        tracker.modifySent(id, nowNanos: nowNanos)
-        snapshot.modifiesSent += 1
-        send(OrderRequest(kind: .modify, symbol: configuration.instrument.symbol, side: quote.side, price: quote.price, quantity: total, clientOrderID: id))
-        sentInBatch(tickNanos)
-    }
-
-    /// Tick → order on the wire is recorded when the batch is flushed.
-    private func sentInBatch(_ tickNanos: Int64) {
-        if batching && batchSent < batchTicks.count {
-            batchTicks[batchSent] = tickNanos
-            batchSent += 1
-        } else {
-            tickToSend.record(nanos: nowNanos - tickNanos)
-        }
-    }
-
-    func sendCancel(_ id: ClientOrderID) {
-        guard let o = tracker.orders[id], o.state != .pendingCancel else { return }
-        tracker.cancelSent(id, nowNanos: nowNanos)
-        snapshot.cancelsSent += 1
-        send(OrderRequest(kind: .cancel, symbol: configuration.instrument.symbol, clientOrderID: id))
-    }
-
-    func countRisk(_ r: RiskRejection) {
-        snapshot.riskRejects += 1
-        rejectsByCode[r.rawValue, default: 0] += 1
-    }
-
-    // MARK: Risk state (on `loop`)
-
-    /// Re-evaluates PnL limits; a breach halts. At UTC midnight the daily figures start again.
-    func evaluate() {
-        guard !stopping else { return }
-        let day = UnixNanos.now().millis / 86_400_000
-        if day != tradingDay {
-            if tradingDay != 0 {
-                tracker.resetDay()
-                gate.startNewDay()
-                journal?.append(#"{"e":"new_day","t":\#(UnixNanos.now().millis)}"#)
-            }
-            tradingDay = day
-        }
-        let before = gate.state
-        let after = gate.evaluate(riskContext())
-        if after == .halted && (before != .halted || !haltHandled) {
-            enterHalt(reason: gate.haltReason?.rawValue ?? "limit")
-        }
-        if !batching { journal?.flush() }
-        publish()
-    }
-
-    func enterHalt(reason: String) {
-        guard !haltHandled else { return }
-        haltHandled = true
-        haltCount += 1
-        if gate.state != .halted { gate.forceHalt() }
-        journal?.append(#"{"e":"halt","reason":"\#(reason)","t":\#(UnixNanos.now().millis)}"#)
-        note(.warning, "halt", ["reason": "\(reason)", "position": "\(tracker.position)", "pnl": "\(tracker.realizedNet)"])
-        _ = cancelAllAtVenue()
-        if configuration.flattenOnHalt, tracker.position.raw != 0 { flatten() }
-        publish()
-    }
-
-    /// Closes the position with a reduce-only market order.
-    func flatten() {
-        let qty = Quantity(raw: Int64(tracker.position.raw.magnitude))
-        let side: Side = tracker.position.raw > 0 ? .sell : .buy
-        sequence += 1
-        guard let id = ClientOrderID(prefix: idPrefix, sequence: sequence) else { return }
-        tracker.sent(id, side, price: .zero, quantity: qty, nowNanos: nowNanos)
-        snapshot.ordersSent += 1
-        send(OrderRequest(kind: .placeMarket, symbol: configuration.instrument.symbol, side: side, quantity: qty, clientOrderID: id, reduceOnly: true))
-    }
-
-    /// `DELETE allOpenOrders`: one request that cancels every order of the symbol, including ones in flight.
-    func cancelAllAtVenue() -> EventLoopFuture<Void> {
-        for o in tracker.orders.values where o.state != .pendingCancel { tracker.cancelSent(o.clientOrderID, nowNanos: nowNanos) }
-        if configuration.dryRun {
-            for id in Array(tracker.orders.keys) { tracker.forget(id) }
-            return loop.makeSucceededVoidFuture()
-        }
-        return deleteAllOpenOrders(attemptsLeft: 3)
-    }
-
-    /// `DELETE /fapi/v1/allOpenOrders`, tried again (250 ms apart) when the venue does not confirm it: a
-    /// halt or a shutdown must not leave orders resting because one request met a 5xx or a timeout.
-    private func deleteAllOpenOrders(attemptsLeft: Int) -> EventLoopFuture<Void> {
-        rest(.DELETE, "/fapi/v1/allOpenOrders", query: "symbol=\(configuration.instrument.symbol)", signed: true)
-            .map { reply -> Int in reply.status }
-            .recover { _ in 0 }
-            .flatMap { status in
-                self.note(status == 200 ? .notice : .error, "order.cancel_all", ["status": "\(status)", "orders": "\(self.tracker.orders.count)"])
-                if status == 200 {
-                    for id in Array(self.tracker.orders.keys) where self.tracker.orders[id]?.price.raw != 0 {
-                        self.tracker.forget(id)
-                        self.journal?.append(#"{"e":"cancelled","c":"\#(id)"}"#)
-                    }
-                    return self.loop.makeSucceededVoidFuture()
-                }
-                guard attemptsLeft > 1 else { return self.loop.makeSucceededVoidFuture() }
-                return self.loop.scheduleTask(in: .milliseconds(250)) {}.futureResult.flatMap {
-                    self.deleteAllOpenOrders(attemptsLeft: attemptsLeft - 1)
-                }
-            }
+        batchTickNanos = tick.tickNanos
+        let m = marketState()
+        input { $0.tick(tick.intent, market: m, at: self.now) }
+        batchTickNanos = 0
     }
 
     // MARK: Publishing (on `loop`)
 
     func publish() {
-        let ctx = riskContext()
-        snapshot.position = tracker.position
-        snapshot.entryPrice = tracker.entryPrice
-        snapshot.realizedNet = tracker.realizedNet
-        snapshot.fees = tracker.fees
-        snapshot.unrealized = ctx.unrealized
-        snapshot.maxAbsPosition = tracker.maxAbsPosition
-        snapshot.volume = tracker.volume
-        snapshot.fills = tracker.fillCount
-        snapshot.makerFills = tracker.makerFillCount
-        snapshot.tradingState = gate.state == .active ? 0 : gate.state == .reducing ? 1 : 2
-        snapshot.ready = ready
+        let m = session.manager
+        snapshot.position = m.position
+        snapshot.entryPrice = m.entryPrice
+        snapshot.realizedNet = m.figures.dayNet
+        snapshot.fees = m.figures.dayFees
+        snapshot.unrealized = m.unrealized
+        snapshot.totalNet = m.figures.totalNet
+        snapshot.maxAbsPosition = m.keeper.maxAbsPosition
+        snapshot.volume = m.keeper.volume
+        snapshot.fills = m.keeper.fillCount
+        snapshot.makerFills = m.keeper.makerFillCount
+        snapshot.tradingState = m.tradingState == .active ? 0 : m.tradingState == .reducing ? 1 : 2
+        snapshot.ready = m.isReady || configuration.dryRun
         snapshot.webSocketAPIUp = webSocketAPI != nil
-        snapshot.userStreamUp = userStreamLostNanos == nil
-        snapshot.openOrders = tracker.orders.count
+        snapshot.userStreamUp = m.userStreamConnected || configuration.dryRun
+        snapshot.openOrders = m.openOrderCount
+        snapshot.ordersSent = m.counters.placesSent
+        snapshot.ordersAcked = m.counters.placesAcknowledged
+        snapshot.cancelsSent = m.counters.cancelsSent
+        snapshot.modifiesSent = m.counters.modifiesSent
+        snapshot.venueRejects = m.counters.venueRefusals
+        snapshot.postOnlyRejects = m.counters.postOnlyRefusals
+        snapshot.riskRejects = m.counters.riskRejections
+        snapshot.usedWeight = configuration.budget.usedWeight
+        snapshot.haltConfirmed = m.haltConfirmed
         snapshot.tickToSendP99Nanos = tickToSend.quantile(0.99)
         snapshot.roundTripP50Nanos = roundTrip.quantile(0.5)
         snapshot.roundTripP99Nanos = roundTrip.quantile(0.99)
@@ -479,14 +358,20 @@ public final class OrderGateway: @unchecked Sendable {
     }
 
     func makeReport() -> GatewayReport {
-        GatewayReport(
-            snapshot: snapshot, rejectsByCode: rejectsByCode, restCallsByEndpoint: restCallsByEndpoint,
+        let m = session.manager
+        var rejects = rejectsByCode
+        for (r, n) in m.riskRejections { rejects[r.rawValue, default: 0] += n }
+        for (code, n) in m.refusalsByCode { rejects[String(code), default: 0] += n }
+        return GatewayReport(
+            snapshot: snapshot, rejectsByCode: rejects, restCallsByEndpoint: restCallsByEndpoint,
             tickToSendP50Nanos: tickToSend.quantile(0.5), tickToGatewayP50Nanos: tickToGateway.quantile(0.5),
             tickToGatewayP99Nanos: tickToGateway.quantile(0.99), listenKeyRenewals: listenKeyRenewals, clockResyncs: clockResyncs,
-            reconciliations: reconciliations, adoptedOrders: adoptedOrders, halts: haltCount, haltReason: gate.haltReason?.rawValue,
-            tickToSend: tickToSend, roundTrip: roundTrip, tickToGateway: tickToGateway, peakPnL: gate.peakPnL, listenKeyAgeSeconds: listenKeySince.map { Double(nowNanos - $0) / 1e9 } ?? 0, tickRingDepth: ticks.approximateCount,
-            openOrderIDs: tracker.orders.keys.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
-            journalResolvedWhileDown: journalResolvedWhileDown)
+            reconciliations: m.counters.reconciliations, adoptedOrders: m.counters.adopted, halts: m.counters.halts,
+            haltReason: m.haltReason?.code, tickToSend: tickToSend, roundTrip: roundTrip, tickToGateway: tickToGateway, peakPnL: m.gate.peakPnL,
+            listenKeyAgeSeconds: listenKeySince.map { Double(nowNanos - $0) / 1e9 } ?? 0, tickRingDepth: ticks.approximateCount,
+            openOrderIDs: m.orders.orders.keys.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
+            journalResolvedWhileDown: journalResolvedWhileDown, counters: m.counters, figures: m.figures, haltConfirmed: m.haltConfirmed,
+            watchdogCloses: watchdogCloses, rotations: rotations, restConnects: rest.connects, accountSettings: accountSettings)
     }
 }
 
@@ -505,12 +390,12 @@ public struct GatewayReport: Sendable, Equatable {
     public var adoptedOrders: Int
     public var halts: Int
     public var haltReason: String?
-    /// Today's highest PnL (drawdown is measured from it), seconds since the listen key was created or kept
-    /// alive, and strategy ticks waiting in the ring.
     /// The latency histograms themselves (for Prometheus histograms).
     public var tickToSend: LatencyHistogram
     public var roundTrip: LatencyHistogram
     public var tickToGateway: LatencyHistogram
+    /// Today's highest PnL (drawdown is measured from it), seconds since the listen key was created or kept
+    /// alive, and strategy ticks waiting in the ring.
     public var peakPnL: Notional
     public var listenKeyAgeSeconds: Double
     public var tickRingDepth: Int
@@ -518,6 +403,15 @@ public struct GatewayReport: Sendable, Equatable {
     /// Orders the journal showed open at start, and how many of them the venue no longer had.
     public var journalOpenAtStart: Int
     public var journalResolvedWhileDown: Int
+    /// The order manager's counters and PnL figures.
+    public var counters: OrderManager.Counters
+    public var figures: PnLFigures
+    public var haltConfirmed: Bool
+    /// Sockets closed for silence, connections replaced before the 24 h limit, REST connections opened.
+    public var watchdogCloses: Int
+    public var rotations: Int
+    public var restConnects: Int
+    public var accountSettings: OrderGateway.AccountSettings
 }
 
 /// A gateway set-up problem.

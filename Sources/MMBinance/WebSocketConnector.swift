@@ -8,7 +8,7 @@ enum WebSocketConnector {
     /// The future succeeds once the upgrade has completed (frames may be written from then on), and fails if
     /// the connection fails or closes before that.
     static func connect(
-        _ endpoint: Endpoint, path: String, on loop: EventLoop, maxFrameSize: Int = 1 << 22,
+        _ endpoint: Endpoint, path: String, on loop: EventLoop, maxFrameSize: Int = 1 << 22, watchdog: Watchdog? = nil,
         handler: @escaping @Sendable () -> ChannelHandler
     ) -> EventLoopFuture<Channel> {
         let fullPath = endpoint.path + path
@@ -24,6 +24,7 @@ enum WebSocketConnector {
                         requestKey: WebSocketConnector.randomKey(), maxFrameSize: maxFrameSize,
                         upgradePipelineHandler: { channel, _ in
                             channel.eventLoop.makeCompletedFuture {
+                                if let watchdog { try channel.pipeline.syncOperations.addHandler(WatchdogHandler(watchdog)) }
                                 try channel.pipeline.syncOperations.addHandler(handler())
                                 upgraded.succeed(channel)
                             }
@@ -109,5 +110,71 @@ final class TextFrameHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
+    }
+}
+
+/// How a connection proves it is alive: we ping every `pingEvery`, and anything read (a pong, data, the
+/// server's ping) counts; nothing read for `readTimeout` closes it, so its owner reconnects and treats
+/// what it carried as stale.
+struct Watchdog: Sendable {
+    var pingEvery: TimeAmount
+    var readTimeout: TimeAmount
+    /// Called (on the channel's loop) when the watchdog closes a silent connection.
+    var onSilent: (@Sendable () -> Void)?
+
+    init(pingEvery: TimeAmount, readTimeout: TimeAmount, onSilent: (@Sendable () -> Void)? = nil) {
+        self.pingEvery = pingEvery
+        self.readTimeout = readTimeout
+        self.onSilent = onSilent
+    }
+}
+
+/// Pings on a schedule and closes the connection when nothing has been read for too long.
+final class WatchdogHandler: ChannelDuplexHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias InboundOut = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+    private let watchdog: Watchdog
+    private var lastRead: NIODeadline = .now()
+    private var task: RepeatedTask?
+
+    init(_ watchdog: Watchdog) { self.watchdog = watchdog }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        lastRead = .now()
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        task = context.eventLoop.scheduleRepeatedTask(initialDelay: watchdog.pingEvery, delay: watchdog.pingEvery) { [self] _ in
+            tick(bound.value)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        task?.cancel()
+    }
+
+    private func tick(_ context: ChannelHandlerContext) {
+        guard context.channel.isActive else {
+            task?.cancel()
+            return
+        }
+        if NIODeadline.now() - lastRead > watchdog.readTimeout {
+            task?.cancel()
+            watchdog.onSilent?()
+            context.close(promise: nil)
+            return
+        }
+        let ping = WebSocketFrame(fin: true, opcode: .ping, maskKey: .random(), data: context.channel.allocator.buffer(capacity: 0))
+        context.writeAndFlush(wrapOutboundOut(ping), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastRead = .now()
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        task?.cancel()
+        context.fireChannelInactive()
     }
 }

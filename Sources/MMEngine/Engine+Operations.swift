@@ -1,5 +1,6 @@
 import Foundation
 import MMBinance
+import MMBinanceWire
 import MMCore
 import MMExecution
 import Logging
@@ -90,12 +91,18 @@ extension Engine {
         }
         let given = request.header("Authorization").map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 } ?? ""
         guard Self.constantTimeEqual(given, token) else {
-            controlRefusals += 1
+            shared.withLock { $0.controlRefusals += 1 }
             logger.warning("control.refused", metadata: ["reason": "bad token", "path": "\(request.path)"])
             return OpsResponse(status: 401, body: #"{"error":"bad or missing token (Authorization: Bearer $MM_CONTROL_TOKEN)"}"#)
         }
+        if request.method == "GET" && request.path == "/control/orders" {
+            // The orders the engine tracks (an operator, or the soak's auditor, compares them with the venue's).
+            guard let gateway, let report = try? await gateway.report() else { return OpsResponse(status: 503, body: #"{"error":"engine not started"}"#) }
+            let ids = report.openOrderIDs.map { JSONString.quoted($0) }.joined(separator: ",")
+            return OpsResponse(status: 200, body: #"{"tracked":[\#(ids)],"halt_confirmed":\#(report.haltConfirmed)}"#)
+        }
         guard request.method == "POST", request.path.hasPrefix("/control/") else {
-            return OpsResponse(status: 404, body: #"{"error":"POST /control/{halt,resume,cancel-all,flatten,reload}"}"#)
+            return OpsResponse(status: 404, body: #"{"error":"POST /control/{halt,resume,cancel-all,flatten,reload} or GET /control/orders"}"#)
         }
         guard let gateway else { return OpsResponse(status: 503, body: #"{"error":"engine not started"}"#) }
         let action = String(request.path.dropFirst("/control/".count))

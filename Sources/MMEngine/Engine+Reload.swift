@@ -2,6 +2,7 @@ import Foundation
 import MMBinance
 import MMBinanceWire
 import MMCore
+import MMExecution
 import Logging
 import MMRisk
 
@@ -23,38 +24,31 @@ public struct ReloadResult: Sendable, CustomStringConvertible {
 }
 
 extension Engine {
-    /// The parameters a reload may change, as `key → value` text (for the change list).
-    static func reloadable(_ c: EngineConfig) -> [(String, String)] {
-        let s = c.strategy
-        let r = c.risk
-        return [
-            ("strategy.model", s.model), ("strategy.baseSize", s.baseSize.description), ("strategy.levels", "\(s.levels)"),
-            ("strategy.levelSpacingTicks", "\(s.levelSpacingTicks)"), ("strategy.halfSpreadBps", "\(s.halfSpreadBps)"),
-            ("strategy.skewBps", "\(s.skewBps)"), ("strategy.gamma", "\(s.gamma)"), ("strategy.kappa", "\(s.kappa)"),
-            ("strategy.arrivalRate", "\(s.arrivalRate)"), ("strategy.horizonSeconds", "\(s.horizonSeconds)"),
-            ("strategy.volatilityHalfLifeSeconds", "\(s.volatilityHalfLifeSeconds)"), ("strategy.minHalfSpreadTicks", "\(s.minHalfSpreadTicks)"),
-            ("risk.netMax", r.netMax.description), ("risk.dailyMax", r.dailyMax.description), ("risk.stopLoss", r.stopLoss.description),
-            ("risk.maxDrawdown", r.maxDrawdown.description), ("risk.maxOrderNotional", r.maxOrderNotional.description),
-            ("risk.priceBandBps", "\(r.priceBandBps)"), ("risk.maxBookAgeMs", "\(r.maxBookAgeMillis)"),
-            ("risk.maxUserStreamAgeMs", "\(r.maxUserStreamAgeMillis)"), ("risk.maxOrdersPerSecond", "\(r.maxOrdersPerSecond)"),
-            ("risk.maxOpenOrders", "\(r.maxOpenOrders)"),
-        ]
-    }
+    /// Keys a reload applies while the engine runs; every other key of the schema needs a restart (a
+    /// reload that changes one is refused and says so). Nothing is accepted and ignored.
+    public static let reloadableKeys: Set<String> = [
+        "strategy.baseSize", "strategy.levels", "strategy.levelSpacingTicks", "strategy.halfSpreadBps", "strategy.skewBps",
+        "strategy.gamma", "strategy.kappa", "strategy.arrivalRate", "strategy.horizonSeconds", "strategy.volatilityHalfLifeSeconds",
+        "strategy.initialVolatilityTicks", "strategy.minHalfSpreadTicks", "strategy.repriceToleranceTicks", "strategy.useModify",
+        "risk.netMax", "risk.dailyMax", "risk.stopLoss", "risk.maxDrawdown", "risk.maxOrderNotional", "risk.priceBandBps",
+        "risk.maxBookAgeMs", "risk.maxUserStreamAgeMs", "risk.maxOrdersPerSecond", "risk.maxOpenOrders", "risk.flattenOnHalt",
+    ]
 
-    /// Keys whose change needs a restart.
-    static func fixedAtStart(_ c: EngineConfig) -> [(String, String)] {
-        [
-            ("venue", c.venue.rawValue), ("symbol", c.symbol), ("dryRun", "\(c.dryRun)"), ("quoteIntervalMs", "\(c.quoteIntervalMillis)"),
-            ("binance.restUrl", c.endpoints.restURL), ("binance.streamUrl", c.endpoints.streamURL), ("metrics.port", "\(c.metricsPort)"),
-            ("control.port", "\(c.controlPort)"), ("gateway.clientIdPrefix", c.gateway.clientIDPrefix),
-        ]
-    }
+    /// Every key of the schema: reloadable or restart-only.
+    public static var restartOnlyKeys: Set<String> { Set(EngineConfig.schemaKeys).subtracting(reloadableKeys) }
 
-    /// Re-reads the configuration file and applies its strategy and risk parameters. An invalid file, or one
-    /// that changes what only a restart can (venue, symbol, endpoints, ports, quoting model kind), is refused
-    /// with its errors and the running parameters stay in force. Counted in `reloads` / `reloadFailures`.
+    /// Re-reads the configuration file and applies what changed, if all of it may change while running. An
+    /// invalid file, or one that changes a restart-only key, is refused with its errors and the running
+    /// configuration stays in force. Counted in `reloads` / `reloadFailures`; one reload at a time.
     public func reload() async -> ReloadResult {
+        guard shared.withLock({ s in s.reloading ? false : { s.reloading = true; return true }() }) else {
+            return ReloadResult(applied: false, changes: [], errors: ["a reload is in progress"])
+        }
         let result = await reloadConfiguration()
+        shared.withLock { s in
+            s.reloading = false
+            if result.applied { s.reloads += 1 } else { s.reloadFailures += 1 }
+        }
         if result.applied {
             logger.notice("reload", metadata: ["applied": "true", "changes": .array(result.changes.map { .string($0) })])
         } else {
@@ -71,31 +65,31 @@ extension Engine {
         do {
             new = try EngineConfig.load(path: path, environment: options.environment)
         } catch {
-            reloadFailures += 1
             return ReloadResult(applied: false, changes: [], errors: error.problems.map(\.description))
         }
-        var errors: [String] = []
-        for ((key, old), (_, next)) in zip(Self.fixedAtStart(activeConfig), Self.fixedAtStart(new)) where old != next {
-            errors.append("\(key): \(old) → \(next) needs a restart")
+        let old = shared.withLock { $0.activeConfig }
+        let before = old.values
+        let after = new.values
+        let changed = EngineConfig.schemaKeys.filter { before[$0] != after[$0] }
+        let restart = changed.filter { !Self.reloadableKeys.contains($0) }
+        guard restart.isEmpty else {
+            return ReloadResult(applied: false, changes: [], errors: restart.map { "\($0): \(before[$0] ?? "") → \(after[$0] ?? "") needs a restart" })
         }
-        if activeConfig.strategy.model != new.strategy.model {
-            errors.append("strategy.model: \(activeConfig.strategy.model) → \(new.strategy.model) needs a restart")
+        guard let instrument, let gateway, let strategy else {
+            return ReloadResult(applied: false, changes: [], errors: ["engine not started"])
         }
-        guard errors.isEmpty, let instrument, let gateway, let strategy else {
-            reloadFailures += 1
-            return ReloadResult(applied: false, changes: [], errors: errors.isEmpty ? ["engine not started"] : errors)
-        }
-        let changes = zip(Self.reloadable(activeConfig), Self.reloadable(new)).compactMap { a, b in a.1 == b.1 ? nil : "\(a.0): \(a.1) → \(b.1)" }
         let r = new.risk
+        let s = new.strategy
         do {
             try await gateway.setLimits(r.limits)
+            try await gateway.setQuoting(
+                reconciler: QuoteReconciler(tickSize: instrument.tickSize, priceToleranceTicks: s.repriceToleranceTicks, useModify: s.useModify),
+                flattenOnHalt: r.flattenOnHalt)
         } catch {
-            reloadFailures += 1
-            return ReloadResult(applied: false, changes: [], errors: ["the gateway did not take the new limits"])
+            return ReloadResult(applied: false, changes: [], errors: ["the gateway did not take the new settings"])
         }
-        _ = strategy.replace(with: Self.model(new.strategy, instrument: instrument, maxPosition: r.netMax))
-        activeConfig = new
-        reloads += 1
-        return ReloadResult(applied: true, changes: changes, errors: [])
+        _ = strategy.replace(with: Self.model(s, instrument: instrument, maxPosition: r.netMax))
+        shared.withLock { $0.activeConfig = new }
+        return ReloadResult(applied: true, changes: changed.map { "\($0): \(before[$0] ?? "") → \(after[$0] ?? "")" }, errors: [])
     }
 }

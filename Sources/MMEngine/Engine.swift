@@ -11,6 +11,7 @@ import MMSim
 import MMStrategy
 import Logging
 import MMTelemetry
+import Synchronization
 
 /// How `mm run` was asked to run.
 public struct RunOptions: Sendable {
@@ -38,26 +39,35 @@ public final class Engine: @unchecked Sendable {
     let metrics = EngineMetrics()
     var metricsServer: HTTPEndpointServer?
     var controlServer: HTTPEndpointServer?
-    /// Control requests refused for a bad token.
-    public internal(set) var controlRefusals = 0
-    /// The file the configuration came from (reloads re-read it), and the configuration in force.
+    /// The file the configuration came from (reloads re-read it).
     public let configPath: String?
-    var activeConfig: EngineConfig
     let logger = Logger(label: "mm.engine")
-    /// Reloads applied and refused.
-    public internal(set) var reloads = 0
-    public internal(set) var reloadFailures = 0
+    /// What the control endpoint, reloads and the status loop change, from their several tasks.
+    struct Shared {
+        var activeConfig: EngineConfig
+        var reloads = 0
+        var reloadFailures = 0
+        var reloading = false
+        var controlRefusals = 0
+        var worstPnL = Notional.zero
+    }
+    let shared: Mutex<Shared>
+    /// Reloads applied and refused, and control requests refused for a bad token.
+    public var reloads: Int { shared.withLock { $0.reloads } }
+    public var reloadFailures: Int { shared.withLock { $0.reloadFailures } }
+    public var controlRefusals: Int { shared.withLock { $0.controlRefusals } }
+    /// The configuration in force (the last one a reload applied).
+    public var activeConfig: EngineConfig { shared.withLock { $0.activeConfig } }
     private var startedNanos: Int64 = 0
     private var restEndpoint: Endpoint?
     private var credentials: Credentials?
-    private var worstPnL = Notional.zero
     private var statusTask: Task<Void, Never>?
 
     public init(config: EngineConfig, options: RunOptions, configPath: String? = nil) {
         self.config = config
         self.options = options
         self.configPath = configPath
-        activeConfig = config
+        shared = Mutex(Shared(activeConfig: config))
     }
 
     /// Refuses unsafe combinations before anything starts.
@@ -129,7 +139,10 @@ public final class Engine: @unchecked Sendable {
         }
         self.instrument = instrument
 
+        // One request-weight budget for the ingest thread's snapshots and the gateway's requests.
+        let budget = RequestBudget()
         var mdConfig = MarketDataClient.Configuration(rest: rest, stream: stream, instruments: [instrument])
+        mdConfig.budget = budget
         mdConfig.depthStream = config.venue == .sim ? "@depth@0ms" : config.endpoints.depthStream
         mdConfig.levelChangeCapacity = 1 << 16
         let market = MarketDataClient(mdConfig)
@@ -150,6 +163,13 @@ public final class Engine: @unchecked Sendable {
         gw.clientIDPrefix = config.gateway.clientIDPrefix
         gw.flattenOnHalt = r.flattenOnHalt
         gw.journalPath = config.journalPath
+        gw.journalSyncEachBatch = config.journalSync
+        gw.leverage = config.gateway.leverage
+        gw.marginType = config.gateway.marginType
+        gw.stopLossSinceMillis = r.stopLossSinceMillis
+        gw.orderTimeoutMillis = config.gateway.orderTimeoutMillis
+        gw.settlementAsset = instrument.symbol.description.hasSuffix("USDC") ? "USDC" : "USDT"
+        gw.budget = budget
         let gateway = try OrderGateway(gw, market: read)
         self.gateway = gateway
 
@@ -167,7 +187,19 @@ public final class Engine: @unchecked Sendable {
         strategy = loop
 
         market.start()
-        gateway.start()
+        do {
+            try await gateway.start()
+        } catch {
+            // The account cannot be traded as configured: nothing was quoted; stop what started.
+            _ = try? await gateway.shutdown(cancelOrders: false)
+            try? await market.shutdown()
+            try? await sim?.shutdown()
+            await metricsServer?.shutdown()
+            await controlServer?.shutdown()
+            self.gateway = nil
+            self.market = nil
+            throw EngineError("\(error)")
+        }
         loop.start()
         logger.info("engine.started", metadata: [
             "venue": "\(config.venue.rawValue)", "symbol": "\(instrument.symbol)", "dry_run": "\(config.dryRun)",
@@ -233,7 +265,7 @@ public final class Engine: @unchecked Sendable {
         logger.info("engine.stopped", metadata: ["open_orders_at_exit": "\(openAtExit)"])
         return RunSummary.make(
             config: config, seconds: Double(MonotonicInstant.now().nanos - startedNanos) / 1e9, report: report, market: md,
-            strategy: strategy?.counts, openOrdersAtExit: openAtExit, worstPnL: worstPnL, levelChangesSeen: strategy?.levelChangesSeen ?? 0)
+            strategy: strategy?.counts, openOrdersAtExit: openAtExit, worstPnL: shared.withLock { $0.worstPnL }, levelChangesSeen: strategy?.levelChangesSeen ?? 0)
     }
 
     /// Counts open orders over signed REST (the venue's view, independent of the engine's).
@@ -280,7 +312,7 @@ public final class Engine: @unchecked Sendable {
             guard !Task.isCancelled, let gateway, let market, let instrument else { continue }
             if config.metricsEnabled { await refreshMetrics() }
             let g = gateway.state()
-            if g.pnl < worstPnL { worstPnL = g.pnl }
+            shared.withLock { if g.pnl < $0.worstPnL { $0.worstPnL = g.pnl } }
             let now = MonotonicInstant.now().nanos
             guard Double(now - lastStatus) / 1e9 >= interval else { continue }
             lastStatus = now

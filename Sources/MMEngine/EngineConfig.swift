@@ -26,6 +26,9 @@ public struct EngineConfig: Sendable {
     public var sim = SimSettings()
     public var endpoints = EndpointSettings()
     public var journalPath: String? = "state/journal.jsonl"
+    /// `fdatasync` the journal before each batch of requests leaves (`batch`), or only at halts and
+    /// shutdown (`halt`).
+    public var journalSync = true
     /// Seconds between status lines.
     public var statusIntervalSeconds = 5.0
     /// `/metrics` and `/health` (port 0: any free port; `enabled: false`: none).
@@ -70,6 +73,8 @@ public struct EngineConfig: Sendable {
         public var maxOrdersPerSecond = 10
         public var maxOpenOrders = 10
         public var flattenOnHalt = false
+        /// Where `stopLoss` counts from (UTC midnight of a date, ms); nil: the journal's first day.
+        public var stopLossSinceMillis: Int64?
 
         /// The risk gate's limits these settings name.
         public var limits: RiskLimits {
@@ -86,6 +91,11 @@ public struct EngineConfig: Sendable {
         public var listenKeyKeepaliveSeconds = 1800
         public var clientIDPrefix = "mmq"
         public var webSocketAPI = true
+        /// Leverage and margin type set at start (nil: left as the account has them).
+        public var leverage: Int?
+        public var marginType: String?
+        /// An order request unanswered this long is an unknown outcome, resolved by a query.
+        public var orderTimeoutMillis: Int64 = 6000
     }
 
     public struct SimSettings: Sendable {
@@ -112,6 +122,48 @@ public struct EngineConfig: Sendable {
 
     /// Key names that would hold credentials: refused in files.
     static let secretKeys: Set<String> = ["apikey", "apisecret", "secret", "secretkey", "privatekey", "api_key", "api_secret", "key"]
+
+    /// Every key the configuration has, in schema order.
+    public static let schemaKeys: [String] = {
+        var probe = ConfigReader(source: ConfigSource(yaml: "", environment: [:], knownKeys: []))
+        _ = read(&probe)
+        return probe.used
+    }()
+
+    /// Every key's value as text (for reload: what changed).
+    public var values: [String: String] {
+        let s = strategy
+        let k = risk
+        let g = gateway
+        let m = sim
+        let e = endpoints
+        return [
+            "venue": venue.rawValue, "dryRun": "\(dryRun)", "symbol": symbol, "quoteIntervalMs": "\(quoteIntervalMillis)",
+            "requoteOnMoveBps": "\(requoteOnMoveBps)", "statusIntervalSeconds": "\(statusIntervalSeconds)", "metrics.enabled": "\(metricsEnabled)",
+            "metrics.host": metricsHost, "metrics.port": "\(metricsPort)", "control.enabled": "\(controlEnabled)", "control.host": controlHost,
+            "control.port": "\(controlPort)", "logging.level": logLevel, "logging.errorFile": errorLogPath, "journal.path": journalPath ?? "",
+            "journal.sync": journalSync ? "batch" : "halt",
+            "strategy.model": s.model, "strategy.baseSize": s.baseSize.description, "strategy.levels": "\(s.levels)",
+            "strategy.levelSpacingTicks": "\(s.levelSpacingTicks)", "strategy.halfSpreadBps": "\(s.halfSpreadBps)", "strategy.skewBps": "\(s.skewBps)",
+            "strategy.gamma": "\(s.gamma)", "strategy.kappa": "\(s.kappa)", "strategy.arrivalRate": "\(s.arrivalRate)",
+            "strategy.horizonSeconds": "\(s.horizonSeconds)", "strategy.volatilityHalfLifeSeconds": "\(s.volatilityHalfLifeSeconds)",
+            "strategy.initialVolatilityTicks": "\(s.initialVolatilityTicks)", "strategy.minHalfSpreadTicks": "\(s.minHalfSpreadTicks)",
+            "strategy.repriceToleranceTicks": "\(s.repriceToleranceTicks)", "strategy.useModify": "\(s.useModify)",
+            "risk.netMax": k.netMax.description, "risk.dailyMax": k.dailyMax.description, "risk.stopLoss": k.stopLoss.description,
+            "risk.maxDrawdown": k.maxDrawdown.description, "risk.maxOrderNotional": k.maxOrderNotional.description,
+            "risk.priceBandBps": "\(k.priceBandBps)", "risk.maxBookAgeMs": "\(k.maxBookAgeMillis)", "risk.maxUserStreamAgeMs": "\(k.maxUserStreamAgeMillis)",
+            "risk.maxOrdersPerSecond": "\(k.maxOrdersPerSecond)", "risk.maxOpenOrders": "\(k.maxOpenOrders)", "risk.flattenOnHalt": "\(k.flattenOnHalt)",
+            "risk.stopLossSince": k.stopLossSinceMillis.map { "\($0)" } ?? "",
+            "gateway.recvWindowMs": "\(g.recvWindowMillis)", "gateway.heartbeatSeconds": "\(g.heartbeatSeconds)",
+            "gateway.listenKeyKeepaliveSeconds": "\(g.listenKeyKeepaliveSeconds)", "gateway.clientIdPrefix": g.clientIDPrefix,
+            "gateway.webSocketApi": "\(g.webSocketAPI)", "gateway.leverage": g.leverage.map { "\($0)" } ?? "", "gateway.marginType": g.marginType ?? "",
+            "gateway.orderTimeoutMs": "\(g.orderTimeoutMillis)",
+            "sim.recording": m.recording, "sim.speed": "\(m.speed)", "sim.balance": m.balance.description, "sim.faults": m.faults,
+            "sim.synthetic": "\(m.synthetic)", "sim.seed": "\(m.seed)",
+            "binance.restUrl": e.restURL, "binance.streamUrl": e.streamURL, "binance.wsApiUrl": e.webSocketAPIURL, "binance.userStreamUrl": e.userStreamURL,
+            "binance.depthStream": e.depthStream, "binance.trustedCaFile": e.trustedCAFile,
+        ]
+    }
 
     /// Reads and validates a YAML document; every problem is reported at once.
     public static func parse(yaml: String, path: String = "<config>", environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> EngineConfig {
@@ -155,6 +207,7 @@ public struct EngineConfig: Sendable {
         c.errorLogPath = r.string("logging.errorFile", "state/errors.log")
         let journal = r.string("journal.path", "state/journal.jsonl")
         c.journalPath = journal.isEmpty ? nil : journal
+        c.journalSync = r.string("journal.sync", "batch") { ["batch", "halt"].contains($0) ? nil : "expected batch or halt" } == "batch"
 
         var s = StrategySettings()
         s.model = r.string("strategy.model", "fixed") { ["fixed", "avellaneda-stoikov", "glft"].contains($0) ? nil : "expected fixed, avellaneda-stoikov or glft" }
@@ -187,6 +240,8 @@ public struct EngineConfig: Sendable {
         k.maxOrdersPerSecond = r.int("risk.maxOrdersPerSecond", 10, 1...10_000)
         k.maxOpenOrders = r.int("risk.maxOpenOrders", 10, 1...200)
         k.flattenOnHalt = r.bool("risk.flattenOnHalt", false)
+        let since = r.string("risk.stopLossSince", "") { $0.isEmpty || EngineConfig.utcDayMillis($0) != nil ? nil : "expected a date, YYYY-MM-DD (UTC)" }
+        k.stopLossSinceMillis = EngineConfig.utcDayMillis(since)
         if s.baseSize > k.netMax { r.problem("strategy.baseSize", "is larger than risk.netMax (\(k.netMax)): no quote could ever be placed") }
         c.risk = k
 
@@ -198,6 +253,14 @@ public struct EngineConfig: Sendable {
             $0.count <= 8 && ClientOrderID($0) != nil && !$0.contains("-") ? nil : "1–8 characters of [A-Za-z0-9._:/], no '-'"
         }
         g.webSocketAPI = r.bool("gateway.webSocketApi", true)
+        let leverage = r.int("gateway.leverage", 0, 0...125)
+        g.leverage = leverage == 0 ? nil : leverage
+        let margin = r.string("gateway.marginType", "") { ["", "isolated", "crossed"].contains($0.lowercased()) ? nil : "expected isolated or crossed" }
+        g.marginType = margin.isEmpty ? nil : margin.uppercased()
+        g.orderTimeoutMillis = Int64(r.int("gateway.orderTimeoutMs", 6000, 1000...60_000))
+        if g.orderTimeoutMillis <= g.recvWindowMillis {
+            r.problem("gateway.orderTimeoutMs", "must be longer than gateway.recvWindowMs (\(g.recvWindowMillis)): only then is an order the venue has not seen by it one that never will be")
+        }
         c.gateway = g
 
         var m = SimSettings()
@@ -221,6 +284,22 @@ public struct EngineConfig: Sendable {
         e.trustedCAFile = r.string("binance.trustedCaFile", "")
         c.endpoints = e
         return c
+    }
+
+    /// UTC midnight of `YYYY-MM-DD`, in ms since the epoch; nil when not such a date.
+    static func utcDayMillis(_ text: String) -> Int64? {
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]),
+            (1...12).contains(m), (1...31).contains(d), y >= 1970
+        else { return nil }
+        // Days from the civil date (Howard Hinnant's algorithm).
+        let yy = m <= 2 ? y - 1 : y
+        let era = yy / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return days * 86_400_000
     }
 
     private static func urlCheck(_ s: String) -> String? {

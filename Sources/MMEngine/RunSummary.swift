@@ -26,8 +26,9 @@ public struct RunSummary: Sendable {
     /// Endpoints that are not steady-state traffic.
     static let overheadEndpoints: Set<String> = [
         "GET /fapi/v1/time", "POST /fapi/v1/listenKey", "PUT /fapi/v1/listenKey", "DELETE /fapi/v1/listenKey",
-        "GET /fapi/v1/openOrders", "GET /fapi/v2/positionRisk", "GET /fapi/v1/income", "POST /fapi/v1/countdownCancelAll",
-        "DELETE /fapi/v1/allOpenOrders",
+        "GET /fapi/v1/openOrders", "GET /fapi/v2/positionRisk", "GET /fapi/v3/positionRisk", "GET /fapi/v1/income",
+        "POST /fapi/v1/countdownCancelAll", "DELETE /fapi/v1/allOpenOrders", "GET /fapi/v1/positionSide/dual",
+        "GET /fapi/v1/multiAssetsMargin", "GET /fapi/v1/feeBurn", "POST /fapi/v1/leverage", "POST /fapi/v1/marginType",
     ]
 
     static func make(

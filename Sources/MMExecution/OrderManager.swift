@@ -178,6 +178,9 @@ public struct OrderManager: Sendable {
     /// reconciled since it connected.
     public var isReady: Bool { configured && userStreamUp && !userStreamSilent && reconciledSinceConnect && !shuttingDown }
 
+    /// The user stream is connected (it may still be proven silent).
+    public var userStreamConnected: Bool { userStreamUp }
+
     public var tradingState: TradingState { haltReason != nil ? .halted : gate.state }
     public var position: Quantity { keeper.position }
     public var entryPrice: Price { keeper.entryPrice }
@@ -226,7 +229,12 @@ public struct OrderManager: Sendable {
         flushWork(now)
     }
 
-    /// The shell's clock of the venue may be off: new orders wait until `until` (its usage near a limit).
+    /// The venue asked for a wait (a 429 or ban seen by another request): nothing is sent before `untilNanos`.
+    public mutating func rateLimited(untilNanos: Int64) {
+        blockedUntilNanos = max(blockedUntilNanos, untilNanos)
+    }
+
+    /// Usage near one of the venue's limits: new orders wait until `nanos` (cancels do not).
     public mutating func throttleNewOrders(until nanos: Int64) {
         newOrdersBlockedUntilNanos = max(newOrdersBlockedUntilNanos, nanos)
     }

@@ -22,12 +22,16 @@ public struct GatewaySnapshot: Sendable, Equatable, BitwiseCopyable {
     public var realizedNet = Notional.zero
     public var fees = Notional.zero
     public var unrealized = Notional.zero
+    /// Realized PnL after fees and funding since the cumulative start (what `stopLoss` counts).
+    public var totalNet = Notional.zero
     public var maxAbsPosition = Quantity.zero
     public var volume = Quantity.zero
     /// 0 active, 1 reducing, 2 halted.
     public var tradingState: UInt8 = 0
     /// Reconciled with the venue and the user stream alive: orders may be sent.
     public var ready = false
+    /// Halted, and the venue has confirmed none of our orders is open.
+    public var haltConfirmed = false
     public var webSocketAPIUp = false
     public var userStreamUp = false
     public var openOrders = 0
@@ -49,6 +53,6 @@ public struct GatewaySnapshot: Sendable, Equatable, BitwiseCopyable {
 
     public init() {}
 
-    /// Realized after fees plus unrealized.
+    /// Today's realized after fees plus unrealized.
     public var pnl: Notional { realizedNet + unrealized }
 }

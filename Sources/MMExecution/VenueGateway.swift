@@ -2,8 +2,8 @@
 /// timing) and feeds what comes of them back as the manager's inputs. Decisions stay in the manager; a
 /// gateway holds only what its venue's protocol needs (connections, request IDs, signatures).
 ///
-/// The live Binance USDⓈ-M shell and the backtester's simulated venue both implement it, and both are driven
-/// through `OrderSession`, so a backtest runs the same order handling as the engine.
+/// The live Binance USDⓈ-M shell and the backtester's simulated venue both implement it, and both drive the
+/// manager through `OrderSession`, so a backtest runs the same order handling as the engine.
 public protocol VenueGateway: AnyObject {
     /// Carries out one action. What comes of it arrives later as an input of the manager, never from inside
     /// this call (so the manager is not re-entered while its actions are being carried out).
@@ -14,22 +14,21 @@ public protocol VenueGateway: AnyObject {
     func endOfBatch(at now: Moment)
 }
 
-/// An order manager and the venue gateway that carries out its actions: every input goes to the manager,
-/// and the actions it returns go to the gateway, in order, as one batch.
-public struct OrderSession<Gateway: VenueGateway> {
+/// An order manager with its batch buffer: every input goes to the manager, and the actions it returns go to
+/// the gateway, in order, as one batch. The gateway is passed in (it usually owns the session).
+public struct OrderSession {
     public var manager: OrderManager
-    public let gateway: Gateway
     private var batch: [OrderAction] = []
 
-    public init(manager: OrderManager, gateway: Gateway) {
+    public init(manager: OrderManager) {
         self.manager = manager
-        self.gateway = gateway
         batch.reserveCapacity(256)
     }
 
-    /// Applies one input to the manager, then carries out what it asked for.
+    /// Applies one input to the manager, then has `gateway` carry out what it asked for. The gateway must not
+    /// touch this session while it does (its answers come back as later inputs).
     @inline(__always)
-    public mutating func handle(at now: Moment, _ input: (inout OrderManager) -> Void) {
+    public mutating func handle<Gateway: VenueGateway>(_ gateway: Gateway, at now: Moment, _ input: (inout OrderManager) -> Void) {
         input(&manager)
         manager.takeActions(into: &batch)
         guard !batch.isEmpty else { return }

@@ -23,6 +23,12 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable {
     /// Send malformed frames on every market and user stream: truncated JSON, absurd and exponent numbers,
     /// an unknown symbol, bytes that are not JSON. Clients must count them and carry on.
     case garbage
+    /// Refuse `DELETE /fapi/v1/allOpenOrders` with 503 / `-1001` for `duration` seconds (every attempt).
+    case cancelAllRefuse = "cancel_all_refuse"
+    /// Carry out WebSocket API requests but send no reply, for `duration` seconds.
+    case wsAPIDrop = "ws_api_drop"
+    /// Keep user streams connected (pings answered) but deliver no event, for `duration` seconds.
+    case userSilent = "user_silent"
 }
 
 /// One rule of a fault plan: a kind, when it fires, and its parameters.
@@ -91,7 +97,7 @@ public struct FaultPlan: Sendable, Equatable {
             if rule.everySeconds == nil && rule.rate == nil && kind != .clockSkew {
                 problems.append("'\(item)': give every=SECONDS or rate=PROBABILITY")
             }
-            if [.stall, .rateLimit, .wsAPIDown].contains(kind) && rule.durationSeconds == nil {
+            if [.stall, .rateLimit, .wsAPIDown, .cancelAllRefuse, .wsAPIDrop, .userSilent].contains(kind) && rule.durationSeconds == nil {
                 problems.append("'\(item)': give duration=SECONDS")
             }
             if [.clockSkew, .delay].contains(kind) && rule.milliseconds == nil { problems.append("'\(item)': give ms=MILLISECONDS") }
@@ -121,6 +127,9 @@ struct FaultState: Sendable {
     var stallUntil: Int64 = 0
     var rateLimitUntil: Int64 = 0
     var webSocketAPIDownUntil: Int64 = 0
+    var cancelAllRefuseUntil: Int64 = 0
+    var webSocketAPIDropUntil: Int64 = 0
+    var userSilentUntil: Int64 = 0
     var clockSkewMillis: Int64 = 0
     /// Per-request faults triggered once: they apply to the next REST request.
     var nextRequest: [FaultKind: FaultRule] = [:]

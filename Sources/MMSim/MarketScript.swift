@@ -22,6 +22,9 @@ public struct MarketScript: Sendable {
     /// Steps in receive order, with nanoseconds since the snapshot was received.
     public let timeline: [(at: Int64, step: Step)]
 
+    /// Wall-clock time the snapshot was received (ms since the epoch; 0 when unknown).
+    public var startMillis: Int64 = 0
+
     /// Recorded length in nanoseconds (time of the last step).
     public var duration: Int64 { timeline.last?.at ?? 0 }
 
@@ -60,9 +63,11 @@ public struct MarketScript: Sendable {
         let scripts = builders.keys.sorted().compactMap { symbol -> MarketScript? in
             let b = builders[symbol]!
             guard let snapshot = b.snapshot, !b.diffs.isEmpty else { return nil }
-            return MarketScript(
+            var script = MarketScript(
                 instrument: table[symbol] ?? Instrument.unitGrid(symbol: symbol), snapshot: snapshot, diffs: b.diffs,
                 tickers: b.tickers, trades: b.trades, timeline: b.timeline)
+            script.startMillis = b.snapshotAt / 1_000_000
+            return script
         }
         if scripts.isEmpty {
             throw ReplayError("no symbol in \(paths.joined(separator: ", ")) has a depth snapshot followed by diffs")

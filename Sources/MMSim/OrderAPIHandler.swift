@@ -21,6 +21,8 @@ final class OrderAPIHandler: ChannelInboundHandler {
         guard frame.opcode == .text else { return }
         var payload = frame.unmaskedData
         let reply = handle(payload.readBytes(length: payload.readableBytes) ?? [])
+        // The `ws_api_drop` fault: carried out, never answered.
+        if UnixNanos.now().millis < hub.faults.webSocketAPIDropUntil { return }
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: reply))), promise: nil)
         hub.deliverUserEvents()
     }

@@ -73,6 +73,9 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             hub.faults.count(.rateLimit)
             return VenueError.tooManyRequests(limit: hub.limits.weightPerMinute).reply
         }
+        if head.method == .DELETE && path == "/fapi/v1/allOpenOrders" && wall < hub.faults.cancelAllRefuseUntil {
+            return VenueError.internalError.reply
+        }
         if hub.faults.roll(.http5xx) != nil {
             hub.faults.count(.http5xx)
             return VenueError.internalError.reply
@@ -97,7 +100,10 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             (.POST, "/fapi/v1/order"), (.DELETE, "/fapi/v1/order"), (.GET, "/fapi/v1/order"), (.PUT, "/fapi/v1/order"),
             (.GET, "/fapi/v1/openOrders"), (.DELETE, "/fapi/v1/allOpenOrders"), (.GET, "/fapi/v2/positionRisk"),
             (.GET, "/fapi/v3/positionRisk"), (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"),
-            (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"), (.GET, "/fapi/v1/leverageBracket"), (.GET, "/fapi/v1/income"):
+            (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"), (.GET, "/fapi/v1/leverageBracket"), (.GET, "/fapi/v1/income"),
+            (.GET, "/fapi/v1/positionSide/dual"), (.POST, "/fapi/v1/positionSide/dual"), (.GET, "/fapi/v1/multiAssetsMargin"),
+            (.POST, "/fapi/v1/multiAssetsMargin"), (.GET, "/fapi/v1/feeBurn"), (.POST, "/fapi/v1/feeBurn"), (.POST, "/fapi/v1/leverage"),
+            (.POST, "/fapi/v1/marginType"):
             return signed(head, path: path, rawQuery: parts.count > 1 ? String(parts[1]) : "")
         default:
             return VenueError.invalidPath(path, head.method.rawValue).reply
@@ -240,15 +246,46 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             return (.ok, Array(("[" + replies.joined(separator: ",") + "]").utf8))
         case (.GET, "/fapi/v1/leverageBracket"):
             // One tier per symbol: the venue's margin rule (cross, fixed leverage, no liquidation model).
-            let leverage = hub.exchange.accounts[apiKey]!.leverage
+            let account = hub.exchange.accounts[apiKey]!
             func entry(_ s: Symbol) -> String {
-                #"{"symbol":"\#(s)","brackets":[{"bracket":1,"initialLeverage":\#(leverage),"notionalCap":1000000000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0.0}]}"#
+                let leverage = account.leverage(s)
+                return #"{"symbol":"\#(s)","brackets":[{"bracket":1,"initialLeverage":\#(leverage),"notionalCap":1000000000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0.0}]}"#
             }
             if let symbol {
                 guard market != nil else { return VenueError.badSymbol.reply }
                 return (.ok, Array(entry(symbol).utf8))
             }
             return (.ok, Array(("[" + hub.markets.keys.sorted().map(entry).joined(separator: ",") + "]").utf8))
+        case (.GET, "/fapi/v1/positionSide/dual"):
+            return (.ok, Array(#"{"dualSidePosition":\#(hub.exchange.accounts[apiKey]!.dualSidePosition)}"#.utf8))
+        case (.POST, "/fapi/v1/positionSide/dual"):
+            guard let text = params["dualSidePosition"], ["true", "false"].contains(text) else { return VenueError.mandatory("dualSidePosition").reply }
+            if let e = hub.exchange.setDualSidePosition(apiKey: apiKey, text == "true") { return e.reply }
+            return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
+        case (.GET, "/fapi/v1/multiAssetsMargin"):
+            return (.ok, Array(#"{"multiAssetsMargin":\#(hub.exchange.accounts[apiKey]!.multiAssetsMargin)}"#.utf8))
+        case (.POST, "/fapi/v1/multiAssetsMargin"):
+            guard let text = params["multiAssetsMargin"], ["true", "false"].contains(text) else { return VenueError.mandatory("multiAssetsMargin").reply }
+            hub.exchange.setAccountFlag(apiKey: apiKey, multiAssetsMargin: text == "true")
+            return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
+        case (.GET, "/fapi/v1/feeBurn"):
+            return (.ok, Array(#"{"feeBurn":\#(hub.exchange.accounts[apiKey]!.feeBurn)}"#.utf8))
+        case (.POST, "/fapi/v1/feeBurn"):
+            guard let text = params["feeBurn"], ["true", "false"].contains(text) else { return VenueError.mandatory("feeBurn").reply }
+            hub.exchange.setAccountFlag(apiKey: apiKey, feeBurn: text == "true")
+            return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
+        case (.POST, "/fapi/v1/leverage"):
+            guard let symbol, market != nil else { return params["symbol"] == nil ? VenueError.mandatory("symbol").reply : VenueError.badSymbol.reply }
+            guard let text = params["leverage"], let leverage = Int64(text) else { return VenueError.mandatory("leverage").reply }
+            switch hub.exchange.setLeverage(apiKey: apiKey, symbol: symbol, leverage) {
+            case .success(let l): return (.ok, Array(#"{"leverage":\#(l),"maxNotionalValue":"1000000000","symbol":"\#(symbol)"}"#.utf8))
+            case .failure(let e): return e.reply
+            }
+        case (.POST, "/fapi/v1/marginType"):
+            guard let symbol, market != nil else { return params["symbol"] == nil ? VenueError.mandatory("symbol").reply : VenueError.badSymbol.reply }
+            guard let type = params["marginType"] else { return VenueError.mandatory("marginType").reply }
+            if let e = hub.exchange.setMarginType(apiKey: apiKey, symbol: symbol, type) { return e.reply }
+            return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
         case (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"):
             return (.ok, Array(AccountJSON.account(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now).utf8))
         case (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"):

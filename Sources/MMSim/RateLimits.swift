@@ -72,6 +72,8 @@ struct RateLimits: Sendable {
             }
         case "/fapi/v1/openOrders": return query["symbol"] == nil ? 40 : 1
         case "/fapi/v1/income": return 30
+        case "/fapi/v1/positionSide/dual", "/fapi/v1/multiAssetsMargin", "/fapi/v1/feeBurn": return method == "GET" ? 30 : 1
+        case "/fapi/v1/countdownCancelAll": return 10
         case "/fapi/v1/order": return method == "POST" ? 0 : 1
         case "/fapi/v2/account", "/fapi/v3/account", "/fapi/v2/positionRisk", "/fapi/v3/positionRisk",
             "/fapi/v2/balance", "/fapi/v3/balance":

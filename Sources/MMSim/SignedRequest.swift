@@ -94,7 +94,7 @@ enum AccountJSON {
                 + #""markPrice":"\#(mark.formatted(minFractionDigits: pd))","unRealizedProfit":"\#(p.unrealized(at: mark).formatted(minFractionDigits: 8))","#
                 + #""liquidationPrice":"0","leverage":"\#(account.leverage)","maxNotionalValue":"10000000","marginType":"cross","#
                 + #""isolatedMargin":"0.00000000","isAutoAddMargin":"false","positionSide":"BOTH","#
-                + #""notional":"\#(notional.formatted(minFractionDigits: 8))","isolatedWallet":"0","updateTime":\#(now)}"#
+                + #""notional":"\#(notional.formatted(minFractionDigits: 8))","isolatedWallet":"0","updateTime":\#(p.updateTimeMillis)}"#
         }
         return "[" + rows.joined(separator: ",") + "]"
     }

@@ -36,11 +36,14 @@ public struct SimAccountSample: Sendable, Equatable {
     /// Wallet change since the account opened (realized PnL − fees) plus unrealized PnL at the mid.
     public var pnl: Notional
     public var openOrders: Int
+    /// The client order IDs of the open orders.
+    public var openOrderIDs: [String]
 
-    public init(nanos: Int64, position: Quantity, pnl: Notional, openOrders: Int) {
+    public init(nanos: Int64, position: Quantity, pnl: Notional, openOrders: Int, openOrderIDs: [String] = []) {
         self.nanos = nanos
         self.position = position
         self.pnl = pnl
         self.openOrders = openOrders
+        self.openOrderIDs = openOrderIDs
     }
 }

@@ -67,8 +67,18 @@ public struct SimAccount: Sendable {
     public internal(set) var positions: [Symbol: SimPosition] = [:]
     public internal(set) var feesPaid = Notional.zero
     public internal(set) var fills: [SimFill] = []
-    /// Leverage for margin checks (Binance's default is 20).
+    /// Leverage for margin checks (Binance's default is 20), and per symbol once set.
     public var leverage: Int64 = 20
+    public internal(set) var leverages: [Symbol: Int64] = [:]
+    /// `CROSSED` unless set to `ISOLATED`, per symbol.
+    public internal(set) var marginTypes: [Symbol: String] = [:]
+    /// Account modes: hedge (dual-side) positions, multi-assets margin, fees paid in BNB.
+    public var dualSidePosition = false
+    public var multiAssetsMargin = false
+    public var feeBurn = false
+
+    /// The leverage of `symbol`.
+    public func leverage(_ symbol: Symbol) -> Int64 { leverages[symbol] ?? leverage }
 
     public init(apiKey: String, secret: String, wallet: Notional = Notional(units: 10_000)) {
         self.apiKey = apiKey
@@ -142,6 +152,11 @@ public struct SimExchange: Sendable {
         guard instrument.lots(quantity) != nil else { return .failure(.step) }
         if quantity < instrument.minQuantity { return .failure(.qtyBelowMin) }
         if instrument.maxQuantity.raw > 0 && quantity > instrument.maxQuantity { return .failure(.qtyAboveMax) }
+        // The account's position mode decides the position sides an order may name.
+        let positionSide = p["positionSide"] ?? "BOTH"
+        if account.dualSidePosition ? !["LONG", "SHORT"].contains(positionSide) : positionSide != "BOTH" {
+            return .failure(VenueError(-4061, "Order's position side does not match user's setting."))
+        }
         let reduceOnly = p["reduceOnly"] == "true"
         let clientID = p["newClientOrderId"] ?? "sim_\(nextOrderID)"
         if clientID.utf8.count > 36 { return .failure(.clientIDTooLong) }
@@ -193,7 +208,7 @@ public struct SimExchange: Sendable {
             for o in account.open.values { committed += Int128(Notional(price: o.price, quantity: o.remaining)?.raw ?? 0) }
             var equity = Int128(account.wallet.raw)
             for (s, pos) in account.positions where s == symbol { equity += Int128(pos.unrealized(at: mark).raw) }
-            let needed = (committed + Int128(Notional(price: reference, quantity: quantity)?.raw ?? .max)) / Int128(account.leverage)
+            let needed = (committed + Int128(Notional(price: reference, quantity: quantity)?.raw ?? .max)) / Int128(account.leverage(symbol))
             if equity < needed { return .failure(.marginInsufficient) }
         }
         let crosses = type == "MARKET"
@@ -254,6 +269,7 @@ public struct SimExchange: Sendable {
         let fee = Notional(raw: Int64(Int128(notional.raw) * Int128(rate.raw) / Int128(FixedPointScale.unit)))
         var position = account.position(order.symbol)
         let realized = position.apply(side: order.side, quantity: quantity, price: price)
+        position.updateTimeMillis = nowMillis
         account.positions[order.symbol] = position
         account.wallet += realized - fee
         account.feesPaid += fee
@@ -474,5 +490,44 @@ enum SignatureVerifier: Sendable {
             let decoded = signature.removingPercentEncoding ?? signature
             return Ed25519Signer.isValid(signature: decoded, for: payload, publicKey: key)
         }
+    }
+}
+
+extension SimExchange {
+    /// `POST /fapi/v1/leverage`: 1 to 125.
+    public mutating func setLeverage(apiKey: String, symbol: Symbol, _ leverage: Int64) -> Result<Int64, VenueError> {
+        guard (1...125).contains(leverage) else { return .failure(VenueError(-4028, "Leverage \(leverage) is not valid")) }
+        accounts[apiKey]?.leverages[symbol] = leverage
+        return .success(leverage)
+    }
+
+    /// `POST /fapi/v1/marginType`: `ISOLATED` or `CROSSED`; the same again is `-4046`.
+    public mutating func setMarginType(apiKey: String, symbol: Symbol, _ type: String) -> VenueError? {
+        guard ["ISOLATED", "CROSSED"].contains(type) else { return VenueError(-4044, "The margin type is invalid.") }
+        guard let account = accounts[apiKey] else { return .apiKeyRejected }
+        if (account.marginTypes[symbol] ?? "CROSSED") == type { return VenueError(-4046, "No need to change margin type.") }
+        if account.position(symbol).quantity.raw != 0 || account.open.values.contains(where: { $0.symbol == symbol }) {
+            return VenueError(-4048, "Margin type cannot be changed if there exists position.")
+        }
+        accounts[apiKey]!.marginTypes[symbol] = type
+        return nil
+    }
+
+    /// `POST /fapi/v1/positionSide/dual`: hedge mode on or off; the same again is `-4059`; not with open
+    /// positions or orders (`-4068`).
+    public mutating func setDualSidePosition(apiKey: String, _ on: Bool) -> VenueError? {
+        guard let account = accounts[apiKey] else { return .apiKeyRejected }
+        if account.dualSidePosition == on { return VenueError(-4059, "No need to change position side.") }
+        if !account.open.isEmpty || account.positions.values.contains(where: { $0.quantity.raw != 0 }) {
+            return VenueError(-4068, "Position side cannot be changed if there exists position.")
+        }
+        accounts[apiKey]!.dualSidePosition = on
+        return nil
+    }
+
+    /// `POST /fapi/v1/multiAssetsMargin` and `POST /fapi/v1/feeBurn`.
+    public mutating func setAccountFlag(apiKey: String, multiAssetsMargin: Bool? = nil, feeBurn: Bool? = nil) {
+        if let m = multiAssetsMargin { accounts[apiKey]?.multiAssetsMargin = m }
+        if let f = feeBurn { accounts[apiKey]?.feeBurn = f }
     }
 }

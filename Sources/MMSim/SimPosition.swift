@@ -8,6 +8,8 @@ public struct SimPosition: Sendable, Equatable {
     public var entryPrice = Price.zero
     /// Realized PnL since the account opened (before fees).
     public var realized = Notional.zero
+    /// When a fill last changed it (the venue's clock, ms; 0 never).
+    public var updateTimeMillis: Int64 = 0
 
     public init() {}
 

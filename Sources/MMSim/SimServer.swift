@@ -188,8 +188,8 @@ public final class SimServer: Sendable {
                         try channel.pipeline.syncOperations.addHandler(OrderAPIHandler(hub: hub))
                         return
                     }
-                    if let key = UserStreamRequest.listenKey(uri: head.uri), hub.isLiveListenKey(key) {
-                        try channel.pipeline.syncOperations.addHandler(UserStreamHandler(hub: hub, listenKey: key))
+                    if let user = UserStreamRequest(uri: head.uri), hub.isLiveListenKey(user.listenKey) {
+                        try channel.pipeline.syncOperations.addHandler(UserStreamHandler(hub: hub, request: user))
                         return
                     }
                     guard let request = StreamRequest(uri: head.uri) else { return }

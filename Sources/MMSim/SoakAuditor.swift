@@ -75,6 +75,14 @@ public struct SoakAuditor: Sendable {
     private var haltChecked = false
     private var seenIDs: Set<String> = []
     private var pending: [(label: String, end: Int64)] = []
+    /// Until when the venue refused the requests a halt needs (rate limit, refused cancel-alls).
+    private var refusingUntil: Int64 = 0
+    private var lossHaltChecked = false
+    /// Orders open at the venue that the client did not track, since when.
+    private var untrackedSince: [String: Int64] = [:]
+    private var reportedUntracked: Set<String> = []
+    /// Tracking samples taken (the client answered).
+    public private(set) var trackingSamples = 0
 
     public init(apiKey: String, symbols: [Symbol], limits: Limits) {
         self.apiKey = apiKey
@@ -129,6 +137,7 @@ public struct SoakAuditor: Sendable {
         case .fault(let kind, _, let until):
             faults[kind, default: 0] += 1
             pending.append((kind.rawValue, until))
+            if kind == .rateLimit || kind == .cancelAllRefuse { refusingUntil = max(refusingUntil, until) }
         }
     }
 
@@ -144,13 +153,43 @@ public struct SoakAuditor: Sendable {
             if breachSince == nil {
                 breachSince = s.nanos
                 lossBreaches += 1
+                lossHaltChecked = false
             }
         }
         if beyond > lossOvershoot { lossOvershoot = beyond }
-        if let since = haltedSince, !haltChecked, s.nanos >= since + limits.haltSettleNanos {
+        // After a halt nothing of ours may rest once the venue has answered again for `haltSettle`.
+        if let since = haltedSince, !haltChecked, s.nanos >= max(since, refusingUntil) + limits.haltSettleNanos {
             haltChecked = true
-            if s.openOrders > 0 { violate("orders_left_after_halt", "\(s.openOrders) open \((s.nanos - since) / 1_000_000) ms after the halt") }
+            if s.openOrders > 0 {
+                violate("orders_left_after_halt", "\(s.openOrders) open \((s.nanos - max(since, refusingUntil)) / 1_000_000) ms after the halt and the venue answering")
+            }
         }
+        if let since = breachSince, !lossHaltChecked, s.nanos >= max(since + limits.graceNanos, refusingUntil) + limits.haltSettleNanos {
+            lossHaltChecked = true
+            if s.openOrders > 0 {
+                violate("orders_left_after_loss_halt", "\(s.openOrders) open \((s.nanos - since) / 1_000_000) ms after the loss limit was reached")
+            }
+        }
+    }
+
+    /// Compares what the venue holds with what the client tracks (nil: the client did not answer, e.g.
+    /// while it restarts). An order of ours at the venue that the client has not tracked for `untrackedLimit`
+    /// is an orphan: it counts in no exposure and nobody will cancel it.
+    public mutating func tracking(nanos: Int64, venueOpen: [String], clientTracked: [String]?, untrackedLimitNanos: Int64 = 5_000_000_000) {
+        guard let tracked = clientTracked.map(Set.init) else {
+            untrackedSince.removeAll()
+            return
+        }
+        trackingSamples += 1
+        var still: [String: Int64] = [:]
+        for id in venueOpen where !tracked.contains(id) {
+            let since = untrackedSince[id] ?? nanos
+            still[id] = since
+            if nanos - since > untrackedLimitNanos && reportedUntracked.insert(id).inserted {
+                violate("order_untracked", "\(id) open at the venue and untracked by the client for \((nanos - since) / 1_000_000) ms")
+            }
+        }
+        untrackedSince = still
     }
 
     /// The operator halted the client at `nanos`.
@@ -169,7 +208,10 @@ public struct SoakAuditor: Sendable {
     }
 
     /// The client process was killed at `nanos` and started again at `restartedAt`.
-    public mutating func engineRestarted(at nanos: Int64) { pending.append(("restart", nanos)) }
+    public mutating func engineRestarted(at nanos: Int64) {
+        pending.append(("restart", nanos))
+        untrackedSince.removeAll()
+    }
 
     /// The client shut down; `openOrders` are what the venue still holds for it.
     public mutating func finished(openOrders: Int) {

@@ -23,7 +23,7 @@ final class StreamHub: @unchecked Sendable {
     private var startNanos: Int64 = 0
     /// Live listen keys: owner and expiry (wall milliseconds).
     private var listenKeys: [String: (apiKey: String, expiresAt: Int64)] = [:]
-    private var userChannels: [ObjectIdentifier: (channel: Channel, listenKey: String)] = [:]
+    private var userChannels: [ObjectIdentifier: (channel: Channel, request: UserStreamRequest)] = [:]
     private var apiChannels: [ObjectIdentifier: Channel] = [:]
     let listenKeyValidityMillis: Int64
     private var nextExpiryCheck: Int64 = 0
@@ -151,7 +151,7 @@ final class StreamHub: @unchecked Sendable {
     func closeListenKey(apiKey: String) {
         for (key, v) in listenKeys where v.apiKey == apiKey {
             listenKeys[key] = nil
-            for (id, u) in userChannels where u.listenKey == key {
+            for (id, u) in userChannels where u.request.listenKey == key {
                 userChannels[id] = nil
                 u.channel.close(promise: nil)
             }
@@ -160,18 +160,28 @@ final class StreamHub: @unchecked Sendable {
 
     func isLiveListenKey(_ key: String) -> Bool { listenKeys[key] != nil }
 
-    func registerUser(_ channel: Channel, listenKey: String) {
-        userChannels[ObjectIdentifier(channel)] = (channel, listenKey)
+    func registerUser(_ channel: Channel, request: UserStreamRequest) {
+        userChannels[ObjectIdentifier(channel)] = (channel, request)
     }
 
     /// Sends the exchange's pending user events to the owning accounts' streams.
     func deliverUserEvents() {
         let events = exchange.drainEvents()
         guard !events.isEmpty, !userChannels.isEmpty else { return }
-        let now = UnixNanos.now().millis
+        let now = nowMillis()
+        // Connected but silent: a retired path, or the `user_silent` fault.
+        let silentAll = UnixNanos.now().millis < faults.userSilentUntil
         var touched: [ObjectIdentifier: Channel] = [:]
         for (apiKey, event) in events {
-            let targets = userChannels.filter { listenKeys[$0.value.listenKey]?.apiKey == apiKey }
+            let type: String
+            switch event {
+            case .order: type = "ORDER_TRADE_UPDATE"
+            case .account: type = "ACCOUNT_UPDATE"
+            }
+            let targets = userChannels.filter {
+                !silentAll && !$0.value.request.silent && listenKeys[$0.value.request.listenKey]?.apiKey == apiKey
+                    && ($0.value.request.events?.contains(type) ?? true)
+            }
             guard !targets.isEmpty else { continue }
             let text: String
             switch event {
@@ -210,7 +220,9 @@ final class StreamHub: @unchecked Sendable {
             position += p.quantity
             if let mid = markets[symbol]?.book.topOfBook(isSynced: true).mid { pnl += p.unrealized(at: mid) }
         }
-        return SimAccountSample(nanos: MonotonicInstant.now().nanos, position: position, pnl: pnl, openOrders: account.open.count)
+        return SimAccountSample(
+            nanos: MonotonicInstant.now().nanos, position: position, pnl: pnl, openOrders: account.open.count,
+            openOrderIDs: account.open.values.map(\.clientOrderID).sorted())
     }
 
     /// Expired keys get `listenKeyExpired` on their streams, and nothing after it.
@@ -218,7 +230,7 @@ final class StreamHub: @unchecked Sendable {
         for (key, v) in listenKeys where v.expiresAt <= nowMillis {
             listenKeys[key] = nil
             let text = UserStreamJSON.listenKeyExpired(key, nowMillis: nowMillis)
-            for (id, u) in userChannels where u.listenKey == key {
+            for (id, u) in userChannels where u.request.listenKey == key {
                 userChannels[id] = nil
                 u.channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: u.channel.allocator.buffer(string: text)), promise: nil)
             }
@@ -286,7 +298,8 @@ final class StreamHub: @unchecked Sendable {
     func trigger(_ rule: FaultRule) {
         let now = UnixNanos.now().millis
         let mono = MonotonicInstant.now().nanos
-        let lasting = [.stall, .rateLimit, .wsAPIDown].contains(rule.kind) ? Int64((rule.durationSeconds ?? 10) * 1e9) : 0
+        let lasting = [.stall, .rateLimit, .wsAPIDown, .cancelAllRefuse, .wsAPIDrop, .userSilent].contains(rule.kind)
+            ? Int64((rule.durationSeconds ?? 10) * 1e9) : 0
         exchange.record(.fault(kind: rule.kind, nanos: mono, untilNanos: mono + lasting))
         switch rule.kind {
         case .wsClose:
@@ -320,6 +333,15 @@ final class StreamHub: @unchecked Sendable {
         case .garbage:
             sendGarbage()
             faults.count(.garbage)
+        case .cancelAllRefuse:
+            faults.cancelAllRefuseUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
+            faults.count(.cancelAllRefuse)
+        case .wsAPIDrop:
+            faults.webSocketAPIDropUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
+            faults.count(.wsAPIDrop)
+        case .userSilent:
+            faults.userSilentUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
+            faults.count(.userSilent)
         case .delay, .http5xx, .drop:
             // Per-request faults: a trigger applies to the next REST request (rate rules roll per request).
             faults.nextRequest[rule.kind] = rule

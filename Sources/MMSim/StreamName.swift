@@ -45,13 +45,14 @@ public struct StreamName: Hashable, Sendable, CustomStringConvertible {
     public var description: String { name }
 
     /// Binance's routed endpoints: `/public` carries depth and book tickers, `/market` trades. A stream
-    /// subscribed on the other route is accepted and stays silent, as on the exchange.
+    /// subscribed on the other route is accepted and stays silent, as on the exchange. Since 2026-04-23 the
+    /// legacy `/ws` and `/stream` carry only what `/public` does.
     public enum Route: Sendable {
-        case any, publicRoute, marketRoute
+        case legacy, publicRoute, marketRoute
 
         func carries(_ kind: Kind) -> Bool {
             switch (self, kind) {
-            case (.any, _): return true
+            case (.legacy, .depth), (.legacy, .bookTicker): return true
             case (.publicRoute, .depth), (.publicRoute, .bookTicker): return true
             case (.marketRoute, .trade), (.marketRoute, .aggTrade): return true
             default: return false
@@ -72,7 +73,7 @@ public struct StreamRequest: Sendable, Equatable {
     /// Parses a request URI; `nil` when it is not a market-stream path.
     public init?(uri: String) {
         var path = Substring(uri)
-        var route = StreamName.Route.any
+        var route = StreamName.Route.legacy
         if path.hasPrefix("/public/") {
             route = .publicRoute
             path = path.dropFirst(7)

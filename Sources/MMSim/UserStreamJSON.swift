@@ -9,11 +9,13 @@ enum UserStreamJSON {
         let lastPrice = (fill?.price ?? .zero).formatted(minFractionDigits: pd)
         let fee = (fill?.fee ?? .zero).formatted(minFractionDigits: 8)
         let realized = (fill?.realized ?? .zero).formatted(minFractionDigits: 8)
-        var s = #"{"e":"ORDER_TRADE_UPDATE","T":\#(nowMillis),"E":\#(nowMillis),"o":{"s":"\#(o.symbol)","c":"\#(o.clientOrderID)","#
+        // T: when it happened at the venue (the fill, or the order's last change); E: when the event was sent.
+        let t = fill?.timeMillis ?? (o.updateTimeMillis > 0 ? o.updateTimeMillis : nowMillis)
+        var s = #"{"e":"ORDER_TRADE_UPDATE","T":\#(t),"E":\#(nowMillis),"o":{"s":"\#(o.symbol)","c":"\#(o.clientOrderID)","#
         s += #""S":"\#(o.side)","o":"\#(o.type)","f":"\#(o.timeInForce)","q":"\#(o.quantity.formatted(minFractionDigits: qd))","#
         s += #""p":"\#(o.price.formatted(minFractionDigits: pd))","ap":"\#(o.averagePrice.formatted(minFractionDigits: pd))","sp":"0","#
         s += #""x":"\#(execution)","X":"\#(o.status)","i":\#(o.orderID),"l":"\#(lastQty)","z":"\#(o.executed.formatted(minFractionDigits: qd))","#
-        s += #""L":"\#(lastPrice)","N":"USDT","n":"\#(fee)","T":\#(nowMillis),"t":\#(fill?.tradeID ?? 0),"b":"0","a":"0","#
+        s += #""L":"\#(lastPrice)","N":"USDT","n":"\#(fee)","T":\#(t),"t":\#(fill?.tradeID ?? 0),"b":"0","a":"0","#
         s += #""m":\#(fill?.maker ?? false),"R":\#(o.reduceOnly),"wt":"CONTRACT_PRICE","ot":"\#(o.type)","ps":"BOTH","cp":false,"#
         s += #""rp":"\#(realized)","pP":false,"si":0,"ss":0,"V":"EXPIRE_MAKER","pm":"NONE","gtd":0}}"#
         return s
@@ -23,7 +25,8 @@ enum UserStreamJSON {
         let p = account.position(symbol)
         let upnl = mark.map { p.unrealized(at: $0) } ?? .zero
         let wallet = account.wallet.formatted(minFractionDigits: 8)
-        var s = #"{"e":"ACCOUNT_UPDATE","T":\#(nowMillis),"E":\#(nowMillis),"a":{"m":"\#(reason)","#
+        let t = p.updateTimeMillis > 0 ? p.updateTimeMillis : nowMillis
+        var s = #"{"e":"ACCOUNT_UPDATE","T":\#(t),"E":\#(nowMillis),"a":{"m":"\#(reason)","#
         s += #""B":[{"a":"USDT","wb":"\#(wallet)","cw":"\#(wallet)","bc":"0"}],"#
         s += #""P":[{"s":"\#(symbol)","pa":"\#(p.quantity)","ep":"\#(p.entryPrice)","bep":"\#(p.entryPrice)","#
         s += #""cr":"\#(p.realized.formatted(minFractionDigits: 8))","up":"\#(upnl.formatted(minFractionDigits: 8))","mt":"cross","iw":"0","ps":"BOTH"}]}}"#

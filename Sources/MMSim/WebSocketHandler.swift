@@ -120,22 +120,41 @@ final class MarketStreamHandler: ChannelInboundHandler {
     }
 }
 
-/// Where a user data stream URL names its listen key: `/ws/<key>`, `/private/ws/<key>`,
-/// `/private/ws?listenKey=<key>` (Binance's routed form).
-enum UserStreamRequest {
-    static func listenKey(uri: String) -> String? {
+/// Where a user data stream URL names its listen key, and what it may receive: `/private/ws?listenKey=<key>`
+/// (Binance's routed form, with an optional `events=A/B` filter) receives the key's events; the legacy
+/// `/ws/<key>` and `/private/ws/<key>` connect but, as on Binance since 2026-04-23, receive nothing.
+struct UserStreamRequest: Equatable {
+    var listenKey: String
+    /// Event types delivered (nil: all).
+    var events: Set<String>?
+    /// A retired path: connected, silent.
+    var silent: Bool
+
+    init?(uri: String) {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = parts[0]
         if path == "/private/ws" || path == "/private/stream", parts.count > 1 {
-            return Query(String(parts[1]))["listenKey"]
+            let query = Query(String(parts[1]))
+            guard let key = query["listenKey"] else { return nil }
+            listenKey = key
+            events = query["events"].map { Set($0.split(separator: "/").map(String.init)) }
+            silent = false
+            return
         }
         for prefix in ["/private/ws/", "/ws/"] where path.hasPrefix(prefix) {
             let key = path.dropFirst(prefix.count)
             // Listen keys are long and alphanumeric; stream names have '@'.
-            if key.count >= 32 && key.allSatisfy({ $0.isLetter || $0.isNumber }) { return String(key) }
+            if key.count >= 32 && key.allSatisfy({ $0.isLetter || $0.isNumber }) {
+                listenKey = String(key)
+                events = nil
+                silent = true
+                return
+            }
         }
         return nil
     }
+
+    static func listenKey(uri: String) -> String? { UserStreamRequest(uri: uri)?.listenKey }
 }
 
 /// A user data stream connection: events arrive from the hub; this answers pings and close frames.
@@ -144,15 +163,15 @@ final class UserStreamHandler: ChannelInboundHandler {
     typealias OutboundOut = WebSocketFrame
 
     private let hub: StreamHub
-    private let listenKey: String
+    private let request: UserStreamRequest
 
-    init(hub: StreamHub, listenKey: String) {
+    init(hub: StreamHub, request: UserStreamRequest) {
         self.hub = hub
-        self.listenKey = listenKey
+        self.request = request
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        hub.registerUser(context.channel, listenKey: listenKey)
+        hub.registerUser(context.channel, request: request)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

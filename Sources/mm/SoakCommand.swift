@@ -88,6 +88,9 @@ struct SoakPlan {
         FaultRule(kind: .drop),
         FaultRule(kind: .wsAPIDown, durationSeconds: 4),
         FaultRule(kind: .garbage),
+        FaultRule(kind: .cancelAllRefuse, durationSeconds: 3),
+        FaultRule(kind: .wsAPIDrop, durationSeconds: 2),
+        FaultRule(kind: .userSilent, durationSeconds: 5),
     ]
 
     init(seed: UInt64, wallSeconds: Double, speed: Double) {
@@ -109,11 +112,17 @@ struct SoakPlan {
             }
             t += 2 + 3 * rng.nextUnit()
         }
-        // One SIGKILL + restart around 40 % of the run, one operator halt (4 s) around 70 %.
+        // One SIGKILL + restart around 40 % of the run. An operator halt (4 s) around 60 % while cancel-alls
+        // are refused, and another around 80 % while the venue answers REST with 429 for 4 s.
         schedule.append((end * (0.35 + 0.1 * rng.nextUnit()), .kill))
-        let halt = end * (0.65 + 0.1 * rng.nextUnit())
+        let halt = end * (0.55 + 0.1 * rng.nextUnit())
+        schedule.append((halt - 0.2, .fault(FaultRule(kind: .cancelAllRefuse, durationSeconds: 3))))
         schedule.append((halt, .operatorHalt))
         schedule.append((halt + 4, .operatorResume))
+        let limited = end * (0.75 + 0.1 * rng.nextUnit())
+        schedule.append((limited, .fault(FaultRule(kind: .rateLimit, durationSeconds: 4))))
+        schedule.append((limited + 0.5, .operatorHalt))
+        schedule.append((limited + 8, .operatorResume))
         schedule.sort { $0.at < $1.at }
     }
 }

@@ -41,7 +41,8 @@ struct SoakReport {
     var faultsMissing: [String] {
         FaultKind.allCases.filter { (faultCounts[$0] ?? 0) == 0 }.map(\.rawValue) + (restarts > 0 ? [] : ["sigkill_restart"])
     }
-    var passed: Bool { violations == 0 && faultsMissing.isEmpty }
+    /// Clean, every fault fired, and the untracked-order rule was checked (the engine answered).
+    var passed: Bool { violations == 0 && faultsMissing.isEmpty && auditor.trackingSamples > 0 }
 
     func json() -> String {
         func object(_ pairs: [(String, Int)]) -> String {
@@ -81,6 +82,7 @@ struct SoakReport {
         o.add("max_abs_position", auditor.maxAbsPosition.description)
         o.add("worst_pnl", auditor.worstPnL.description)
         o.add("loss_limit_breaches", auditor.lossBreaches)
+        o.add("tracking_samples", auditor.trackingSamples)
         o.add("loss_beyond_limit_max", auditor.lossOvershoot.description)
         o.add("loss_halts_resumed", lossResumes)
         o.add("final_daily_max", finalDailyMax.description)

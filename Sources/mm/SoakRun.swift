@@ -48,11 +48,24 @@ final class SoakRun {
         try writeConfig(sim)
         var auditor = SoakAuditor(apiKey: credentials.apiKey, symbols: sim.symbols, limits: auditLimits())
         var auditIndex = 0
+        var lastTracking = 0.0
         func pull() async throws {
             let entries = try await sim.audit(from: auditIndex)
             auditIndex += entries.count
             for e in entries { auditor.observe(e) }
-            if let s = try await sim.sample(apiKey: credentials.apiKey) { auditor.sample(s) }
+            // What the engine tracks first, then what the venue holds: an order placed in between shows at
+            // the venue only, for one sample.
+            var tracked: [String]?
+            if MonotonicInstant.now().nanos - Int64(lastTracking * 1e9) > 500_000_000 {
+                lastTracking = Double(MonotonicInstant.now().nanos) / 1e9
+                tracked = await trackedOrders()
+            }
+            if let s = try await sim.sample(apiKey: credentials.apiKey) {
+                auditor.sample(s)
+                if lastTracking > 0, tracked != nil || !(engine?.isRunning ?? false) {
+                    auditor.tracking(nanos: s.nanos, venueOpen: s.openOrderIDs, clientTracked: tracked)
+                }
+            }
         }
 
         let launched = MonotonicInstant.now().nanos
@@ -80,15 +93,24 @@ final class SoakRun {
                 try launch()
                 auditor.engineRestarted(at: MonotonicInstant.now().nanos)
             }
-            // A loss halt: once it has held for 2 s, the operator raises the limits and resumes.
+            // A loss halt: once it has held for 3 s, the operator raises the limits and resumes. The limit that
+            // binds next alternates between `dailyMax` and `stopLoss` (cumulative, across restarts).
             if elapsed() - lastHealth >= 0.5 {
                 lastHealth = elapsed()
                 let halted = await tradingHalted()
                 if halted && !operatorHalted {
                     if haltedSince == nil { haltedSince = elapsed() }
-                    if let since = haltedSince, elapsed() - since >= 2 {
-                        dailyMax += Self.limitStep
-                        stopLoss -= Self.limitStep
+                    if let since = haltedSince, elapsed() - since >= 3 {
+                        let loss = max(.zero, Notional.zero - (try await sim.sample(apiKey: credentials.apiKey)?.pnl ?? .zero))
+                        let near = loss + Self.limitStep
+                        let far = loss + Self.limitStep + Self.limitStep
+                        if lossResumes % 2 == 0 {
+                            stopLoss = Notional.zero - near
+                            dailyMax = far
+                        } else {
+                            dailyMax = near
+                            stopLoss = Notional.zero - far
+                        }
                         try writeConfig(sim)
                         _ = await control("reload")
                         if await control("resume") {
@@ -268,6 +290,15 @@ final class SoakRun {
             let doc = try? JSONValue.parse(r.body)
         else { return false }
         return doc["trading"]?["status"]?.text == "halted"
+    }
+
+    /// The orders the engine tracks (`GET /control/orders`); nil when it does not answer.
+    private func trackedOrders() async -> [String]? {
+        guard let reply = try? await VenueREST.send(
+            "GET", Endpoint(host: "127.0.0.1", port: controlPort), path: "/control/orders", headers: [("Authorization", "Bearer " + controlToken)],
+            timeoutSeconds: 2), reply.status == 200, let doc = try? JSONValue.parse(reply.body)
+        else { return nil }
+        return doc["tracked"]?.arrayValue?.compactMap(\.text)
     }
 
     /// `POST /control/<action>`; whether the engine accepted it.

@@ -140,7 +140,7 @@ struct EngineTests {
         _ = try await engine.stop()
     }
 
-    @Test func restartAdoptsRestingOrdersWithoutDuplicates() async throws {
+    @Test func restartTakesOverAndCancelsTheEarlierRunsOrders() async throws {
         let account = SimServer.Credentials.random()
         var simConfig = SimServer.Configuration(recordings: [Self.recording], accounts: [account])
         simConfig.speed = 1
@@ -175,22 +175,26 @@ struct EngineTests {
         let resting = try await venueOpenOrders(rest, creds).compactMap { $0["clientOrderId"]?.text }.sorted()
         #expect(resting.count == 2)
 
-        // The recording's first 39 s are quiet, so the restarted engine wants the same quotes.
+        // The restarted engine finds the earlier run's orders at the venue: it takes them over and cancels
+        // them (they were quoted on an old market), then quotes under new IDs.
         let second = Engine(config: try config(yaml), options: options)
         try await second.start()
         let gateway = try #require(second.gatewayHandle)
         #expect(try await eventually(15) { gateway.state().ready })
-        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await eventually(10) {
+            let ids = try await venueOpenOrders(rest, creds).compactMap { $0["clientOrderId"]?.text }
+            return ids.count == 2 && Set(ids).isDisjoint(with: resting)
+        }, "the old orders gone, two new ones resting")
         let report = try await gateway.report()
         #expect(report.adoptedOrders == 2)
         #expect(report.journalOpenAtStart == 2 && report.journalResolvedWhileDown == 0, "the journal knew both, and both were still there")
-        #expect(report.snapshot.ordersSent == 0, "nothing placed twice")
-        #expect(try await venueOpenOrders(rest, creds).compactMap { $0["clientOrderId"]?.text }.sorted() == resting)
+        #expect(report.snapshot.ordersSent == 2)
         let summary = try await second.stop()
         #expect(summary.openOrdersAtExit == 0)
         let lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
-        #expect(lines.filter { $0.contains(#""e":"sent""#) }.count == 2, "two orders sent over both runs")
-        #expect(lines.filter { $0.contains(#""e":"reconciled""#) }.count == 2)
+        let sent = lines.filter { $0.contains(#""e":"sent""#) }.compactMap { $0.split(separator: #""c":""#).dropFirst().first?.prefix { $0 != "\"" } }
+        #expect(sent.count == 4 && Set(sent).count == 4, "four orders over both runs, no client order ID used twice")
+        #expect(lines.filter { $0.contains(#""e":"reconciled""#) }.count >= 2)
         try await sim.shutdown()
         _ = try? run(["rm", "-rf", Fixtures.temporaryPath("journal")])
     }

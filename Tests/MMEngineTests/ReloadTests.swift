@@ -29,6 +29,18 @@ struct ReloadTests {
         """
     }
 
+    /// A reload once accepted keys it then ignored (e.g. `strategy.useModify`): every key is now either applied
+    /// or refused as needing a restart.
+    @Test func everyKeyIsReloadableOrRestartOnly() {
+        let schema = Set(EngineConfig.schemaKeys)
+        #expect(schema.count == EngineConfig.schemaKeys.count, "no key read twice")
+        #expect(Set(EngineConfig().values.keys) == schema, "every key has a value to compare: \(schema.symmetricDifference(EngineConfig().values.keys))")
+        #expect(Engine.reloadableKeys.isSubset(of: schema))
+        #expect(Engine.restartOnlyKeys.isDisjoint(with: Engine.reloadableKeys) && Engine.restartOnlyKeys.union(Engine.reloadableKeys) == schema)
+        #expect(Engine.restartOnlyKeys.isSuperset(of: ["venue", "symbol", "strategy.model", "gateway.clientIdPrefix", "risk.stopLossSince", "journal.path"]))
+        #expect(Engine.reloadableKeys.isSuperset(of: ["strategy.useModify", "strategy.repriceToleranceTicks", "risk.flattenOnHalt"]))
+    }
+
     @Test func appliesNewParametersAndRefusesBadOnesKeepingTheOld() async throws {
         let dir = Fixtures.temporaryPath("reload")
         _ = try run(["mkdir", "-p", dir])
@@ -58,7 +70,10 @@ struct ReloadTests {
         try yaml(extra: "symbol: ETHUSDT").write(toFile: path, atomically: true, encoding: .utf8)
         let restart = await engine.reload()
         #expect(!restart.applied && restart.errors == ["symbol: BTCUSDT → ETHUSDT needs a restart"])
-        #expect(engine.reloads == 1 && engine.reloadFailures == 2)
+        try yaml(extra: "quoteIntervalMs: 100\nlogging:\n  level: debug").write(toFile: path, atomically: true, encoding: .utf8)
+        let ignoredBefore = await engine.reload()
+        #expect(!ignoredBefore.applied && Set(ignoredBefore.errors) == ["quoteIntervalMs: 250 → 100 needs a restart", "logging.level: info → debug needs a restart"], "\(ignoredBefore.errors)")
+        #expect(engine.reloads == 1 && engine.reloadFailures == 3)
         #expect(gateway.state().openOrders == 2 && gateway.state().tradingState == 0, "the engine runs on with the last good parameters")
 
         // Through the control endpoint too.

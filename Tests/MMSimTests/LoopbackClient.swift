@@ -137,10 +137,18 @@ final class WebSocketClient {
         return (opcode, try socket.read(length))
     }
 
+    /// Sends a masked ping; the venue answers with a pong carrying `payload`.
+    func sendPing(_ payload: String) throws {
+        try send(opcode: 0x9, Array(payload.utf8))
+    }
+
     /// Sends a masked text frame (clients must mask).
     func sendText(_ text: String) throws {
-        let payload = Array(text.utf8)
-        var frame: [UInt8] = [0x81]
+        try send(opcode: 0x1, Array(text.utf8))
+    }
+
+    private func send(opcode: UInt8, _ payload: [UInt8]) throws {
+        var frame: [UInt8] = [0x80 | opcode]
         if payload.count < 126 {
             frame.append(0x80 | UInt8(payload.count))
         } else {

@@ -32,8 +32,10 @@ struct SimUserStreamTests {
         let listenKey = try openKey(server.port, account.apiKey)
         #expect(listenKey.count == 64)
         #expect(try openKey(server.port, account.apiKey) == listenKey, "one key per account, extended")
-        let ws = try WebSocketClient(port: server.port, path: "/ws/\(listenKey)")
-        let routed = try WebSocketClient(port: server.port, path: "/private/ws?listenKey=\(listenKey)")
+        let ws = try WebSocketClient(port: server.port, path: "/private/ws?listenKey=\(listenKey)&events=ORDER_TRADE_UPDATE/ACCOUNT_UPDATE")
+        let ordersOnly = try WebSocketClient(port: server.port, path: "/private/ws?listenKey=\(listenKey)&events=ORDER_TRADE_UPDATE")
+        // The legacy path connects, but since 2026-04-23 carries no user data.
+        let legacy = try WebSocketClient(port: server.port, path: "/ws/\(listenKey)")
 
         let depth = try JSONValue.parse(try httpGet(port: server.port, path: "/fapi/v1/depth?symbol=BTCUSDT&limit=5").body)
         let bid = Price(depth["bids"]!.arrayValue![0].arrayValue![0].text!)!
@@ -45,7 +47,12 @@ struct SimUserStreamTests {
         let new = try #require(try next(ws, event: "ORDER_TRADE_UPDATE"))
         #expect(new["o"]?["x"]?.text == "NEW" && new["o"]?["X"]?.text == "NEW" && new["o"]?["c"]?.text == "u-1")
         #expect(new["o"]?["i"]?.int64 == placed.json["orderId"]?.int64)
-        #expect(try next(routed, event: "ORDER_TRADE_UPDATE")?["o"]?["c"]?.text == "u-1", "the routed path gets the same events")
+        #expect(try next(ordersOnly, event: "ORDER_TRADE_UPDATE")?["o"]?["c"]?.text == "u-1", "another connection with the same key")
+        // The routed connection has its event; the legacy one answers a ping and has nothing before the pong.
+        try legacy.sendPing("alive")
+        var legacyFrame = try legacy.next()
+        while legacyFrame.opcode == 9 { legacyFrame = try legacy.next() }
+        #expect(legacyFrame.opcode == 10 && legacyFrame.payload == Array("alive".utf8), "no user event on the legacy path")
 
         _ = try client.send("DELETE", "/fapi/v1/order", "symbol=BTCUSDT&origClientOrderId=u-1")
         let canceled = try #require(try next(ws, event: "ORDER_TRADE_UPDATE"))
@@ -75,6 +82,16 @@ struct SimUserStreamTests {
         let position = update["a"]?["P"]?.arrayValue?.first
         #expect(position?["s"]?.text == "BTCUSDT" && position?["pa"]?.text == "0.001")
         #expect(update["a"]?["B"]?.arrayValue?.first?["a"]?.text == "USDT")
+        // The orders-only connection gets no ACCOUNT_UPDATE: its next frames are the cancel, the IOC's NEW and
+        // TRADE, and then a pong.
+        var seen: [String] = []
+        try ordersOnly.sendPing("end")
+        while true {
+            let (opcode, payload) = try ordersOnly.next()
+            if opcode == 10 { break }
+            if opcode == 1 { seen.append(try JSONValue.parse(payload)["e"]?.text ?? "") }
+        }
+        #expect(seen == ["ORDER_TRADE_UPDATE", "ORDER_TRADE_UPDATE", "ORDER_TRADE_UPDATE"], "\(seen)")
         try await server.shutdown()
     }
 
@@ -94,7 +111,7 @@ struct SimUserStreamTests {
         let account = SimOrderTests.account
         let server = try await SimServer.start(.init(recordings: [SimOrderTests.recording], accounts: [account], listenKeyValiditySeconds: 0.5))
         let listenKey = try openKey(server.port, account.apiKey)
-        let ws = try WebSocketClient(port: server.port, path: "/ws/\(listenKey)")
+        let ws = try WebSocketClient(port: server.port, path: "/private/ws?listenKey=\(listenKey)")
         let keep = try httpRequest(port: server.port, method: "PUT", path: "/fapi/v1/listenKey", headers: [("X-MBX-APIKEY", account.apiKey)])
         #expect(keep.status == 200)
         let expired = try #require(try next(ws, event: "listenKeyExpired"))
