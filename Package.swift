@@ -128,7 +128,14 @@ let package = Package(
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
         .testTarget(name: "MMBacktestTests", dependencies: ["MMBacktest", "MMBook", "MMSim", "MMStrategy", "MMExecution", "MMRisk", "TestSupport"]),
-        .testTarget(name: "MMBinanceTests", dependencies: ["MMBinance", "MMSim", "MMReplay", "TestSupport"]),
+        .testTarget(
+            name: "MMBinanceTests",
+            dependencies: [
+                "MMBinance", "MMSim", "MMReplay", "MMExecution", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         .testTarget(name: "MMBinanceAuthTests", dependencies: ["MMBinanceAuth", "MMBinanceWire", "TestSupport"]),
         .testTarget(
             name: "MMEngineTests", dependencies: ["MMEngine", "MMBinance", "MMSim", "MMReplay", "MMBinanceWire", "MMBinanceAuth", "MMTelemetry", "TestSupport"]),

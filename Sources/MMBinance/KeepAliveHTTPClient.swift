@@ -6,7 +6,7 @@ import NIOPosix
 /// goes over an idle connection (one request at a time on each), or waits for one when `maxConnections` are
 /// busy. A connection that times out, errors or is closed by the server is dropped and a new one opened in
 /// its place, so the next request does not pay the TCP (and TLS) handshake. Confined to `loop`.
-final class KeepAliveHTTPClient {
+final class KeepAliveHTTPClient: @unchecked Sendable {
     let endpoint: Endpoint
     let loop: EventLoop
     let maxConnections: Int
@@ -58,7 +58,8 @@ final class KeepAliveHTTPClient {
             dispatch(request, on: c)
         } else {
             waiting.append(request)
-            if busy + connecting + idle.count < maxConnections { open() }
+            // A connection on its way takes the first waiting request; more are opened only for more.
+            if connecting < waiting.count && busy + connecting < maxConnections { open() }
         }
         return promise.futureResult
     }
@@ -219,6 +220,7 @@ struct RequestQueue {
     private var head = 0
 
     var isEmpty: Bool { head == items.count }
+    var count: Int { items.count - head }
 
     mutating func append(_ r: KeepAliveHTTPClient.Request) { items.append(r) }
 

@@ -162,6 +162,12 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
         try await loop.submit { self.begin() }.get()
     }
 
+    /// Replaces the WebSocket API and user-stream connections now, each new one connected before the old
+    /// closes (it also happens on its own before the venue's 24 h limit).
+    public func rotate() {
+        loop.execute { self.rotateConnections() }
+    }
+
     /// Called by the strategy thread after pushing a tick. Allocation free.
     public func wake() { loop.execute(drainTask) }
 

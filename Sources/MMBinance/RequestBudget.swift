@@ -18,8 +18,11 @@ public final class RequestBudget: Sendable {
     }
 
     /// Weight used in the current minute, as last reported.
-    public var usedWeight: Int {
-        MonotonicInstant.now().nanos - usedAt.load(ordering: .relaxed) > 60_000_000_000 ? 0 : used.load(ordering: .relaxed)
+    public var usedWeight: Int { usedWeight(nowNanos: MonotonicInstant.now().nanos) }
+
+    /// Weight used as of `nowNanos` (a report older than a minute has reset).
+    public func usedWeight(nowNanos: Int64) -> Int {
+        nowNanos - usedAt.load(ordering: .relaxed) > 60_000_000_000 ? 0 : used.load(ordering: .relaxed)
     }
 
     /// No request before this (monotonic nanos): the venue asked us to wait.
@@ -30,7 +33,7 @@ public final class RequestBudget: Sendable {
     public func allows(weight: Int, essential: Bool = false, nowNanos: Int64 = MonotonicInstant.now().nanos) -> Bool {
         if nowNanos < closedUntilNanos { return false }
         let limit = essential ? weightPerMinute : weightPerMinute * 9 / 10
-        return usedWeight + weight <= limit
+        return usedWeight(nowNanos: nowNanos) + weight <= limit
     }
 
     /// Reads a reply's headers: the weight used and, on 429/418, the wait. Returns the wait in milliseconds

@@ -136,13 +136,14 @@ final class WatchdogHandler: ChannelDuplexHandler {
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
     private let watchdog: Watchdog
-    private var lastRead: NIODeadline = .now()
+    /// Ping periods since something was read (counted on the loop's own clock).
+    private var quietPeriods: Int64 = 0
     private var task: RepeatedTask?
 
     init(_ watchdog: Watchdog) { self.watchdog = watchdog }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        lastRead = .now()
+        quietPeriods = 0
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         task = context.eventLoop.scheduleRepeatedTask(initialDelay: watchdog.pingEvery, delay: watchdog.pingEvery) { [self] _ in
             tick(bound.value)
@@ -158,7 +159,8 @@ final class WatchdogHandler: ChannelDuplexHandler {
             task?.cancel()
             return
         }
-        if NIODeadline.now() - lastRead > watchdog.readTimeout {
+        quietPeriods += 1
+        if quietPeriods * watchdog.pingEvery.nanoseconds > watchdog.readTimeout.nanoseconds {
             task?.cancel()
             watchdog.onSilent?()
             context.close(promise: nil)
@@ -169,7 +171,7 @@ final class WatchdogHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastRead = .now()
+        quietPeriods = 0
         context.fireChannelRead(data)
     }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import MMBook
 import MMCore
 import MMReplay
@@ -10,6 +11,7 @@ import NIOWebSocket
 /// The simulated Binance USDⓈ-M venue on loopback: REST and market streams on one port, replaying
 /// recorded market data. Everything runs on one event loop, so the venue's state has a single writer.
 public final class SimServer: Sendable {
+    private let shutDown = Atomic<Bool>(false)
     /// How to run the venue.
     public struct Configuration: Sendable {
         /// Address to bind; loopback by default.
@@ -252,8 +254,10 @@ public final class SimServer: Sendable {
         return try await hub.eventLoop.submit { hub.restarts }.get()
     }
 
-    /// Stops the market clock, closes every connection and the listener, and releases the thread.
+    /// Stops the market clock, closes every connection and the listener, and releases the thread. Once:
+    /// later calls return at once (nothing is scheduled on a loop that has shut down).
     public func shutdown() async throws {
+        guard !shutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let hub = self.hub
         try await hub.eventLoop.submit { hub.stop() }.get()
         try? await channel.close()

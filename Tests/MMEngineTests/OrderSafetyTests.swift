@@ -1,0 +1,232 @@
+import Foundation
+import MMBinance
+import MMBinanceAuth
+import MMBinanceWire
+import MMCore
+import MMEngine
+import MMExecution
+import MMSim
+import TestSupport
+import Testing
+
+/// The order path's promises against the simulated venue over sockets: halts that cancel whatever the
+/// venue answers, no orphan, lost replies and a silent user stream found, the account checked at start.
+@Suite("Order safety against the simulated venue", .serialized)
+struct OrderSafetyTests {
+    let t = EngineTests()
+
+    /// An engine quoting two levels a side on the embedded venue.
+    func quotingFour(_ extra: String = "") throws -> Engine {
+        try t.embedded("strategy:\n  levels: 2\n" + extra)
+    }
+
+    /// Our open orders at the venue, from the venue's own books (REST may be refusing).
+    func atVenue(_ engine: Engine) async throws -> [String] {
+        try await engine.simHandle!.sample(apiKey: engine.credentialsInUse!.apiKey)?.openOrderIDs ?? []
+    }
+
+    /// The case that once left four orders resting: the venue answers REST with 429 for 4 s and the operator
+    /// halts. Everything is gone within 3 s of the window's end, and nothing new is sent.
+    @Test func aHaltDuringA429WindowLeavesNothingRestingOnceTheVenueAnswers() async throws {
+        let engine = try quotingFour()
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "four orders resting")
+        let windowStart = MonotonicInstant.now().nanos
+        try await engine.simHandle!.inject(FaultRule(kind: .rateLimit, durationSeconds: 4))
+        try await gateway.halt()
+        #expect(gateway.state().tradingState == 2)
+        let windowEnd = windowStart + 4_000_000_000
+        let emptied = try await t.eventually(9) { try await atVenue(engine).isEmpty }
+        let at = MonotonicInstant.now().nanos
+        #expect(emptied && at < windowEnd + 3_000_000_000, "empty \((at - windowEnd) / 1_000_000) ms after the window")
+        #expect(try await t.eventually(10) { gateway.state().haltConfirmed }, "the venue confirmed it")
+        let sent = gateway.state().ordersSent
+        try await Task.sleep(for: .seconds(1))
+        let still = try await atVenue(engine)
+        #expect(gateway.state().ordersSent == sent && still.isEmpty, "nothing new while halted")
+        let summary = try await engine.stop()
+        #expect(summary.openOrdersAtExit == 0)
+    }
+
+    @Test func aHaltWhileCancelAllsAreRefusedKeepsCancelling() async throws {
+        let engine = try quotingFour("gateway:\n  webSocketApi: false\n")
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 })
+        try await engine.simHandle!.inject(FaultRule(kind: .cancelAllRefuse, durationSeconds: 3))
+        try await gateway.halt()
+        // Per-order cancels go over REST too; the refused cancel-alls are tried again until one is taken.
+        #expect(try await t.eventually(8) { try await atVenue(engine).isEmpty && gateway.state().haltConfirmed })
+        let report = try await gateway.report()
+        #expect(report.counters.cancelAllsSent >= 2, "refused, then tried again: \(report.counters.cancelAllsSent)")
+        _ = try await engine.stop()
+    }
+
+    @Test func anOperatorCancelAllLeavesTheVenueAndTheEngineAgreeing() async throws {
+        let engine = try quotingFour()
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 })
+        try await gateway.cancelAll()
+        #expect(try await gateway.report().counters.cancelAllsSent >= 1)
+        // Quoting goes on: whatever rests at the venue is what the engine tracks, and the other way round.
+        #expect(try await t.eventually(10) {
+            let venue = Set(try await atVenue(engine))
+            let tracked = Set(try await gateway.report().openOrderIDs)
+            return venue == tracked && venue.count == 4
+        })
+        _ = try await engine.stop()
+    }
+
+    @Test func lostWebSocketAPIRepliesAreResolvedByQueriesNotResent() async throws {
+        let engine = try quotingFour("gateway:\n  orderTimeoutMs: 6000\n")
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(20) { gateway.state().ready })
+        // For 2 s requests are carried out and never answered, and the user stream says nothing either: the
+        // orders placed then have unknown outcomes until queries tell.
+        try await engine.simHandle!.inject(FaultRule(kind: .wsAPIDrop, durationSeconds: 2))
+        try await engine.simHandle!.inject(FaultRule(kind: .userSilent, durationSeconds: 2))
+        try await gateway.cancelAll()
+        #expect(try await t.eventually(20) {
+            let c = try await gateway.report().counters
+            return c.unknownOutcomes > 0 && c.queriesSent > 0
+        }, "unanswered requests became unknown outcomes and were queried")
+        #expect(try await t.eventually(20) {
+            let venue = Set(try await atVenue(engine))
+            let tracked = Set(try await gateway.report().openOrderIDs)
+            return venue == tracked && venue.count == 4
+        }, "every order the venue holds is tracked")
+        let report = try await gateway.report()
+        let audit = try await engine.simHandle!.audit(from: 0)
+        let accepted = audit.compactMap { if case .order(_, let id, _, _, _, false, _) = $0 { id } else { nil } }
+        #expect(Set(accepted).count == accepted.count, "no client order ID accepted twice")
+        #expect(!audit.contains { if case .rejected(_, _, -4116, _) = $0 { true } else { false } }, "no place sent again")
+        _ = report
+        _ = try await engine.stop()
+    }
+
+    @Test func aUserStreamConnectedButSilentIsFoundAndQuotesPulled() async throws {
+        let engine = try quotingFour()
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 })
+        try await engine.simHandle!.inject(FaultRule(kind: .userSilent, durationSeconds: 6))
+        // New quotes (moved by the cancel-all) are acknowledged by their replies, and their reports never come.
+        try await gateway.cancelAll()
+        #expect(try await t.eventually(10) { try await gateway.report().counters.userStreamSilences > 0 }, "found silent")
+        #expect(try await t.eventually(20) {
+            let venue = Set(try await atVenue(engine))
+            let tracked = Set(try await gateway.report().openOrderIDs)
+            return gateway.state().ready && venue.count == 4 && venue == tracked
+        }, "back to quoting once it delivers")
+        _ = try await engine.stop()
+    }
+
+    @Test func aHedgeModeAccountOrTheBNBFeeDiscountIsRefusedAtStart() async throws {
+        for (path, query, expected) in [
+            ("/fapi/v1/positionSide/dual", "dualSidePosition=true", "hedge mode"), ("/fapi/v1/feeBurn", "feeBurn=true", "BNB fee discount"),
+        ] {
+            let account = SimServer.Credentials.random()
+            let sim = try await SimServer.start(SimServer.Configuration(recordings: [EngineTests.recording], accounts: [account]))
+            let rest = try #require(Endpoint(url: sim.restURL))
+            let q = query + "&timestamp=\(UnixNanos.now().millis)"
+            let set = try await VenueREST.send(
+                "POST", rest, path: path + "?" + q + "&signature=" + HMACSigner(secret: account.secret).signature(of: q), headers: [("X-MBX-APIKEY", account.apiKey)])
+            #expect(set.status == 200)
+            let engine = Engine(config: try t.config(live(sim)), options: options(account))
+            await #expect(throws: EngineError.self) { try await engine.start() }
+            do { try await engine.start() } catch { #expect("\(error)".contains(expected), "\(error)") }
+            #expect(try await sim.sample(apiKey: account.apiKey)?.openOrders == 0)
+            try await sim.shutdown()
+        }
+    }
+
+    @Test func leverageAndMarginTypeAreSetAtStart() async throws {
+        let account = SimServer.Credentials.random()
+        let sim = try await SimServer.start(SimServer.Configuration(recordings: [EngineTests.recording], accounts: [account]))
+        let engine = Engine(config: try t.config(live(sim) + "gateway:\n  leverage: 5\n  marginType: isolated\n  heartbeatSeconds: 0\n"), options: options(account))
+        try await engine.start()
+        let report = try await engine.gatewayHandle!.report()
+        let settings = report.accountSettings
+        #expect(settings.leverage == 5 && settings.marginType == "ISOLATED" && !settings.hedgeMode)
+        let rest = try #require(Endpoint(url: sim.restURL))
+        let q = "symbol=BTCUSDT&timestamp=\(UnixNanos.now().millis)"
+        let brackets = try await VenueREST.send(
+            "GET", rest, path: "/fapi/v1/leverageBracket?" + q + "&signature=" + HMACSigner(secret: account.secret).signature(of: q),
+            headers: [("X-MBX-APIKEY", account.apiKey)])
+        #expect(String(decoding: brackets.body, as: UTF8.self).contains(#""initialLeverage":5"#))
+        _ = try await engine.stop()
+        try await sim.shutdown()
+    }
+
+    /// `stopLoss` counts from the configured start across restarts: a journal that already holds the loss
+    /// halts the engine before it quotes.
+    @Test func aCumulativeLossFromEarlierRunsHaltsAtStart() async throws {
+        let dir = Fixtures.temporaryPath("stoploss")
+        _ = try? run(["rm", "-rf", dir])
+        _ = try run(["mkdir", "-p", dir])
+        let now = UnixNanos.now().millis
+        let today = now - now % 86_400_000
+        // Yesterday lost 99; today nothing yet: the daily limit (50) is not near, the cumulative one (−100) is.
+        let journalText = """
+            {"e":"fill","c":"mmq-old-1","s":"SELL","p":"60000","q":"0.1","fee":"1","rp":"-98","id":5,"maker":true,"t":\(today - 3_600_000)}
+            {"e":"fill","c":"mmq-old-2","s":"BUY","p":"60000","q":"0.1","fee":"0.5","rp":"0","id":6,"maker":true,"t":\(today - 3_500_000)}
+
+            """
+        try journalText.write(toFile: dir + "/journal.jsonl", atomically: true, encoding: .utf8)
+        let since = ISO8601DateFormatter.string(from: Date(timeIntervalSince1970: Double(today - 86_400_000) / 1000), timeZone: .gmt, formatOptions: [.withFullDate])
+        let engine = try t.embedded("journal:\n  path: \(dir)/journal.jsonl\nrisk:\n  dailyMax: 50\n  stopLoss: -99\n  stopLossSince: \(since)\n")
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(10) { gateway.state().tradingState == 2 })
+        let report = try await gateway.report()
+        #expect(report.haltReason == "STOP_LOSS" && report.figures.totalNet == Notional("-99.5")! && report.figures.dayNet == .zero)
+        #expect(report.snapshot.ordersSent == 0, "nothing quoted")
+        _ = try await engine.stop()
+        _ = try? run(["rm", "-rf", dir])
+    }
+
+    @Test func theWebSocketAPIAndUserStreamAreReplacedBeforeBreaking() async throws {
+        let engine = try quotingFour()
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 })
+        gateway.rotate()
+        #expect(try await t.eventually(10) { try await gateway.report().rotations == 2 })
+        try await gateway.cancelAll()
+        #expect(try await t.eventually(10) {
+            let venue = Set(try await atVenue(engine))
+            let tracked = Set(try await gateway.report().openOrderIDs)
+            return venue.count == 4 && venue == tracked
+        }, "orders and their reports flow over the new connections")
+        let report = try await gateway.report()
+        #expect(report.counters.userStreamSilences == 0 && report.snapshot.restFallbacks == 0)
+        _ = try await engine.stop()
+    }
+
+    func live(_ sim: SimServer) -> String {
+        """
+        venue: binance
+        dryRun: false
+        symbol: BTCUSDT
+        journal:
+          path: ""
+        binance:
+          restUrl: \(sim.restURL)
+          streamUrl: \(sim.streamURL)
+          wsApiUrl: \(sim.streamURL)/ws-fapi/v1
+          userStreamUrl: \(sim.streamURL)
+          depthStream: "@depth@0ms"
+
+        """
+    }
+
+    func options(_ account: SimServer.Credentials) -> RunOptions {
+        var o = RunOptions()
+        o.live = true
+        o.environment = ["BINANCE_API_KEY": account.apiKey, "BINANCE_API_SECRET": account.secret]
+        return o
+    }
+}
