@@ -13,6 +13,7 @@ let package = Package(
         .executableTarget(
             name: "CoreBenchmarks",
             dependencies: [
+                "BenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MMCore", package: "swift-market-maker"),
                 .product(name: "MMRing", package: "swift-market-maker"),
@@ -48,10 +49,30 @@ let package = Package(
             ],
             path: "Sources/PeerFile"
         ),
+        // Sign + encode one order as a plain loop, for callgrind.
+        .executableTarget(
+            name: "ProfileSign",
+            dependencies: [
+                .product(name: "MMBinanceWire", package: "swift-market-maker"),
+                .product(name: "MMBinanceAuth", package: "swift-market-maker"),
+            ],
+            path: "Sources/ProfileSign"
+        ),
+        // The order manager driven as the gateway drives it, shared by the benchmarks and the plain loops.
+        .target(
+            name: "BenchSupport",
+            dependencies: [
+                .product(name: "MMStrategy", package: "swift-market-maker"),
+                .product(name: "MMRisk", package: "swift-market-maker"),
+                .product(name: "MMExecution", package: "swift-market-maker"),
+            ],
+            path: "Sources/BenchSupport"
+        ),
         // The per-tick gateway work as a plain loop, for callgrind.
         .executableTarget(
             name: "ProfileTick",
             dependencies: [
+                "BenchSupport",
                 .product(name: "MMStrategy", package: "swift-market-maker"),
                 .product(name: "MMRisk", package: "swift-market-maker"),
                 .product(name: "MMExecution", package: "swift-market-maker"),

@@ -74,7 +74,7 @@ final class KeepAliveHTTPClient: @unchecked Sendable {
 
     // MARK: Connections
 
-    final class Connection {
+    final class Connection: @unchecked Sendable {
         var channel: Channel?
         var dropped = false
         var inFlight: EventLoopPromise<HTTPReply>?

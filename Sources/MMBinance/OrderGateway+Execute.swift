@@ -36,6 +36,9 @@ extension OrderGateway {
             userStream?.close(promise: nil)
         case .journal(let record):
             journal?.append(record)
+            if case .closed(let id, let status) = record, status != .filled, status != .canceled {
+                note(.debug, "order.closed", ["id": "\(id)", "status": "\(status.rawValue)"])
+            }
         case .note(let event):
             describe(event)
         }
@@ -240,8 +243,6 @@ extension OrderGateway {
         switch e {
         case .riskRejected:
             break
-        case .acknowledged:
-            break
         case .refused(let id, let kind, let refusal, let code):
             note(refusal == .postOnlyWouldCross ? .debug : .warning, "order.refused", [
                 "id": "\(id)", "request": "\(kind)", "code": "\(code)", "class": "\(refusal)",
@@ -250,8 +251,6 @@ extension OrderGateway {
             note(.info, "order.filled", [
                 "id": "\(id)", "side": "\(side)", "price": "\(price)", "quantity": "\(quantity)", "fee": "\(fee)", "maker": "\(maker)",
             ])
-        case .closed(let id, let status):
-            if status != .filled { note(.debug, "order.closed", ["id": "\(id)", "status": "\(status.rawValue)"]) }
         case .unknownOutcome(let id, let kind):
             note(.warning, "order.unknown_outcome", ["id": "\(id)", "request": "\(kind)", "action": "query"])
         case .resolved(let id, let found):

@@ -360,7 +360,7 @@ extension OrderGateway {
         }
     }
 
-    private func fetchIncome(since: Int64, _ sum: IncomeTotals, _ done: @escaping (IncomeTotals?) -> Void) {
+    private func fetchIncome(since: Int64, _ sum: IncomeTotals, _ done: @escaping @Sendable (IncomeTotals?) -> Void) {
         let query = "startTime=\(since)&limit=1000"
         restCall(.GET, "/fapi/v1/income", query: query, signed: true).whenComplete { result in
             guard case .success(let reply) = result, reply.status == 200, let items = (try? JSONValue.parse(reply.body))?.arrayValue else {

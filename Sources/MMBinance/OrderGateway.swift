@@ -375,7 +375,7 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
             reconciliations: m.counters.reconciliations, adoptedOrders: m.counters.adopted, halts: m.counters.halts,
             haltReason: m.haltReason?.code, tickToSend: tickToSend, roundTrip: roundTrip, tickToGateway: tickToGateway, peakPnL: m.gate.peakPnL,
             listenKeyAgeSeconds: listenKeySince.map { Double(nowNanos - $0) / 1e9 } ?? 0, tickRingDepth: ticks.approximateCount,
-            openOrderIDs: m.orders.orders.keys.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
+            openOrderIDs: m.orders.ids.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
             journalResolvedWhileDown: journalResolvedWhileDown, counters: m.counters, figures: m.figures, haltConfirmed: m.haltConfirmed,
             watchdogCloses: watchdogCloses, rotations: rotations, restConnects: rest.connects, accountSettings: accountSettings)
     }

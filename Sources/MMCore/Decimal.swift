@@ -181,7 +181,7 @@ public enum DecimalCodec {
     }
 
     /// Writes the exact decimal text of a scaled value into `out` (at least 30 bytes) and returns the
-    /// number of bytes written. Allocation free.
+    /// number of bytes written. Allocation free; two digits per step from a table.
     @inlinable
     public static func write(_ raw: Int64, minFractionDigits: Int = 0, into out: UnsafeMutableRawBufferPointer) -> Int {
         precondition(out.count >= 30, "decimal output buffer too small")
@@ -189,40 +189,55 @@ public enum DecimalCodec {
         let magnitude = raw.magnitude
         let unit = UInt64(FixedPointScale.unit)
         var integer = magnitude / unit
-        var fraction = magnitude % unit
+        let fraction = magnitude % unit
+        let base = out.baseAddress!
         var n = 0
         if raw < 0 {
-            out[n] = UInt8(ascii: "-")
-            n += 1
+            base.storeBytes(of: UInt8(ascii: "-"), as: UInt8.self)
+            n = 1
         }
-        // Integer digits, written backwards into a scratch then copied.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
-        let intCount = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
-            var i = 0
-            repeat {
-                scratch[i] = UInt8(48 + integer % 10)
-                integer /= 10
-                i += 1
-            } while integer > 0
-            for k in 0..<i { out[n + k] = scratch[i - 1 - k] }
-            return i
+        // Integer digits, right to left into the top of the 30 bytes, then moved down.
+        var i = 30
+        while integer >= 100 {
+            let q = integer / 100
+            let pair = Int(integer &- q &* 100)
+            i -= 2
+            base.storeBytes(of: DigitPairs.pair(pair), toByteOffset: i, as: UInt16.self)
+            integer = q
         }
+        if integer >= 10 {
+            i -= 2
+            base.storeBytes(of: DigitPairs.pair(Int(integer)), toByteOffset: i, as: UInt16.self)
+        } else {
+            i -= 1
+            base.storeBytes(of: UInt8(48 &+ integer), toByteOffset: i, as: UInt8.self)
+        }
+        let intCount = 30 - i
+        (base + n).copyMemory(from: base + i, byteCount: intCount)
         n += intCount
-        var fracDigits = FixedPointScale.fractionDigits
-        while fracDigits > minFrac && fraction % 10 == 0 {
-            fraction /= 10
-            fracDigits -= 1
+        guard fraction != 0 || minFrac > 0 else { return n }
+        // All eight fraction digits, then the trailing zeros beyond `minFrac` dropped.
+        base.storeBytes(of: UInt8(ascii: "."), toByteOffset: n, as: UInt8.self)
+        var f = fraction
+        var k = n + 9
+        for _ in 0..<4 {
+            let q = f / 100
+            k -= 2
+            base.storeBytes(of: DigitPairs.pair(Int(f &- q &* 100)), toByteOffset: k, as: UInt16.self)
+            f = q
         }
-        if fracDigits > 0 {
-            out[n] = UInt8(ascii: ".")
-            var k = fracDigits
-            while k > 0 {
-                out[n + k] = UInt8(48 + fraction % 10)
-                fraction /= 10
-                k -= 1
-            }
-            n += fracDigits + 1
-        }
-        return n
+        var digits = FixedPointScale.fractionDigits
+        while digits > minFrac && base.load(fromByteOffset: n + digits, as: UInt8.self) == UInt8(ascii: "0") { digits -= 1 }
+        return digits == 0 ? n : n + 1 + digits
+    }
+}
+
+/// Two digits as a little-endian byte pair, for writing them with one store.
+public enum DigitPairs {
+    /// `n` in 0...99 as its two ASCII digits.
+    @inlinable @inline(__always)
+    public static func pair(_ n: Int) -> UInt16 {
+        let tens = (n &* 103) &>> 10  // n / 10 for n < 100
+        return UInt16(truncatingIfNeeded: 48 &+ tens) | UInt16(truncatingIfNeeded: 48 &+ n &- tens &* 10) &<< 8
     }
 }

@@ -73,14 +73,13 @@ public enum HaltReason: UInt8, Sendable, Equatable, BitwiseCopyable, CaseIterabl
     }
 }
 
-/// What happened inside the manager, for logs and counters.
+/// What happened inside the manager, for logs and counters (acknowledgements and closings are in the
+/// journal records).
 @frozen
 public enum ManagerEvent: Sendable, Equatable, BitwiseCopyable {
     case riskRejected(RiskRejection)
-    case acknowledged(ClientOrderID)
     case refused(ClientOrderID, RequestKind, Refusal, code: Int32)
     case filled(ClientOrderID, Side, price: Price, quantity: Quantity, fee: Notional, maker: Bool)
-    case closed(ClientOrderID, OrderStatus)
     /// A request went unanswered by its deadline: the order's fate is unknown until a query tells.
     case unknownOutcome(ClientOrderID, RequestKind)
     /// A query settled an unknown outcome.

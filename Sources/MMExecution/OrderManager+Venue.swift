@@ -33,7 +33,7 @@ extension OrderManager {
             accepted(&o, v, kind: kind, current: current, now)
         case (.place, .refused):
             close(id, .rejected, now)
-            return finish(now)
+            return flushWork(now)
         case (.query, .refused(.unknownOrder, _, _)):
             // Not at the venue. Past its receive window a place that has not arrived never will.
             note(.resolved(id, found: false))
@@ -43,12 +43,12 @@ extension OrderManager {
                 orders[id] = o
             } else {
                 close(id, .canceled, now, unreported: o.ackedNanos > 0 ? o.worstCaseRemaining : .zero)
-                return finish(now)
+                return flushWork(now)
             }
         case (.cancel, .refused(.unknownOrder, _, _)), (.modify, .refused(.unknownOrder, _, _)):
             // Gone: filled or cancelled (its reports say which, and until they do it may have filled).
             close(id, .canceled, now, unreported: o.worstCaseRemaining)
-            return finish(now)
+            return flushWork(now)
         case (_, .refused) where !current:
             break
         case (.cancel, .refused):
@@ -78,7 +78,8 @@ extension OrderManager {
             if kind != .query { o.request = kind }
             orders[id] = o
         }
-        finish(now)
+        // A reply moves no PnL: no limit to evaluate.
+        flushWork(now)
     }
 
     /// Whether a reply to `kind` answers the request in flight for `o`.
@@ -119,7 +120,6 @@ extension OrderManager {
             o.ackedNanos = now.nanos
             counters.placesAcknowledged += 1
             emit(.journal(.acknowledged(id, o.venueOrderID)))
-            note(.acknowledged(id))
         }
         guard current else {
             orders[id] = o
@@ -150,7 +150,6 @@ extension OrderManager {
     mutating func close(_ id: ClientOrderID, _ status: OrderStatus, _ now: Moment, unreported: Quantity = .zero) {
         orders.close(id, nowNanos: now.nanos, unreported: unreported)
         emit(.journal(.closed(id, status)))
-        note(.closed(id, status))
         if id == flattenOrder { flattenOrder = nil }
     }
 
@@ -199,7 +198,6 @@ extension OrderManager {
                     o.ackedNanos = now.nanos
                     counters.placesAcknowledged += 1
                     emit(.journal(.acknowledged(id, o.venueOrderID)))
-                    note(.acknowledged(id))
                 }
                 if r.execution == .amendment {
                     o.price = r.price
@@ -307,8 +305,10 @@ extension OrderManager {
             }
         }
         // Tracked orders the venue held when the listing was asked for and no longer lists are gone.
-        for (id, o) in orders.orders where o.isSettledAtVenue(by: requested) && !listed.contains(id) {
-            close(id, .canceled, now)
+        // Backwards: closing moves the last order into the gap.
+        for i in stride(from: orders.count - 1, through: 0, by: -1) where i < orders.count {
+            let o = orders.at(i)
+            if o.isSettledAtVenue(by: requested) && !listed.contains(o.clientOrderID) { close(o.clientOrderID, .canceled, now) }
         }
         if OrderTracker.isPlausible(s.position, s.entryPrice) {
             keeper.authoritative(quantity: s.position, entry: s.entryPrice, time: s.positionTimeMillis)

@@ -74,7 +74,6 @@ extension OrderManager {
                 // Its fills before the cancel may still be on the stream.
                 orders.close(id, nowNanos: now.nanos, unreported: o.worstCaseRemaining)
                 emit(.journal(.closed(id, .canceled)))
-                note(.closed(id, .canceled))
                 if id == flattenOrder { flattenOrder = nil }
             }
             cancelAllCovers.removeAll(keepingCapacity: true)
@@ -152,7 +151,7 @@ extension OrderManager {
             cancelAll.sentNanos = now.nanos
             cancelAll.deadlineNanos = now.nanos &+ configuration.requestTimeoutNanos
             cancelAllCovers.removeAll(keepingCapacity: true)
-            for (id, o) in orders.orders where o.isSettledAtVenue(by: now.nanos) { cancelAllCovers.append(id) }
+            for o in orders.all where o.isSettledAtVenue(by: now.nanos) { cancelAllCovers.append(o.clientOrderID) }
             counters.cancelAllsSent += 1
             emit(.journal(.cancelAll(wallMillis: now.wallMillis)))
             emit(.cancelAll(token: cancelAll.token))

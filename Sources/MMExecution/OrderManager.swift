@@ -133,6 +133,8 @@ public struct OrderManager: Sendable {
     var openScratch = FixedList<OpenOrder>()
     var commandScratch = FixedList<OrderCommand>()
     var actions: [OrderAction] = []
+    /// The risk context of the tick being handled, updated as its orders are sent (nil outside a tick).
+    var tickContext: RiskContext?
 
     /// A request that is retried until it succeeds: in flight (with its token and deadline) or due.
     struct Retrying: Sendable {
@@ -196,7 +198,7 @@ public struct OrderManager: Sendable {
 
     /// Whether every request the manager made is settled: no order with a request in flight or unknown.
     public var isQuiet: Bool {
-        orders.orders.values.allSatisfy { $0.state == .open } && !cancelAll.inFlight && !cancelAll.wanted && !reconcile.inFlight && !reconcile.wanted
+        orders.all.allSatisfy { $0.state == .open } && !cancelAll.inFlight && !cancelAll.wanted && !reconcile.inFlight && !reconcile.wanted
     }
 
     mutating func token() -> UInt64 {
@@ -355,7 +357,14 @@ public struct OrderManager: Sendable {
             return
         }
         orders.quotable(into: &openScratch)
-        configuration.reconciler.reconcile(desired: intent, open: openScratch, into: &commandScratch)
+        let reconciler = configuration.reconciler
+        reconciler.reconcile(desired: intent, open: &openScratch, into: &commandScratch)
+        if commandScratch.isEmpty {
+            flushWork(now)
+            return
+        }
+        // One context for the tick's orders, kept up to date as each is sent.
+        tickContext = riskContext(now)
         for i in 0..<commandScratch.count {
             switch commandScratch[i] {
             case .cancel(let id): requestCancel(id, now)
@@ -363,6 +372,7 @@ public struct OrderManager: Sendable {
             case .modify(let id, let q): modify(id, q, now)
             }
         }
+        tickContext = nil
         flushWork(now)
     }
 
@@ -416,7 +426,9 @@ public struct OrderManager: Sendable {
     // MARK: Risk
 
     /// The risk gate's view: the position at its worst, every possibly-live order, both PnL figures.
-    func riskContext(_ now: Moment) -> RiskContext {
+    /// `mutating` only so that calling it from the manager's mutating methods passes the manager by address
+    /// (a non-mutating call copied all 5.7 KB of it first).
+    mutating func riskContext(_ now: Moment) -> RiskContext {
         let exposure = orders.exposure()
         let bounds = keeper.bounds
         let top = lastMarket.top
@@ -432,7 +444,8 @@ public struct OrderManager: Sendable {
     /// Loss limits on the current figures; a breach halts.
     mutating func evaluateLimits(_ now: Moment) {
         guard haltReason == nil else { return }
-        if gate.evaluate(riskContext(now)) == .halted {
+        let context = riskContext(now)
+        if gate.evaluate(context) == .halted {
             let reason: HaltReason
             switch gate.haltReason {
             case .stopLoss?: reason = .stopLoss
@@ -461,13 +474,18 @@ public struct OrderManager: Sendable {
             countRisk(.gatewayBackpressure)
             return
         }
-        let decision = gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), riskContext(now))
+        let context = tickContext ?? riskContext(now)
+        let decision = gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), context)
         if case .reject(let r) = decision {
             countRisk(r)
             return
         }
         guard let id = nextID() else { return }
         send(OrderSpec(kind: .postOnlyLimit, clientOrderID: id, side: q.side, price: q.price, quantity: q.quantity), now)
+        if tickContext != nil {
+            if q.side == .buy { tickContext!.openBuy += q.quantity } else { tickContext!.openSell += q.quantity }
+            tickContext!.openOrders += 1
+        }
     }
 
     mutating func send(_ spec: OrderSpec, _ now: Moment) {
@@ -487,7 +505,9 @@ public struct OrderManager: Sendable {
             return
         }
         // The gate sees the new size on top of the old one: until the venue answers, either may rest.
-        let decision = gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), riskContext(now))
+        tickContext = nil
+        let context = riskContext(now)
+        let decision = gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), context)
         if case .reject(let r) = decision {
             countRisk(r)
             requestCancel(id, now)
@@ -549,8 +569,11 @@ public struct OrderManager: Sendable {
     /// Cancels every order of ours (quotes pulled): the book is stale or the venue side is not ready.
     mutating func pullQuotes(_ now: Moment) {
         var pulled = false
-        for (id, o) in orders.orders where o.state != .pendingCancel && !o.cancelWanted && o.kind == .postOnlyLimit {
-            requestCancel(id, now)
+        // By index: cancelling changes the orders (never their number).
+        for i in 0..<orders.count {
+            let o = orders.at(i)
+            guard o.state != .pendingCancel && !o.cancelWanted && o.kind == .postOnlyLimit else { continue }
+            requestCancel(o.clientOrderID, now)
             pulled = true
         }
         if pulled {
@@ -576,7 +599,10 @@ public struct OrderManager: Sendable {
     /// Requests past their deadline become unknown outcomes (and are queried); queries past theirs are tried
     /// again, backing off.
     mutating func expireDeadlines(_ now: Moment) {
-        for (id, o) in orders.orders where now.nanos >= o.deadlineNanos {
+        for i in 0..<orders.count {
+            let o = orders.at(i)
+            let id = o.clientOrderID
+            guard now.nanos >= o.deadlineNanos else { continue }
             switch o.state {
             case .pendingNew, .pendingCancel, .pendingModify:
                 var u = o
@@ -595,8 +621,8 @@ public struct OrderManager: Sendable {
                 break
             }
         }
-        for (id, o) in orders.orders where o.state == .open && o.cancelWanted {
-            requestCancel(id, now)
+        for i in 0..<orders.count where orders.at(i).state == .open && orders.at(i).cancelWanted {
+            requestCancel(orders.at(i).clientOrderID, now)
         }
     }
 
@@ -604,7 +630,7 @@ public struct OrderManager: Sendable {
     mutating func checkUserStream(_ now: Moment) {
         let limit = configuration.userEventTimeoutNanos
         guard limit > 0, userStreamUp, !userStreamSilent else { return }
-        for o in orders.orders.values where o.ackedNanos > 0 && !o.reportSeen && now.nanos - o.ackedNanos > limit {
+        for o in orders.all where o.ackedNanos > 0 && !o.reportSeen && now.nanos - o.ackedNanos > limit {
             userStreamSilent = true
             reconciledSinceConnect = false
             counters.userStreamSilences += 1

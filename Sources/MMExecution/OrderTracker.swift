@@ -87,9 +87,13 @@ public struct TrackedOrder: Sendable, Hashable, BitwiseCopyable {
 }
 
 /// Our orders on one symbol that may be live at the venue. A value owned by the order manager.
+///
+/// Kept in a small array searched by client order ID: a market maker has a few dozen orders at most, and
+/// comparing five words beats hashing a 36-byte ID (and an array read while it is changed is not copied).
 public struct OrderTracker: Sendable {
     public let symbol: Symbol
-    public private(set) var orders: [ClientOrderID: TrackedOrder] = [:]
+    /// The orders, in no particular order.
+    public private(set) var all: [TrackedOrder] = []
     /// Orders closed on a reply or a cancel-all rather than their own final report: fills of theirs may still
     /// be on the user stream (its reports and the reply travel separately), so what they may have filled
     /// counts as exposure until their final report arrives or a listing covers them.
@@ -101,28 +105,52 @@ public struct OrderTracker: Sendable {
 
     public init(symbol: Symbol) {
         self.symbol = symbol
-        orders.reserveCapacity(256)
+        all.reserveCapacity(64)
+        settling.reserveCapacity(64)
         closed = Array(repeating: (ClientOrderID(), 0), count: Self.closedCapacity)
     }
 
-    public subscript(id: ClientOrderID) -> TrackedOrder? {
-        get { orders[id] }
-        set { orders[id] = newValue }
+    /// Where `id` is in `all`.
+    @inline(__always)
+    public func index(of id: ClientOrderID) -> Int? {
+        all.withUnsafeBufferPointer { b in
+            for i in 0..<b.count where b[i].clientOrderID == id { return i }
+            return nil
+        }
     }
 
-    public var count: Int { orders.count }
-    public var isEmpty: Bool { orders.isEmpty }
+    public subscript(id: ClientOrderID) -> TrackedOrder? {
+        get { index(of: id).map { all[$0] } }
+        set {
+            if let i = index(of: id) {
+                if let o = newValue { all[i] = o } else { all.swapAt(i, all.count - 1); all.removeLast() }
+            } else if let o = newValue {
+                all.append(o)
+            }
+        }
+    }
+
+    /// The order at `i` of `all`.
+    @inline(__always) public func at(_ i: Int) -> TrackedOrder { all[i] }
+
+    /// The IDs of every order.
+    public var ids: [ClientOrderID] { all.map(\.clientOrderID) }
+
+    public var count: Int { all.count }
+    public var isEmpty: Bool { all.isEmpty }
 
     /// Forgets an order the venue no longer has.
     public mutating func close(_ id: ClientOrderID, nowNanos: Int64) {
-        guard orders.removeValue(forKey: id) != nil else { return }
+        guard let i = index(of: id) else { return }
+        all.swapAt(i, all.count - 1)
+        all.removeLast()
         closed[closedNext] = (id, nowNanos)
         closedNext = (closedNext + 1) % Self.closedCapacity
     }
 
     /// Closes an order whose unreported fills, up to `unreported`, may still arrive.
     public mutating func close(_ id: ClientOrderID, nowNanos: Int64, unreported: Quantity) {
-        guard let o = orders[id] else { return }
+        guard let o = self[id] else { return }
         close(id, nowNanos: nowNanos)
         if unreported.raw > 0 { settling.append((id, o.side, unreported, nowNanos)) }
     }
@@ -153,7 +181,7 @@ public struct OrderTracker: Sendable {
     /// except orders on their way out (so nothing is placed twice, and nothing going away is counted on).
     public func quotable(into list: inout FixedList<OpenOrder>) {
         list.removeAll()
-        for o in orders.values where o.state != .pendingCancel && !o.cancelWanted && o.kind == .postOnlyLimit {
+        for o in all where o.state != .pendingCancel && !o.cancelWanted && o.kind == .postOnlyLimit {
             let modifying = o.state == .pendingModify
             let price = modifying ? o.targetPrice : o.price
             let remaining = Quantity(raw: max(0, (modifying ? o.targetQuantity : o.quantity).raw - o.filled.raw))
@@ -173,14 +201,14 @@ public struct OrderTracker: Sendable {
     public func exposure() -> (buy: Quantity, sell: Quantity, count: Int) {
         var buy: Int64 = 0
         var sell: Int64 = 0
-        for o in orders.values {
+        for o in all {
             let r = o.worstCaseRemaining.raw
             if o.side == .buy { buy = buy.addingReportingOverflow(r).partialValue } else { sell = sell.addingReportingOverflow(r).partialValue }
         }
         for s in settling {
             if s.side == .buy { buy = buy.addingReportingOverflow(s.quantity.raw).partialValue } else { sell = sell.addingReportingOverflow(s.quantity.raw).partialValue }
         }
-        return (Quantity(raw: buy), Quantity(raw: sell), orders.count)
+        return (Quantity(raw: buy), Quantity(raw: sell), all.count)
     }
 
     /// The largest magnitude a price, quantity or amount from the venue may have (10^9 units): far beyond

@@ -59,6 +59,14 @@ public struct FixedList<Element: BitwiseCopyable & Sendable>: Sendable, BitwiseC
             try body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Element.self), count: stored))
         }
     }
+    /// The elements as a buffer, in place (no copy of the inline storage).
+    @inlinable
+    public mutating func withUnsafeMutableElements<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
+        let n = stored
+        return try withUnsafeMutableBytes(of: &storage) { raw in
+            try body(UnsafeMutableBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Element.self), count: n))
+        }
+    }
     @inlinable public var isEmpty: Bool { stored == 0 }
     @inlinable public mutating func removeAll() { stored = 0 }
     /// The elements as an array (tests and reports; allocates).
@@ -103,6 +111,17 @@ public struct QuoteReconciler: Sendable, Equatable {
         var commands = FixedList<OrderCommand>()
         reconcile(desired: desired, open: open, into: &commands)
         return commands
+    }
+
+    /// The same, reading `open` in place (a list held in a caller's state is not copied; it is not changed).
+    @inlinable
+    public func reconcile(desired: QuoteIntent, open: inout FixedList<OpenOrder>, into commands: inout FixedList<OrderCommand>) {
+        commands.removeAll()
+        desired.withUnsafeQuotes { quotes in
+            open.withUnsafeMutableElements { orders in
+                reconcile(quotes, UnsafeBufferPointer(orders), into: &commands)
+            }
+        }
     }
 
     /// Writes the commands for `desired` against `open` into `commands` (replacing its contents).

@@ -110,6 +110,7 @@ public struct RiskContext: Sendable, Equatable {
     public var positionLow: Quantity
     public var positionHigh: Quantity
 
+    @inlinable
     public init(
         position: Quantity = .zero, openBuy: Quantity = .zero, openSell: Quantity = .zero, openOrders: Int = 0,
         realizedToday: Notional = .zero, unrealized: Notional = .zero, top: TopOfBook, bookAgeMillis: Int64 = 0,

@@ -69,7 +69,7 @@ struct OrderManagerPropertyTests {
 
         /// The invariants, against the venue's truth.
         mutating func check(_ step: Int) {
-            let tracked = Set(h.m.orders.orders.keys)
+            let tracked = Set(h.m.orders.ids)
             for id in venue.open.keys where !tracked.contains(id) {
                 violations.append("step \(step): \(id) rests at the venue untracked")
                 return

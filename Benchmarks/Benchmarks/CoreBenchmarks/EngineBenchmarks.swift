@@ -8,6 +8,7 @@ import MMExecution
 import MMRing
 import MMRisk
 import MMStrategy
+import BenchSupport
 
 /// The engine's per-tick and per-order paths: strategy tick → reconcile → risk check on the gateway, signing
 /// and encoding an order, and the ingest path up to the published top of book.
@@ -27,43 +28,29 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         maxOrderNotional: Notional(units: 1000), maxNetPosition: Quantity("0.01")!, dailyLossLimit: Notional(units: 50),
         stopLoss: Notional(units: -100), maxDrawdown: Notional(units: 80), maxOrdersPerSecond: 1_000_000, maxOpenOrders: 10)
 
+    /// The strategy tick through the order manager as the gateway runs it: quote, reconcile with the orders
+    /// that may rest, risk-check and journal each new one, and take the venue's acknowledgements of them.
     func tickBenchmark<M: Strategy>(_ name: String, _ makeModel: @escaping @Sendable () -> M) {
         Benchmark(name, configuration: perMessage) { benchmark in
             var model = makeModel()
-            var gate = RiskGate(instrument: btc, limits: limits)
-            var tracker = OrderTracker(symbol: btc.symbol)
-            let reconciler = QuoteReconciler(tickSize: btc.tickSize, priceToleranceTicks: 2)
-            // Two resting quotes from the first tick, as the gateway would hold them.
-            let first = model.quote(MarketView(top: tops[0], position: .zero, nowNanos: 0))
-            for i in 0..<first.count {
-                tracker.sent(ClientOrderID(prefix: ClientOrderID("mmq-b-")!, sequence: UInt64(i))!, first[i].side, price: first[i].price, quantity: first[i].quantity, nowNanos: 0)
-            }
+            var bench = ManagerBench(
+                instrument: btc, limits: limits, reconciler: QuoteReconciler(tickSize: btc.tickSize, priceToleranceTicks: 2))
+            var intent = QuoteIntent()
             var next = 0
             var now: Int64 = 0
-            var accepted = 0
-            var open = FixedList<OpenOrder>()
-            var commands = FixedList<OrderCommand>()
-            var intent = QuoteIntent()
+            // Warm: the first quotes rest.
+            model.quote(MarketView(top: tops[0], position: .zero, nowNanos: 0), into: &intent)
+            bench.tick(intent, top: tops[0], nowNanos: 0)
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 now &+= 250_000_000
                 let top = tops[next]
-                model.quote(MarketView(top: top, position: tracker.position, nowNanos: now), into: &intent)
-                tracker.quotable(into: &open)
-                reconciler.reconcile(desired: intent, open: open, into: &commands)
-                let exposure = tracker.exposure()
-                for c in 0..<commands.count {
-                    if case .place(let q) = commands[c] {
-                        let context = RiskContext(
-                            position: tracker.position, openBuy: exposure.buy, openSell: exposure.sell, openOrders: exposure.count,
-                            realizedToday: tracker.realizedNet, unrealized: tracker.unrealized(at: top.mid ?? .zero), top: top, nowNanos: now)
-                        if gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), context) == .accept { accepted += 1 }
-                    }
-                }
+                model.quote(MarketView(top: top, position: bench.manager.position, nowNanos: now), into: &intent)
+                bench.tick(intent, top: top, nowNanos: now)
                 next += 1
                 if next == tops.count { next = 0 }
             }
-            blackHole(accepted)
+            blackHole(bench.placed)
         }
     }
 
@@ -138,7 +125,7 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         var total = 0
         var next = 0
         for _ in benchmark.scaledIterations {
-            reconciler.reconcile(desired: intents[next], open: open, into: &commands)
+            reconciler.reconcile(desired: intents[next], open: &open, into: &commands)
             total &+= commands.count
             next = (next + 1) & 4095
         }
@@ -167,19 +154,13 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         var synced = SyncedBook(instrument: data.instrument)
         var message = MarketMessage()
         var model = FixedSpreadQuoter(instrument: btc, halfSpreadBps: 0.5, baseSize: Quantity("0.002")!, skewBps: 1, maxPosition: Quantity("0.01")!)
-        var gate = RiskGate(instrument: btc, limits: limits)
-        var tracker = OrderTracker(symbol: btc.symbol)
-        let reconciler = QuoteReconciler(tickSize: btc.tickSize, priceToleranceTicks: 2)
+        var bench = ManagerBench(instrument: btc, limits: limits, reconciler: QuoteReconciler(tickSize: btc.tickSize, priceToleranceTicks: 2))
         let signer = HMACSigner(secret: "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9")
         let encoder = OrderRequestEncoder()
-        let prefix = ClientOrderID("mmq-mwrimpdl-")!
         let apiKey = "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83"
-        let id: StaticString = "p-mmq-mwrimpdl-1"
+        let id: StaticString = "17"
         var hex: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        var open = FixedList<OpenOrder>()
-        var commands = FixedList<OrderCommand>()
         var intent = QuoteIntent()
-        var seq: UInt64 = 0
         var bytes = 0
         var now: Int64 = 0
         func restart() { data.resync(&synced) }
@@ -201,27 +182,15 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
             if kind == .depthUpdate, synced.onDiff(message.depth) == .applied {
                 // Every book change is quoted on at once: the worst case of requoting on each move.
                 let top = synced.topOfBook
-                model.quote(MarketView(top: top, position: tracker.position, nowNanos: now), into: &intent)
-                tracker.quotable(into: &open)
-                reconciler.reconcile(desired: intent, open: open, into: &commands)
-                for c in 0..<commands.count {
-                    switch commands[c] {
+                model.quote(MarketView(top: top, position: bench.manager.position, nowNanos: now), into: &intent)
+                bench.tick(intent, top: top, nowNanos: now) { action in
+                    switch action {
+                    case .place(let s):
+                        signAndEncode(OrderRequest(kind: .placeLimit, symbol: btc.symbol, side: s.side, price: s.price, quantity: s.quantity, clientOrderID: s.clientOrderID))
                     case .cancel(let cid):
-                        if let o = tracker.orders[cid] {
-                            signAndEncode(OrderRequest(kind: .cancel, symbol: btc.symbol, side: o.side, price: o.price, quantity: o.quantity, clientOrderID: cid))
-                        }
-                        tracker.forget(cid)
-                    case .place(let q):
-                        let exposure = tracker.exposure()
-                        let context = RiskContext(
-                            position: tracker.position, openBuy: exposure.buy, openSell: exposure.sell, openOrders: exposure.count,
-                            realizedToday: tracker.realizedNet, unrealized: .zero, top: top, nowNanos: now)
-                        guard gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), context) == .accept else { continue }
-                        seq += 1
-                        let cid = ClientOrderID(prefix: prefix, sequence: seq)!
-                        tracker.sent(cid, q.side, price: q.price, quantity: q.quantity, nowNanos: now)
-                        signAndEncode(OrderRequest(kind: .placeLimit, symbol: btc.symbol, side: q.side, price: q.price, quantity: q.quantity, clientOrderID: cid))
-                    case .modify: break
+                        signAndEncode(OrderRequest(kind: .cancel, symbol: btc.symbol, clientOrderID: cid))
+                    default:
+                        break
                     }
                 }
             }

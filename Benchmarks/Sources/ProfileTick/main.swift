@@ -3,9 +3,11 @@ import MMCore
 import MMExecution
 import MMRisk
 import MMStrategy
+import BenchSupport
 
 // Usage: ProfileTick [fixed|glft] [ticks]
-// The gateway's per-tick work (quote → reconcile against the tracker → risk check of each new order) on a
+// The gateway's per-tick work (quote → the order manager: reconcile, risk check, journal records, the venue's
+// acknowledgements) on a
 // synthetic walk of the touch, as a plain loop for callgrind.
 let args = CommandLine.arguments
 let mode = args.count > 1 ? args[1] : "glft"
@@ -15,36 +17,26 @@ func run<M: Strategy>(_ model: inout M, instrument: Instrument) -> Int {
     let limits = RiskLimits(
         maxOrderNotional: Notional(units: 1000), maxNetPosition: Quantity("0.01")!, dailyLossLimit: Notional(units: 50),
         stopLoss: Notional(units: -100), maxDrawdown: Notional(units: 80), maxOrdersPerSecond: 1_000_000, maxOpenOrders: 10)
-    var gate = RiskGate(instrument: instrument, limits: limits)
-    var tracker = OrderTracker(symbol: instrument.symbol)
-    let reconciler = QuoteReconciler(tickSize: instrument.tickSize, priceToleranceTicks: 2)
-    var open = FixedList<OpenOrder>()
-    var commands = FixedList<OrderCommand>()
+    var bench = ManagerBench(instrument: instrument, limits: limits, reconciler: QuoteReconciler(tickSize: instrument.tickSize, priceToleranceTicks: 2))
     var intent = QuoteIntent()
-    var accepted = 0
     var bid: Int64 = 6_394_390_000_000
     var seed: UInt64 = 42
+    let one = Quantity(units: 1)
     for i in 0..<ticks {
         seed = seed &* 6364136223846793005 &+ 1442695040888963407
-        bid += Int64(seed >> 62) - 1
+        // The touch walks a tick at a time (a requote whenever it has moved past the tolerance).
+        bid += (Int64(seed >> 62) - 1 - (i % 2 == 0 ? 0 : 1) + (Int64(seed >> 61) & 1)) * instrument.tickSize.raw
         let top = TopOfBook(
-            bidPrice: Price(raw: bid), bidQuantity: Quantity("1")!, askPrice: Price(raw: bid + 1_000_000), askQuantity: Quantity("1")!,
+            bidPrice: Price(raw: bid), bidQuantity: one, askPrice: Price(raw: bid + 1_000_000), askQuantity: one,
             updateID: Int64(i), eventTimeMillis: 0, hasBid: true, hasAsk: true, isSynced: true)
         let now = Int64(i) * 250_000_000
-        model.quote(MarketView(top: top, position: tracker.position, nowNanos: now), into: &intent)
-        tracker.quotable(into: &open)
-        reconciler.reconcile(desired: intent, open: open, into: &commands)
-        let exposure = tracker.exposure()
-        for c in 0..<commands.count {
-            if case .place(let q) = commands[c] {
-                let context = RiskContext(
-                    position: tracker.position, openBuy: exposure.buy, openSell: exposure.sell, openOrders: exposure.count,
-                    realizedToday: tracker.realizedNet, unrealized: tracker.unrealized(at: top.mid ?? .zero), top: top, nowNanos: now)
-                if gate.check(OrderIntent(side: q.side, price: q.price, quantity: q.quantity), context) == .accept { accepted += 1 }
-            }
-        }
+        model.quote(MarketView(top: top, position: bench.manager.position, nowNanos: now), into: &intent)
+        bench.tick(intent, top: top, nowNanos: now)
     }
-    return accepted
+    if CommandLine.arguments.contains("verbose") {
+        print(bench.manager.riskRejections, bench.manager.counters, bench.manager.openOrderCount, bench.manager.tradingState, bench.manager.isReady)
+    }
+    return bench.placed
 }
 
 let btc = try! Instrument(symbol: Symbol("BTCUSDT")!, tickSize: "0.01", stepSize: "0.001", minQuantity: "0.001", minNotional: "5")
@@ -60,4 +52,10 @@ if mode == "fixed" {
     accepted = run(&m, instrument: btc)
 }
 let elapsed = MonotonicInstant.now().nanos - start
-print("\(mode): \(ticks) ticks, \(accepted) accepted, \(elapsed / Int64(ticks)) ns/tick")
+print("\(mode): \(ticks) ticks, \(accepted) placed, \(elapsed / Int64(ticks)) ns/tick")
+if CommandLine.arguments.contains("sizes") {
+    print("OrderManager", MemoryLayout<OrderManager>.size, "Configuration", MemoryLayout<OrderManager.Configuration>.size, "RiskGate", MemoryLayout<RiskGate>.size,
+        "OrderTracker", MemoryLayout<OrderTracker>.size, "TrackedOrder", MemoryLayout<TrackedOrder>.size, "OrderAction", MemoryLayout<OrderAction>.size,
+        "RiskContext", MemoryLayout<RiskContext>.size, "Instrument", MemoryLayout<Instrument>.size, "QuoteIntent", MemoryLayout<QuoteIntent>.size,
+        "FixedList<OpenOrder>", MemoryLayout<FixedList<OpenOrder>>.size)
+}
