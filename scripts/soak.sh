@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Soak: the engine against the simulated venue at accelerated time under random, seeded faults (stream
 # closes, diff gaps, stalls, 5xx, 429/-1003 bursts, clock skew, listen-key expiry, delayed and unanswered
-# REST requests, WebSocket API outages, SIGKILL + restart, operator halts, loss halts), with invariants
+# REST requests, WebSocket API outages and unanswered requests, refused cancel-alls, a user stream connected
+# but silent, SIGKILL + restart, operator halts (one inside a 429 window), loss halts), with invariants
 # checked from the venue's side. The last stdout line is the JSON report; exit 0 when it passed.
 #
 #   scripts/soak.sh                 3 simulated hours at 20× (about 9 minutes + the release build)

@@ -242,19 +242,11 @@ enum JournalFormat {
     private static func time(_ t: Int64, _ out: inout [UInt8]) { integer("t", t, &out) }
 
     static func digits(_ v: Int64, _ out: inout [UInt8]) {
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        var m = v.magnitude
         var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let n = withUnsafeMutableBytes(of: &tmp) { d -> Int in
-            var i = 24
-            repeat {
-                i -= 1
-                d[i] = UInt8(ascii: "0") + UInt8(m % 10)
-                m /= 10
-            } while m > 0
-            return 24 - i
+        withUnsafeMutableBytes(of: &tmp) { d in
+            let start = DecimalCodec.writeInteger(v, rightAlignedIn: d)
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[start...]))
         }
-        withUnsafeBytes(of: &tmp) { out.append(contentsOf: $0[(24 - n)...]) }
     }
 
     static func hex8(_ v: UInt32, into out: inout [UInt8], at i: Int) {

@@ -138,7 +138,7 @@ public final class OrderRequestEncoder {
     private static func integer(_ value: Int64, _ payload: inout Cursor, _ params: inout Cursor) {
         var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &scratch) { buf in
-            let digits = UnsafeRawBufferPointer(rebasing: buf[Template.digits(value, into: buf)..<24])
+            let digits = UnsafeRawBufferPointer(rebasing: buf[DecimalCodec.writeInteger(value, rightAlignedIn: buf)..<24])
             payload.put(digits)
             params.put(digits)
         }
@@ -224,23 +224,6 @@ public final class OrderRequestEncoder {
                     params.append(quoted ? Array("\",".utf8) : Array(",".utf8))
                 }
             }
-        }
-
-        /// Writes `value`'s digits at the end of the 24-byte `buf`; returns where they start.
-        @inline(__always)
-        static func digits(_ value: Int64, into buf: UnsafeMutableRawBufferPointer) -> Int {
-            var v = value.magnitude
-            var i = 24
-            repeat {
-                i -= 1
-                buf[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            } while v > 0
-            if value < 0 {
-                i -= 1
-                buf[i] = UInt8(ascii: "-")
-            }
-            return i
         }
     }
 

@@ -188,7 +188,7 @@ public enum DecimalCodec {
         let minFrac = max(0, min(minFractionDigits, FixedPointScale.fractionDigits))
         let magnitude = raw.magnitude
         let unit = UInt64(FixedPointScale.unit)
-        var integer = magnitude / unit
+        let integer = magnitude / unit
         let fraction = magnitude % unit
         let base = out.baseAddress!
         var n = 0
@@ -196,22 +196,8 @@ public enum DecimalCodec {
             base.storeBytes(of: UInt8(ascii: "-"), as: UInt8.self)
             n = 1
         }
-        // Integer digits, right to left into the top of the 30 bytes, then moved down.
-        var i = 30
-        while integer >= 100 {
-            let q = integer / 100
-            let pair = Int(integer &- q &* 100)
-            i -= 2
-            base.storeBytes(of: DigitPairs.pair(pair), toByteOffset: i, as: UInt16.self)
-            integer = q
-        }
-        if integer >= 10 {
-            i -= 2
-            base.storeBytes(of: DigitPairs.pair(Int(integer)), toByteOffset: i, as: UInt16.self)
-        } else {
-            i -= 1
-            base.storeBytes(of: UInt8(48 &+ integer), toByteOffset: i, as: UInt8.self)
-        }
+        // Integer digits, right-aligned in the top 24 of the 30 bytes, then moved down.
+        let i = 6 + writeInteger(Int64(integer), rightAlignedIn: UnsafeMutableRawBufferPointer(rebasing: out[6..<30]))
         let intCount = 30 - i
         (base + n).copyMemory(from: base + i, byteCount: intCount)
         n += intCount
@@ -229,6 +215,35 @@ public enum DecimalCodec {
         var digits = FixedPointScale.fractionDigits
         while digits > minFrac && base.load(fromByteOffset: n + digits, as: UInt8.self) == UInt8(ascii: "0") { digits -= 1 }
         return digits == 0 ? n : n + 1 + digits
+    }
+}
+
+extension DecimalCodec {
+    /// Writes the decimal digits of `value` (and its sign) right-aligned into the 24-byte `buf`; returns
+    /// where they start. Allocation free.
+    @inlinable
+    public static func writeInteger(_ value: Int64, rightAlignedIn buf: UnsafeMutableRawBufferPointer) -> Int {
+        precondition(buf.count >= 24, "integer output buffer too small")
+        var v = value.magnitude
+        var i = 24
+        while v >= 100 {
+            let q = v / 100
+            i -= 2
+            buf.storeBytes(of: DigitPairs.pair(Int(v &- q &* 100)), toByteOffset: i, as: UInt16.self)
+            v = q
+        }
+        if v >= 10 {
+            i -= 2
+            buf.storeBytes(of: DigitPairs.pair(Int(v)), toByteOffset: i, as: UInt16.self)
+        } else {
+            i -= 1
+            buf[i] = UInt8(truncatingIfNeeded: 48 &+ v)
+        }
+        if value < 0 {
+            i -= 1
+            buf[i] = UInt8(ascii: "-")
+        }
+        return i
     }
 }
 

@@ -286,6 +286,20 @@ public struct EngineConfig: Sendable {
         return c
     }
 
+    /// The `binance:` section of a configuration that points the engine at a venue serving REST at `restURL`
+    /// and every WebSocket (streams, WebSocket API, user data) at `streamURL` — the simulator's layout.
+    public static func endpointsYAML(restURL: String, streamURL: String, depthStream: String = "@depth@0ms") -> String {
+        """
+        binance:
+          restUrl: \(restURL)
+          streamUrl: \(streamURL)
+          wsApiUrl: \(streamURL)/ws-fapi/v1
+          userStreamUrl: \(streamURL)
+          depthStream: "\(depthStream)"
+
+        """
+    }
+
     /// UTC midnight of `YYYY-MM-DD`, in ms since the epoch; nil when not such a date.
     static func utcDayMillis(_ text: String) -> Int64? {
         let parts = text.split(separator: "-")

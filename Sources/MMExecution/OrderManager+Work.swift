@@ -51,6 +51,18 @@ extension OrderManager {
         }
     }
 
+    /// Sends a wanted request that is due: in flight from now, with `token` and a deadline. False when it
+    /// is not wanted, already in flight, or not yet due.
+    static func begin(_ r: inout Retrying, _ now: Moment, token: UInt64, timeout: Int64) -> Bool {
+        guard r.wanted && !r.inFlight && now.nanos >= r.dueNanos else { return false }
+        r.wanted = false
+        r.inFlight = true
+        r.token = token
+        r.sentNanos = now.nanos
+        r.deadlineNanos = now.nanos &+ timeout
+        return true
+    }
+
     /// Marks a request done or failed; a request asked for while it was in flight is due now.
     static func finished(_ r: inout Retrying, _ now: Moment) {
         r.inFlight = false
@@ -144,12 +156,8 @@ extension OrderManager {
             note(.cancelAllFailed(code: 0))
             Self.retryLater(&cancelAll, now, retryAfterMillis: 0, configuration, blockedUntil: blockedUntilNanos)
         }
-        if allowed && cancelAll.wanted && !cancelAll.inFlight && now.nanos >= cancelAll.dueNanos {
-            cancelAll.wanted = false
-            cancelAll.inFlight = true
-            cancelAll.token = token()
-            cancelAll.sentNanos = now.nanos
-            cancelAll.deadlineNanos = now.nanos &+ configuration.requestTimeoutNanos
+        if allowed && Self.begin(&cancelAll, now, token: tokens &+ 1, timeout: configuration.requestTimeoutNanos) {
+            tokens &+= 1
             cancelAllCovers.removeAll(keepingCapacity: true)
             for o in orders.all where o.isSettledAtVenue(by: now.nanos) { cancelAllCovers.append(o.clientOrderID) }
             counters.cancelAllsSent += 1
@@ -160,12 +168,8 @@ extension OrderManager {
             // Everything we know of is gone: the venue's listing confirms it.
             requestReconcile(now)
         }
-        if allowed && reconcile.wanted && !reconcile.inFlight && now.nanos >= reconcile.dueNanos {
-            reconcile.wanted = false
-            reconcile.inFlight = true
-            reconcile.token = token()
-            reconcile.sentNanos = now.nanos
-            reconcile.deadlineNanos = now.nanos &+ configuration.requestTimeoutNanos
+        if allowed && Self.begin(&reconcile, now, token: tokens &+ 1, timeout: configuration.requestTimeoutNanos) {
+            tokens &+= 1
             emit(.reconcile(token: reconcile.token))
         }
         if allowed && flattenWanted && flattenOrder == nil {

@@ -201,11 +201,6 @@ public struct OrderManager: Sendable {
         orders.all.allSatisfy { $0.state == .open } && !cancelAll.inFlight && !cancelAll.wanted && !reconcile.inFlight && !reconcile.wanted
     }
 
-    mutating func token() -> UInt64 {
-        tokens &+= 1
-        return tokens
-    }
-
     // MARK: Inputs: the venue side
 
     /// The shell has checked and configured the account (position mode, leverage, margin, fees).

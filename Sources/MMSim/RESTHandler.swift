@@ -256,36 +256,34 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return (.ok, Array(entry(symbol).utf8))
             }
             return (.ok, Array(("[" + hub.markets.keys.sorted().map(entry).joined(separator: ",") + "]").utf8))
-        case (.GET, "/fapi/v1/positionSide/dual"):
-            return (.ok, Array(#"{"dualSidePosition":\#(hub.exchange.accounts[apiKey]!.dualSidePosition)}"#.utf8))
-        case (.POST, "/fapi/v1/positionSide/dual"):
-            guard let text = params["dualSidePosition"], ["true", "false"].contains(text) else { return VenueError.mandatory("dualSidePosition").reply }
-            if let e = hub.exchange.setDualSidePosition(apiKey: apiKey, text == "true") { return e.reply }
+        case (.GET, "/fapi/v1/positionSide/dual"), (.GET, "/fapi/v1/multiAssetsMargin"), (.GET, "/fapi/v1/feeBurn"),
+            (.POST, "/fapi/v1/positionSide/dual"), (.POST, "/fapi/v1/multiAssetsMargin"), (.POST, "/fapi/v1/feeBurn"):
+            // The account's modes: each read as `{"<name>":bool}` and set with `<name>=true|false`.
+            let name = path.hasSuffix("dual") ? "dualSidePosition" : path.hasSuffix("multiAssetsMargin") ? "multiAssetsMargin" : "feeBurn"
+            let account = hub.exchange.accounts[apiKey]!
+            guard head.method == .POST else {
+                let value = name == "dualSidePosition" ? account.dualSidePosition : name == "feeBurn" ? account.feeBurn : account.multiAssetsMargin
+                return (.ok, Array(#"{"\#(name)":\#(value)}"#.utf8))
+            }
+            guard let text = params[name], ["true", "false"].contains(text) else { return VenueError.mandatory(name).reply }
+            switch name {
+            case "dualSidePosition": if let e = hub.exchange.setDualSidePosition(apiKey: apiKey, text == "true") { return e.reply }
+            case "feeBurn": hub.exchange.setAccountFlag(apiKey: apiKey, feeBurn: text == "true")
+            default: hub.exchange.setAccountFlag(apiKey: apiKey, multiAssetsMargin: text == "true")
+            }
             return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
-        case (.GET, "/fapi/v1/multiAssetsMargin"):
-            return (.ok, Array(#"{"multiAssetsMargin":\#(hub.exchange.accounts[apiKey]!.multiAssetsMargin)}"#.utf8))
-        case (.POST, "/fapi/v1/multiAssetsMargin"):
-            guard let text = params["multiAssetsMargin"], ["true", "false"].contains(text) else { return VenueError.mandatory("multiAssetsMargin").reply }
-            hub.exchange.setAccountFlag(apiKey: apiKey, multiAssetsMargin: text == "true")
-            return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
-        case (.GET, "/fapi/v1/feeBurn"):
-            return (.ok, Array(#"{"feeBurn":\#(hub.exchange.accounts[apiKey]!.feeBurn)}"#.utf8))
-        case (.POST, "/fapi/v1/feeBurn"):
-            guard let text = params["feeBurn"], ["true", "false"].contains(text) else { return VenueError.mandatory("feeBurn").reply }
-            hub.exchange.setAccountFlag(apiKey: apiKey, feeBurn: text == "true")
-            return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
-        case (.POST, "/fapi/v1/leverage"):
+        case (.POST, "/fapi/v1/leverage"), (.POST, "/fapi/v1/marginType"):
             guard let symbol, market != nil else { return params["symbol"] == nil ? VenueError.mandatory("symbol").reply : VenueError.badSymbol.reply }
+            guard path.hasSuffix("leverage") else {
+                guard let type = params["marginType"] else { return VenueError.mandatory("marginType").reply }
+                if let e = hub.exchange.setMarginType(apiKey: apiKey, symbol: symbol, type) { return e.reply }
+                return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
+            }
             guard let text = params["leverage"], let leverage = Int64(text) else { return VenueError.mandatory("leverage").reply }
             switch hub.exchange.setLeverage(apiKey: apiKey, symbol: symbol, leverage) {
             case .success(let l): return (.ok, Array(#"{"leverage":\#(l),"maxNotionalValue":"1000000000","symbol":"\#(symbol)"}"#.utf8))
             case .failure(let e): return e.reply
             }
-        case (.POST, "/fapi/v1/marginType"):
-            guard let symbol, market != nil else { return params["symbol"] == nil ? VenueError.mandatory("symbol").reply : VenueError.badSymbol.reply }
-            guard let type = params["marginType"] else { return VenueError.mandatory("marginType").reply }
-            if let e = hub.exchange.setMarginType(apiKey: apiKey, symbol: symbol, type) { return e.reply }
-            return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
         case (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"):
             return (.ok, Array(AccountJSON.account(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now).utf8))
         case (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"):

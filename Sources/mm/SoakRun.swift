@@ -2,6 +2,7 @@ import Foundation
 import MMBinance
 import MMBinanceWire
 import MMCore
+import MMEngine
 import MMSim
 
 #if canImport(Glibc)
@@ -212,14 +213,9 @@ final class SoakRun {
               port: \(metricsPort)
             control:
               port: \(controlPort)
-            binance:
-              restUrl: \(sim.restURL)
-              streamUrl: \(sim.streamURL)
-              wsApiUrl: \(sim.streamURL)/ws-fapi/v1
-              userStreamUrl: \(sim.streamURL)
-              depthStream: "@depth@0ms"
 
             """
+            + EngineConfig.endpointsYAML(restURL: sim.restURL, streamURL: sim.streamURL)
         try yaml.write(toFile: directory + "/config.yaml", atomically: true, encoding: .utf8)
     }
 

@@ -47,14 +47,9 @@ struct DayRestoreTests {
               path: ""
             gateway:
               heartbeatSeconds: 0
-            binance:
-              restUrl: \(sim.restURL)
-              streamUrl: \(sim.streamURL)
-              wsApiUrl: \(sim.streamURL)/ws-fapi/v1
-              userStreamUrl: \(sim.streamURL)
-              depthStream: "@depth@0ms"
 
             """
+            + EngineConfig.endpointsYAML(restURL: sim.restURL, streamURL: sim.streamURL)
         var options = RunOptions()
         options.live = true
         options.environment = ["BINANCE_API_KEY": account.apiKey, "BINANCE_API_SECRET": account.secret]

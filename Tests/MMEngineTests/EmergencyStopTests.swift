@@ -52,14 +52,9 @@ struct EmergencyStopTests {
               port: \(controlPort)
             journal:
               path: \(dir)/journal.jsonl
-            binance:
-              restUrl: \(sim.restURL)
-              streamUrl: \(sim.streamURL)
-              wsApiUrl: \(sim.streamURL)/ws-fapi/v1
-              userStreamUrl: \(sim.streamURL)
-              depthStream: "@depth@0ms"
 
             """
+            + EngineConfig.endpointsYAML(restURL: sim.restURL, streamURL: sim.streamURL)
         let path = dir + "/config.yaml"
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         let env = [

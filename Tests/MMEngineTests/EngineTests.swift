@@ -154,14 +154,9 @@ struct EngineTests {
               path: \(journal)
             gateway:
               heartbeatSeconds: 0
-            binance:
-              restUrl: \(sim.restURL)
-              streamUrl: \(sim.streamURL)
-              wsApiUrl: \(sim.streamURL)/ws-fapi/v1
-              userStreamUrl: \(sim.streamURL)
-              depthStream: "@depth@0ms"
 
             """
+            + EngineConfig.endpointsYAML(restURL: sim.restURL, streamURL: sim.streamURL)
         var options = RunOptions()
         options.live = true
         options.environment = ["BINANCE_API_KEY": account.apiKey, "BINANCE_API_SECRET": account.secret]
@@ -215,14 +210,9 @@ struct EngineTests {
             dryRun: false
             gateway:
               heartbeatSeconds: 1
-            binance:
-              restUrl: \(sim.restURL)
-              streamUrl: \(sim.streamURL)
-              wsApiUrl: \(sim.streamURL)/ws-fapi/v1
-              userStreamUrl: \(sim.streamURL)
-              depthStream: "@depth@0ms"
 
             """
+            + EngineConfig.endpointsYAML(restURL: sim.restURL, streamURL: sim.streamURL)
         var options = RunOptions()
         options.live = true
         options.environment = ["BINANCE_API_KEY": "ed25519-account", "BINANCE_API_PRIVATE_KEY_FILE": keyFile]

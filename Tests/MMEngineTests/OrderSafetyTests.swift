@@ -213,14 +213,9 @@ struct OrderSafetyTests {
         symbol: BTCUSDT
         journal:
           path: ""
-        binance:
-          restUrl: \(sim.restURL)
-          streamUrl: \(sim.streamURL)
-          wsApiUrl: \(sim.streamURL)/ws-fapi/v1
-          userStreamUrl: \(sim.streamURL)
-          depthStream: "@depth@0ms"
 
         """
+        + EngineConfig.endpointsYAML(restURL: sim.restURL, streamURL: sim.streamURL)
     }
 
     func options(_ account: SimServer.Credentials) -> RunOptions {

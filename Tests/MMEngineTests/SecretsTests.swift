@@ -32,14 +32,9 @@ struct SecretsTests {
               port: 0
             journal:
               path: \(dir)/journal.jsonl
-            binance:
-              restUrl: \(sim.restURL)
-              streamUrl: \(sim.streamURL)
-              wsApiUrl: \(sim.streamURL)/ws-fapi/v1
-              userStreamUrl: \(sim.streamURL)
-              depthStream: "@depth@0ms"
 
             """
+            + EngineConfig.endpointsYAML(restURL: sim.restURL, streamURL: sim.streamURL)
         try yaml.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: mmBinary)

@@ -15,11 +15,15 @@ let apiKey = "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83"
 let id: StaticString = "17"
 var hex: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 var bytes = 0
-let start = MonotonicInstant.now().nanos
-for seq in 1...UInt64(count) {
-    let r = OrderRequest(
+/// The benchmark's order `seq`: a bid at one of a hundred prices.
+func request(_ seq: UInt64) -> OrderRequest {
+    OrderRequest(
         kind: .placeLimit, symbol: symbol, side: .buy, price: Price(raw: 6_394_075_000_000 + Int64(seq % 100) * 1_000_000), quantity: quantity,
         clientOrderID: ClientOrderID(prefix: prefix, sequence: seq)!)
+}
+let start = MonotonicInstant.now().nanos
+for seq in 1...UInt64(count) {
+    let r = request(seq)
     encoder.encode(r, apiKey: apiKey, timestamp: 1_795_332_524_276 + Int64(seq), recvWindow: 5000)
     withUnsafeMutableBytes(of: &hex) { h in
         signer.sign(encoder.payload, hexInto: h)
@@ -41,9 +45,7 @@ if CommandLine.arguments.contains("split") {
     }
     let t1 = MonotonicInstant.now().nanos
     for seq in 1...UInt64(count) {
-        let r = OrderRequest(
-            kind: .placeLimit, symbol: symbol, side: .buy, price: Price(raw: 6_394_075_000_000 + Int64(seq % 100) * 1_000_000), quantity: quantity,
-            clientOrderID: ClientOrderID(prefix: prefix, sequence: seq)!)
+        let r = request(seq)
         encoder.encode(r, apiKey: apiKey, timestamp: 1_795_332_524_276 + Int64(seq), recvWindow: 5000)
         withUnsafeBytes(of: &hex) { h in
             id.withUTF8Buffer { i in x &+= encoder.webSocketJSON(id: UnsafeRawBufferPointer(i), method: r.method, signature: h).count }
@@ -53,11 +55,7 @@ if CommandLine.arguments.contains("split") {
     print("payload \(payload.count) bytes: sign \((t1 - t0) / Int64(count)) ns, encode \((t2 - t1) / Int64(count)) ns (\(x))")
 }
 if CommandLine.arguments.contains("parts") {
-    let requests = (1...UInt64(1024)).map { seq in
-        OrderRequest(
-            kind: .placeLimit, symbol: symbol, side: .buy, price: Price(raw: 6_394_075_000_000 + Int64(seq % 100) * 1_000_000), quantity: quantity,
-            clientOrderID: ClientOrderID(prefix: prefix, sequence: seq)!)
-    }
+    let requests = (1...UInt64(1024)).map(request)
     var x = 0
     let t0 = MonotonicInstant.now().nanos
     for k in 0..<count {
