@@ -124,7 +124,9 @@ struct FaultState: Sendable {
     private var rng: SimRandom
     private var nextFire: [Int: Int64] = [:]
     private(set) var counts: [FaultKind: Int] = [:]
-    var stallUntil: Int64 = 0
+    /// End of a stall, on the monotonic clock the audit log uses: market data resumes no earlier than the
+    /// `untilNanos` the audit records, so a snapshot taken after the resumption is after it too.
+    var stallUntilNanos: Int64 = 0
     var rateLimitUntil: Int64 = 0
     var webSocketAPIDownUntil: Int64 = 0
     var cancelAllRefuseUntil: Int64 = 0

@@ -67,6 +67,8 @@ public struct SoakAuditor: Sendable {
     let apiKey: String
     let symbols: [Symbol]
     private var unsyncedSince: [Symbol: Int64] = [:]
+    /// Why each symbol's book went out of sync (for the violation's words).
+    private var unsyncedReason: [Symbol: String] = [:]
     /// When the venue last served a snapshot: fresh data for whoever took it, stall or not.
     private var lastSnapshot: Int64 = .min
     private var stalls: [(from: Int64, until: Int64)] = []
@@ -130,7 +132,10 @@ public struct SoakAuditor: Sendable {
         case .desync(let symbol, let reason, _):
             desyncs[reason, default: 0] += 1
             guard limits.desyncReasons.contains(reason) else { return }
-            if unsyncedSince[symbol] == nil { unsyncedSince[symbol] = t }
+            if unsyncedSince[symbol] == nil {
+                unsyncedSince[symbol] = t
+                unsyncedReason[symbol] = reason
+            }
             pending.append(("desync:\(reason)", t))
         case .stall(_, let until):
             stalls.append((t, until))
@@ -224,7 +229,8 @@ public struct SoakAuditor: Sendable {
     private mutating func checkOrder(id: String, symbol: Symbol, side: Side, at t: Int64) {
         let g = limits.graceNanos
         if let since = unsyncedSince[symbol], t > since + g {
-            violate("order_while_unsynced", "\(id) \((t - since) / 1_000_000) ms after the book went out of sync")
+            let snapshot = lastSnapshot == .min ? "none" : "\((lastSnapshot - since) / 1_000_000) ms after it"
+            violate("order_while_unsynced", "\(id) \((t - since) / 1_000_000) ms after the book went out of sync (\(unsyncedReason[symbol] ?? "?"); last snapshot \(snapshot))")
         }
         // Data ages from the stall's start, or from a snapshot taken during it.
         for s in stalls where t > max(s.from, lastSnapshot) + limits.maxBookAgeNanos + g && t < s.until {
@@ -245,7 +251,10 @@ public struct SoakAuditor: Sendable {
     /// A stall that ended leaves the books out of sync: what was not sent is missing.
     private mutating func matureStalls(_ t: Int64) {
         for s in stalls where s.until <= t {
-            for symbol in symbols where unsyncedSince[symbol] == nil { unsyncedSince[symbol] = s.until }
+            for symbol in symbols where unsyncedSince[symbol] == nil {
+                unsyncedSince[symbol] = s.until
+                unsyncedReason[symbol] = "stall"
+            }
             pending.append(("desync:stall", s.until))
         }
         stalls.removeAll { $0.until <= t }

@@ -312,7 +312,7 @@ final class StreamHub: @unchecked Sendable {
                 faults.gapPending[symbol.description] = Set([0] + (aggregators[symbol].map { Array($0.keys) } ?? []))
             }
         case .stall:
-            faults.stallUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
+            faults.stallUntilNanos = mono + lasting
             exchange.record(.stall(nanos: mono, untilNanos: mono + lasting))
             faults.count(.stall)
         case .rateLimit:
@@ -427,7 +427,7 @@ final class StreamHub: @unchecked Sendable {
 
     private func publish(_ event: SimMarket.Event, symbol: Symbol, touched: inout [ObjectIdentifier: Channel]) {
         guard let encoder = encoders[symbol] else { return }
-        let stalled = UnixNanos.now().millis < faults.stallUntil
+        let stalled = MonotonicInstant.now().nanos < faults.stallUntilNanos
         switch event {
         case .depth(let d):
             for (interval, _) in aggregators[symbol] ?? [:] { aggregators[symbol]![interval]!.add(d) }
@@ -465,7 +465,7 @@ final class StreamHub: @unchecked Sendable {
                 }
                 nextFlush[interval] = (nowMillis / Int64(interval) + 1) * Int64(interval)
                 guard var merged = aggregators[symbol]![interval]!.flush() else { continue }
-                if nowMillis < faults.stallUntil || skipForGap(symbol, interval: interval) { continue }
+                if MonotonicInstant.now().nanos < faults.stallUntilNanos || skipForGap(symbol, interval: interval) { continue }
                 merged.eventTimeMillis = nowMillis
                 send(symbol: symbol, touched: &touched, matching: { $0 == .depth(intervalMillis: interval) }) { stream, out in
                     encoder.depthUpdate(merged, stream: stream, into: &out)
