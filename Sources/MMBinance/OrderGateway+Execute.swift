@@ -259,7 +259,7 @@ extension OrderGateway {
             note(.warning, "order.adopted", ["id": "\(id)", "action": "cancel"])
         case .halted(let reason):
             haltCount += 1
-            note(.warning, "halt", ["reason": "\(reason.code)"])
+            note(reason == .shutdown ? .notice : .warning, "halt", ["reason": "\(reason.code)"])
             journal?.sync()
         case .haltConfirmed:
             note(.notice, "halt.confirmed", ["open_orders": "0"])
