@@ -59,21 +59,30 @@ public final class OrderRequestEncoder {
     /// What the encoder keeps between requests, behind a pointer: the class's own stored `var`s would pay a
     /// dynamic exclusivity check on every touch.
     private struct State {
-        /// The constant parts of the last request shape, between its variable values (see `Template`).
-        var template: Template?
+        /// The symbol, receive window and API key every compiled shape is for (another one starts over).
+        var symbol = Symbol()
+        var recvWindow: Int64 = -1
+        var apiKey: String?
         /// The last price and quantity written, as text (a quote's size rarely changes, its price often repeats).
         var lastPrice = CachedDecimal()
         var lastQuantity = CachedDecimal()
     }
 
     private let state: UnsafeMutablePointer<State>
+    /// Each request shape's constant runs, compiled into raw memory (no reference counting when read), by
+    /// `Template.slot` (kind × side × reduce-only).
+    private let shapes: UnsafeMutablePointer<Compiled>
 
     public init() {
         state = .allocate(capacity: 1)
         state.initialize(to: State())
+        shapes = .allocate(capacity: Template.slots)
+        shapes.initialize(repeating: Compiled(), count: Template.slots)
     }
 
     deinit {
+        for i in 0..<Template.slots { shapes[i].release() }
+        shapes.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
     }
@@ -84,33 +93,81 @@ public final class OrderRequestEncoder {
     /// Writes the payload for `r`. `apiKey` is included for the WebSocket API (REST sends it as a header).
     public func encode(_ r: OrderRequest, apiKey: String?, timestamp: Int64, recvWindow: Int64) {
         let s = state
-        if !(s.pointee.template?.fits(r, recvWindow: recvWindow, apiKey: apiKey) ?? false) {
-            s.pointee.template = Template(Template.Key(
-                kind: r.kind, reduceOnly: r.reduceOnly, side: r.side, symbol: r.symbol, recvWindow: recvWindow, apiKey: apiKey))
+        if s.pointee.symbol != r.symbol || s.pointee.recvWindow != recvWindow || s.pointee.apiKey != apiKey {
+            for i in 0..<Template.slots { shapes[i].release() }
+            s.pointee.symbol = r.symbol
+            s.pointee.recvWindow = recvWindow
+            s.pointee.apiKey = apiKey
         }
+        let slot = Template.slot(r)
+        if shapes[slot].blob == nil {
+            // Built once per shape: a bid, an ask, a cancel, ….
+            shapes[slot] = Compiled(Template(Template.Key(
+                kind: r.kind, reduceOnly: r.reduceOnly, side: r.side, symbol: r.symbol, recvWindow: recvWindow, apiKey: apiKey)))
+        }
+        let c = shapes[slot]
+        let blob = UnsafeRawPointer(c.blob!)
         // Both outputs are written through cursors held in locals: each constant run (names, separators, the
         // API key, the symbol, the receive window) is one copy, and only the values are formatted.
         var payload = Cursor(payloadBuffer)
         var params = Cursor(jsonBuffer, from: Self.jsonPrefixRoom)
-        let count = s.pointee.template!.values.count
-        for i in 0..<count {
-            s.pointee.template!.payload[i].withUnsafeBytes { payload.put($0) }
-            s.pointee.template!.params[i].withUnsafeBytes { params.put($0) }
-            switch s.pointee.template!.values[i] {
-            case .clientOrderID:
+        for i in 0...c.valueCount {
+            payload.put(UnsafeRawBufferPointer(start: blob + Int(c.payload[i].offset), count: Int(c.payload[i].count)))
+            params.put(UnsafeRawBufferPointer(start: blob + Int(c.params[i].offset), count: Int(c.params[i].count)))
+            guard i < c.valueCount else { break }
+            switch c.values[i] {
+            case 0:
                 r.clientOrderID.withBytes {
                     payload.put($0)
                     params.put($0)
                 }
-            case .price: s.pointee.lastPrice.put(r.price.raw, &payload, &params)
-            case .quantity: s.pointee.lastQuantity.put(r.quantity.raw, &payload, &params)
-            case .timestamp: Self.integer(timestamp, &payload, &params)
+            case 1: s.pointee.lastPrice.put(r.price.raw, &payload, &params)
+            case 2: s.pointee.lastQuantity.put(r.quantity.raw, &payload, &params)
+            default: Self.integer(timestamp, &payload, &params)
             }
         }
-        s.pointee.template!.payload[count].withUnsafeBytes { payload.put($0) }
-        s.pointee.template!.params[count].withUnsafeBytes { params.put($0) }
         payloadBuffer.count = payload.at
         jsonBuffer.count = params.at
+    }
+
+    /// A `Template` in raw memory: its runs back to back in `blob`, located by offset and length.
+    struct Compiled {
+        var blob: UnsafeMutableRawPointer?
+        var payload = InlineArray<6, (offset: Int32, count: Int32)>(repeating: (0, 0))
+        var params = InlineArray<6, (offset: Int32, count: Int32)>(repeating: (0, 0))
+        /// 0 client order ID, 1 price, 2 quantity, 3 timestamp.
+        var values = InlineArray<5, UInt8>(repeating: 0)
+        var valueCount = 0
+
+        init() {}
+
+        init(_ t: Template) {
+            let runs = t.payload + t.params
+            let total = runs.reduce(0) { $0 + $1.count }
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 8)
+            var at = 0
+            for (i, run) in runs.enumerated() {
+                run.withUnsafeBytes { if let base = $0.baseAddress { (memory + at).copyMemory(from: base, byteCount: run.count) } }
+                let located = (Int32(at), Int32(run.count))
+                if i < t.payload.count { payload[i] = located } else { params[i - t.payload.count] = located }
+                at += run.count
+            }
+            for (i, v) in t.values.enumerated() {
+                switch v {
+                case .clientOrderID: values[i] = 0
+                case .price: values[i] = 1
+                case .quantity: values[i] = 2
+                case .timestamp: values[i] = 3
+                }
+            }
+            valueCount = t.values.count
+            blob = memory
+        }
+
+        mutating func release() {
+            blob?.deallocate()
+            blob = nil
+        }
     }
 
     /// A decimal's text, kept for the next request that has the same value.
@@ -171,11 +228,20 @@ public final class OrderRequestEncoder {
         var params: [[UInt8]] = [[]]
         var values: [Value] = []
 
-        /// Whether `r` has this shape (compared field by field: building a key would retain the API key).
+        static let slots = 20
+
+        /// Where a request's shape is kept: kind (5) × side (2) × reduce-only (2).
         @inline(__always)
-        func fits(_ r: OrderRequest, recvWindow: Int64, apiKey: String?) -> Bool {
-            key.kind == r.kind && key.reduceOnly == r.reduceOnly && key.side == r.side && key.symbol == r.symbol && key.recvWindow == recvWindow
-                && key.apiKey == apiKey
+        static func slot(_ r: OrderRequest) -> Int {
+            let kind: Int
+            switch r.kind {
+            case .placeLimit: kind = 0
+            case .placeMarket: kind = 1
+            case .modify: kind = 2
+            case .cancel: kind = 3
+            case .query: kind = 4
+            }
+            return kind * 4 + (r.side == .buy ? 0 : 2) + (r.reduceOnly ? 1 : 0)
         }
 
         init(_ key: Key) {

@@ -43,6 +43,34 @@ struct OrderEncodingTests {
         #expect(params["signature"]?.text == "ab12" && params["timeInForce"]?.text == "GTX")
     }
 
+    /// One encoder writes bids, asks, cancels, modifies and a reduce-only close in any order, with and without
+    /// the API key, exactly as a fresh encoder would (the constant runs of each shape are kept apart).
+    @Test func everyShapeInAnyOrderMatchesAFreshEncoder() {
+        let symbol = Symbol("BTCUSDT")!
+        let shapes: [OrderRequest] = [
+            request, OrderRequest(kind: .placeLimit, symbol: symbol, side: .sell, price: Price("9000.5")!, quantity: Quantity("0.002")!, clientOrderID: ClientOrderID("mmq-2")!),
+            OrderRequest(kind: .cancel, symbol: symbol, clientOrderID: ClientOrderID("mmq-1")!),
+            OrderRequest(kind: .modify, symbol: symbol, side: .sell, price: Price("9001")!, quantity: Quantity("0.004")!, clientOrderID: ClientOrderID("mmq-2")!),
+            OrderRequest(kind: .placeMarket, symbol: symbol, side: .sell, quantity: Quantity("0.002")!, clientOrderID: ClientOrderID("mmq-3")!, reduceOnly: true),
+            OrderRequest(kind: .placeLimit, symbol: Symbol("ETHUSDT")!, side: .buy, price: Price("3000")!, quantity: Quantity("1")!, clientOrderID: ClientOrderID("mmq-4")!),
+            OrderRequest(kind: .query, symbol: symbol, clientOrderID: ClientOrderID("mmq-3")!),
+        ]
+        let reused = OrderRequestEncoder()
+        for round in 0..<3 {
+            for (i, r) in (round == 1 ? shapes.reversed() : shapes).enumerated() {
+                let key: String? = (i + round) % 2 == 0 ? "KEY" : nil
+                let fresh = OrderRequestEncoder()
+                fresh.encode(r, apiKey: key, timestamp: 1_700_000_000_000 + Int64(i), recvWindow: round == 2 ? 6000 : 5000)
+                reused.encode(r, apiKey: key, timestamp: 1_700_000_000_000 + Int64(i), recvWindow: round == 2 ? 6000 : 5000)
+                #expect(Array(reused.payload) == Array(fresh.payload), "\(r.kind) \(r.side) round \(round)")
+                let json = { (e: OrderRequestEncoder) in
+                    Array("7".utf8).withUnsafeBytes { id in Array("ab".utf8).withUnsafeBytes { Array(e.webSocketJSON(id: id, method: r.method, signature: $0)) } }
+                }
+                #expect(json(reused) == json(fresh))
+            }
+        }
+    }
+
     @Test func errorClasses() {
         #expect(VenueErrorClass.classify(code: -5022, httpStatus: 400) == .postOnlyReject)
         #expect(VenueErrorClass.classify(code: -1003, httpStatus: 429) == .rateLimited)
