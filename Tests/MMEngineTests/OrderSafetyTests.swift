@@ -27,8 +27,11 @@ struct OrderSafetyTests {
 
     /// The case that once left four orders resting: the venue answers REST with 429 for 4 s and the operator
     /// halts. Everything is gone within 3 s of the window's end, and nothing new is sent.
-    @Test func aHaltDuringA429WindowLeavesNothingRestingOnceTheVenueAnswers() async throws {
-        let engine = try quotingFour()
+    /// With the WebSocket API up, the per-order cancels reach the venue at once (its REST answers 429, its
+    /// WebSocket API does not); over REST alone they wait for the venue's `Retry-After`, then go.
+    @Test(arguments: [true, false])
+    func aHaltDuringA429WindowLeavesNothingRestingOnceTheVenueAnswers(webSocketAPI: Bool) async throws {
+        let engine = try quotingFour("gateway:\n  webSocketApi: \(webSocketAPI)\n")
         try await engine.start()
         let gateway = try #require(engine.gatewayHandle)
         #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "four orders resting")
@@ -40,6 +43,7 @@ struct OrderSafetyTests {
         let emptied = try await t.eventually(9) { try await atVenue(engine).isEmpty }
         let at = MonotonicInstant.now().nanos
         #expect(emptied && at < windowEnd + 3_000_000_000, "empty \((at - windowEnd) / 1_000_000) ms after the window")
+        print("halt in a 429 window (WebSocket API \(webSocketAPI ? "up" : "off")): none of ours at the venue \((at - windowEnd) / 1_000_000) ms after the window ended")
         #expect(try await t.eventually(10) { gateway.state().haltConfirmed }, "the venue confirmed it")
         let sent = gateway.state().ordersSent
         try await Task.sleep(for: .seconds(1))
