@@ -237,6 +237,8 @@ public final class Engine: @unchecked Sendable {
     public var simHandle: SimServer? { sim }
     public var instrumentInUse: Instrument? { instrument }
     public var credentialsInUse: Credentials? { credentials }
+    /// Strategy ticks run so far (0 before the strategy thread starts).
+    public var strategyTicks: Int { strategy?.counts.ticks ?? 0 }
     /// Bound ports of `/metrics` + `/health` and of the control endpoint.
     public var metricsPort: Int? { metricsServer?.port }
     public var controlPort: Int? { controlServer?.port }

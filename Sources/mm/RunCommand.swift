@@ -61,6 +61,9 @@ struct Run: AsyncParsableCommand {
         options.statusToTerminal = isatty(2) != 0
         let engine = Engine(config: engineConfig, options: options, configPath: path)
         engine.installAsMetricsBackend()
+        // Caught from before the start: a SIGHUP sent once the engine logs `engine.started` is never lost
+        // (its default action would end the process); one that arrives during the start waits for it.
+        let hangups = catchHangups()
         do {
             try await engine.start()
         } catch {
@@ -68,7 +71,7 @@ struct Run: AsyncParsableCommand {
             _ = try? await engine.stop()
             throw ExitCode(1)
         }
-        let reloads = watchForReload(engine, path: path)
+        let reloads = watchForReload(engine, path: path, hangups: hangups)
         await waitForStop(seconds: seconds)
         reloads.cancel()
         let summary = try await engine.stop()
@@ -128,15 +131,21 @@ func waitForStop(seconds: Double?) async {
     for await _ in stream { break }
 }
 
-/// SIGHUP, or a change of the configuration file's modification time, reloads the strategy and risk
-/// parameters; each attempt is logged as a JSON line with what changed (or why it was refused).
-func watchForReload(_ engine: Engine, path: String?) -> Task<Void, Never> {
-    let (signals, continuation) = AsyncStream.makeStream(of: Void.self)
+/// Routes SIGHUP into a stream instead of its default action.
+func catchHangups() -> (AsyncStream<Void>, AsyncStream<Void>.Continuation) {
+    let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     signal(SIGHUP, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "sighup"))
     source.setEventHandler { continuation.yield() }
     source.resume()
     SignalSources.keep(source)
+    return (signals, continuation)
+}
+
+/// SIGHUP, or a change of the configuration file's modification time, reloads the strategy and risk
+/// parameters; each attempt is logged as a JSON line with what changed (or why it was refused).
+func watchForReload(_ engine: Engine, path: String?, hangups: (AsyncStream<Void>, AsyncStream<Void>.Continuation)) -> Task<Void, Never> {
+    let (signals, continuation) = hangups
     let modified: @Sendable () -> Date? = {
         path.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
     }

@@ -6,10 +6,10 @@ import Testing
 /// `mm backtest` as a user runs it: a report on stdout and in --out, and a chart beside it.
 @Suite("mm backtest")
 struct BacktestCommandTests {
-    @Test("the shipped recording: a JSON report line, the report and the SVG chart in --out", .enabled(if: mmBinaryBuilt, "needs the mm binary"))
+    @Test("the shipped recording: a JSON report line, the report and the SVG chart in --out")
     func shippedRecording() async throws {
         let dir = Fixtures.temporaryPath("backtest")
-        let result = try await onThread { try run([mmBinary, "backtest", "--out", dir, "--order-latency-ms", "5", "--feed-latency-ms", "2"]) }
+        let result = try await onThread { try run([try Tools.mm(), "backtest", "--out", dir, "--order-latency-ms", "5", "--feed-latency-ms", "2"]) }
         #expect(result.status == 0, "\(result.output)")
         let line = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("{") })
         let report = try JSONValue.parse(Array(line.utf8))
@@ -23,9 +23,9 @@ struct BacktestCommandTests {
         _ = try? run(["rm", "-rf", dir])
     }
 
-    @Test("--compare without the sessions names the directory it needs", .enabled(if: mmBinaryBuilt, "needs the mm binary"))
+    @Test("--compare without the sessions names the directory it needs")
     func compareNeedsSessions() async throws {
-        let result = try await onThread { try run([mmBinary, "backtest", "--compare", "--sessions", "/nonexistent", "--out", Fixtures.temporaryPath("bt-none")]) }
+        let result = try await onThread { try run([try Tools.mm(), "backtest", "--compare", "--sessions", "/nonexistent", "--out", Fixtures.temporaryPath("bt-none")]) }
         #expect(result.status != 0 && result.output.contains("/nonexistent"), "\(result.output)")
     }
 }

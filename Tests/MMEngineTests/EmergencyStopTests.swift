@@ -8,10 +8,6 @@ import MMSim
 import TestSupport
 import Testing
 
-/// The `mm` binary `swift test` builds beside the tests.
-let mmBinary = Fixtures.packageRoot + "/.build/debug/mm"
-let mmBinaryBuilt = FileManager.default.isExecutableFile(atPath: mmBinary)
-
 /// `scripts/emergency_stop.sh` against an engine running as its own process, quoting on a simulated venue.
 @Suite("Emergency stop", .serialized)
 struct EmergencyStopTests {
@@ -25,6 +21,7 @@ struct EmergencyStopTests {
         var rest: Endpoint
         var env: [String: String]
         var controlPort: Int
+        var metricsPort: Int
     }
 
     /// A port free right now (for the engine's control endpoint, which the script must find).
@@ -39,6 +36,7 @@ struct EmergencyStopTests {
         let dir = Fixtures.temporaryPath(name)
         _ = try run(["mkdir", "-p", dir])
         let controlPort = try freePort()
+        let metricsPort = try freePort()
         let yaml = """
             venue: binance
             dryRun: false
@@ -47,7 +45,7 @@ struct EmergencyStopTests {
             gateway:
               heartbeatSeconds: 0
             metrics:
-              port: 0
+              port: \(metricsPort)
             control:
               port: \(controlPort)
             journal:
@@ -58,11 +56,11 @@ struct EmergencyStopTests {
         let path = dir + "/config.yaml"
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         let env = [
-            "BINANCE_API_KEY": account.apiKey, "BINANCE_API_SECRET": account.secret, "MM_BIN": mmBinary,
+            "BINANCE_API_KEY": account.apiKey, "BINANCE_API_SECRET": account.secret, "MM_BIN": try Tools.mm(),
             "MM_CONTROL_TOKEN": "emergency-token", "MM_CONTROL_PORT": String(controlPort),
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
         ]
-        return Setup(sim: sim, account: account, configPath: path, dir: dir, rest: Endpoint(url: sim.restURL)!, env: env, controlPort: controlPort)
+        return Setup(sim: sim, account: account, configPath: path, dir: dir, rest: Endpoint(url: sim.restURL)!, env: env, controlPort: controlPort, metricsPort: metricsPort)
     }
 
     func signedREST(_ s: Setup, _ method: String, _ path: String, _ query: String) async throws -> JSONValue {
@@ -79,9 +77,16 @@ struct EmergencyStopTests {
         return list.first { $0["symbol"]?.text == "BTCUSDT" }?["positionAmt"]?.text.flatMap { Quantity($0) } ?? .zero
     }
 
+    /// The running engine's `mm_strategy_ticks_total`.
+    func strategyTicks(_ s: Setup) async throws -> Double {
+        let reply = try await VenueREST.send("GET", Endpoint(host: "127.0.0.1", port: s.metricsPort), path: "/metrics")
+        let line = String(decoding: reply.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("mm_strategy_ticks_total ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? -1
+    }
+
     func startEngine(_ s: Setup) throws -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: mmBinary)
+        p.executableURL = URL(fileURLWithPath: try Tools.mm())
         p.arguments = ["run", "--config", s.configPath, "--live"]
         p.environment = s.env
         p.standardOutput = FileHandle.nullDevice
@@ -104,7 +109,7 @@ struct EmergencyStopTests {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test("halts a running engine, cancels everything and flattens", .enabled(if: mmBinaryBuilt, "needs the mm binary built by swift build"))
+    @Test("halts a running engine, cancels everything and flattens")
     func runningEngine() async throws {
         let s = try await setUp("estop-running")
         // A position to close: a market buy before the engine starts.
@@ -116,8 +121,9 @@ struct EmergencyStopTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains(#"engine halt: {"action":"halt","trading":"halted""#), "the engine itself was halted first: \(result.output)")
         #expect(result.output.contains(#""open_orders_after":0"#) && result.output.contains(#""position_after":"0""#), "\(result.output)")
-        try await Task.sleep(for: .seconds(1))
-        #expect(try await openOrders(s) == 0, "and the halted engine places nothing new")
+        let ticks = try await strategyTicks(s)
+        #expect(try await t.eventually(30) { try await strategyTicks(s) >= ticks + 4 }, "the engine runs on, halted")
+        #expect(try await openOrders(s) == 0, "and places nothing new")
         #expect(try await openOrders(s) == 0)
         #expect(try await position(s) == .zero)
         engine.terminate()
@@ -126,7 +132,7 @@ struct EmergencyStopTests {
         _ = try? run(["rm", "-rf", s.dir])
     }
 
-    @Test("works with the engine killed by SIGKILL", .enabled(if: mmBinaryBuilt, "needs the mm binary built by swift build"))
+    @Test("works with the engine killed by SIGKILL")
     func killedEngine() async throws {
         let s = try await setUp("estop-killed")
         let engine = try startEngine(s)

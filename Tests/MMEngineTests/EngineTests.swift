@@ -23,6 +23,14 @@ struct EngineTests {
         return try await condition()
     }
 
+    /// Waits until the strategy has run `count` more ticks: the positive signal before a check that
+    /// nothing happened.
+    func ticks(_ engine: Engine, _ count: Int) async throws {
+        let from = engine.strategyTicks
+        let ran = try await eventually(30) { engine.strategyTicks >= from + count }
+        #expect(ran, "the strategy ran \(count) ticks")
+    }
+
     func config(_ yaml: String) throws -> EngineConfig {
         let journal = yaml.contains("journal:") ? "" : "journal:\n  path: \"\"\n"
         // Any free ports: tests run engines side by side with whatever else is on the machine.
@@ -86,8 +94,9 @@ struct EngineTests {
         #expect((during.restCallsByEndpoint["POST /fapi/v1/order"] ?? 0) + (during.restCallsByEndpoint["DELETE /fapi/v1/order"] ?? 0) > 0)
         #expect(try await eventually(20) { gateway.state().webSocketAPIUp }, "and the WebSocket API comes back")
         let fallbacks = gateway.state().restFallbacks
-        try await Task.sleep(for: .seconds(2))
-        #expect(gateway.state().restFallbacks == fallbacks, "no REST orders once it is back")
+        let sentBefore = gateway.state().ordersSent
+        #expect(try await eventually(20) { gateway.state().ordersSent >= sentBefore + 4 }, "orders keep coming")
+        #expect(gateway.state().restFallbacks == fallbacks, "over the WebSocket API, none over REST once it is back")
         let summary = try await engine.stop()
         #expect(summary.openOrdersAtExit == 0)
     }
@@ -104,7 +113,7 @@ struct EngineTests {
         let rest = try #require(Endpoint(url: engine.simHandle!.restURL))
         #expect(try await eventually(5) { try await venueOpenOrders(rest, engine.credentialsInUse!).isEmpty }, "everything cancelled at the venue")
         let sent = gateway.state().ordersSent
-        try await Task.sleep(for: .seconds(1))
+        try await ticks(engine, 4)
         #expect(gateway.state().ordersSent == sent, "and nothing new is sent while halted")
         let summary = try await engine.stop()
         #expect(summary.json.contains(#""halt_reason":"DAILY_LOSS_LIMIT""#))

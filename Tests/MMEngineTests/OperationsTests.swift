@@ -7,9 +7,6 @@ import MMSim
 import TestSupport
 import Testing
 
-/// True when Prometheus's `promtool` is installed (CI installs Debian's `prometheus` package).
-let promtoolInstalled: Bool = (try? run(["sh", "-c", "command -v promtool"]).status) == 0
-
 @Suite("Operations: metrics, health, control", .serialized)
 struct OperationsTests {
     let t = EngineTests()
@@ -28,6 +25,7 @@ struct OperationsTests {
     }
 
     @Test func metricsMoveAndHealthReports() async throws {
+        try Tools.require("promtool", hint: "apt-get install prometheus; .ci/run installs it")
         let engine = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: RunOptions())
         try await engine.start()
         let port = try #require(engine.metricsPort)
@@ -35,7 +33,7 @@ struct OperationsTests {
         #expect(try await t.eventually(15) { gateway.state().openOrders == 2 })
         let (s1, first) = try await get(port, "/metrics")
         #expect(s1 == 200)
-        try await Task.sleep(for: .seconds(1.2))
+        try await t.ticks(engine, 2)
         let (_, second) = try await get(port, "/metrics")
         let ticks1 = try #require(sample(first, "mm_strategy_ticks_total"))
         let ticks2 = try #require(sample(second, "mm_strategy_ticks_total"))
@@ -45,7 +43,7 @@ struct OperationsTests {
         #expect(sample(second, "mm_trading_state") == 0)
         #expect(second.contains("mm_rest_calls_total{endpoint=\"GET /fapi/v1/openOrders\"}"))
         #expect(second.contains("# TYPE mm_orders_sent_total counter"))
-        if promtoolInstalled {
+        do {
             let file = Fixtures.temporaryPath("metrics") + ".txt"
             try second.write(toFile: file, atomically: true, encoding: .utf8)
             let check = try run(["sh", "-c", "promtool check metrics < \(file)"])
@@ -62,7 +60,7 @@ struct OperationsTests {
                 #expect(second.contains("\n" + name + " ") || second.contains("\n" + name + "{"), "\(file) uses \(name), which is not exported")
             }
         }
-        if promtoolInstalled {
+        do {
             let rules = try run(["promtool", "check", "rules", Fixtures.packageRoot + "/deployments/prometheus/mm-alerts.yml"])
             #expect(rules.status == 0, "\(rules.output)")
         }
@@ -119,8 +117,9 @@ struct OperationsTests {
         #expect(throws: ConfigError.self) { try EngineConfig.parse(yaml: "control:\n  host: 0.0.0.0\n", environment: [:]) }
     }
 
-    @Test("hostile requests to the operations ports are refused and survived", .enabled(if: (try? run(["sh", "-c", "command -v curl"]).status) == 0))
+    @Test("hostile requests to the operations ports are refused and survived")
     func hostileRequests() async throws {
+        try Tools.require("curl", hint: "apt-get install curl; .ci/run installs it")
         var options = RunOptions()
         options.environment = ["MM_CONTROL_TOKEN": "tok"]
         let engine = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: options)

@@ -46,7 +46,7 @@ struct OrderSafetyTests {
         print("halt in a 429 window (WebSocket API \(webSocketAPI ? "up" : "off")): none of ours at the venue \((at - windowEnd) / 1_000_000) ms after the window ended")
         #expect(try await t.eventually(10) { gateway.state().haltConfirmed }, "the venue confirmed it")
         let sent = gateway.state().ordersSent
-        try await Task.sleep(for: .seconds(1))
+        try await t.ticks(engine, 4)
         let still = try await atVenue(engine)
         #expect(gateway.state().ordersSent == sent && still.isEmpty, "nothing new while halted")
         let summary = try await engine.stop()

@@ -85,7 +85,7 @@ struct ReloadTests {
         _ = try? run(["rm", "-rf", dir])
     }
 
-    @Test("SIGHUP reloads a running mm and logs what changed", .enabled(if: mmBinaryBuilt, "needs the mm binary"))
+    @Test("SIGHUP reloads a running mm and logs what changed")
     func sighup() async throws {
         let dir = Fixtures.temporaryPath("sighup")
         _ = try run(["mkdir", "-p", dir])
@@ -93,24 +93,24 @@ struct ReloadTests {
         let logging = "logging:\n  errorFile: \(dir)/errors.log"
         try yaml(extra: logging).write(toFile: path, atomically: true, encoding: .utf8)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: mmBinary)
-        p.arguments = ["run", "--config", path, "--duration", "8s"]
+        p.executableURL = URL(fileURLWithPath: try Tools.mm())
+        p.arguments = ["run", "--config", path, "--duration", "300s"]
         p.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        try await Task.sleep(for: .seconds(3))
+        let logs = OutputWatcher(err)
+        #expect(try await logs.waitFor(#""event":"engine.started""#), "\(logs.text.suffix(600))")
         try yaml(netMax: "0.02", extra: logging).write(toFile: path, atomically: true, encoding: .utf8)
         kill(p.processIdentifier, SIGHUP)
-        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await logs.waitFor(#""event":"reload""#), "\(logs.text.suffix(600))")
         try yaml(netMax: "-1", extra: logging).write(toFile: path, atomically: true, encoding: .utf8)
         kill(p.processIdentifier, SIGHUP)
-        let output = await onThread { () -> String in
-            let data = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
+        #expect(try await logs.waitFor(#""applied":"false""#), "\(logs.text.suffix(600))")
+        kill(p.processIdentifier, SIGINT)
+        let output = await logs.finished()
+        await onThread { p.waitUntilExit() }
         #expect(p.terminationStatus == 0)
         let line = output.split(separator: "\n").first { $0.contains(#""event":"reload""#) }.map(String.init) ?? ""
         #expect(line.contains(#""label":"mm.engine""#) && line.contains(#""applied":"true""#), "\(output.suffix(600))")

@@ -10,7 +10,7 @@ import Testing
 /// /health — may contain the API key or secret.
 @Suite("Secrets stay secret", .serialized)
 struct SecretsTests {
-    @Test("no key or secret in any output of a run with faults", .enabled(if: mmBinaryBuilt, "needs the mm binary"))
+    @Test("no key or secret in any output of a run with faults")
     func noSecretsInOutputs() async throws {
         let account = SimServer.Credentials.random()
         var simConfig = SimServer.Configuration(recordings: [EngineTests.recording], accounts: [account])
@@ -37,7 +37,7 @@ struct SecretsTests {
             + EngineConfig.endpointsYAML(restURL: sim.restURL, streamURL: sim.streamURL)
         try yaml.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: mmBinary)
+        p.executableURL = URL(fileURLWithPath: try Tools.mm())
         p.arguments = ["run", "--config", dir + "/config.yaml", "--live", "--duration", "120s"]
         p.environment = [
             "BINANCE_API_KEY": account.apiKey, "BINANCE_API_SECRET": account.secret, "MM_CONTROL_TOKEN": "control-secret-token",
@@ -52,7 +52,7 @@ struct SecretsTests {
         // On threads of their own: blocking reads on the cooperative pool (two threads on two cores) would
         // starve the test's own requests.
         let stdoutText = drain(out)
-        let stderrText = drain(err)
+        let logs = OutputWatcher(err)
         // Faults while it runs: gaps, a closed stream, an expired listen key, a refused request.
         let endpoint = Endpoint(host: "127.0.0.1", port: metricsPort)
         // Generous: on a loaded 2-core machine the process may take a while to start and sync.
@@ -61,24 +61,26 @@ struct SecretsTests {
         }
         guard up else {
             p.terminate()
-            Issue.record("the engine did not come up: \(await stderrText.value.suffix(2000))")
+            Issue.record("the engine did not come up: \(await logs.finished().suffix(2000))")
             try await sim.shutdown()
             return
         }
         try await sim.inject(FaultRule(kind: .gap))
-        try await Task.sleep(for: .seconds(1))
+        #expect(try await logs.waitFor(#""event":"resync""#), "the gap was seen")
         // A refused reload is an error line (for the error file).
         try (yaml + "risk:\n  netMax: nonsense\n").write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
         kill(p.processIdentifier, SIGHUP)
         try await sim.inject(FaultRule(kind: .listenKeyExpire))
         try await sim.inject(FaultRule(kind: .wsClose))
         try await sim.inject(FaultRule(kind: .http5xx))
-        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await logs.waitFor(#""applied":"false""#), "the reload was refused")
+        #expect(try await logs.waitFor(#""event":"listen_key.expired""#), "the listen key expired")
+        #expect(try await logs.waitFor(#""state":"lost""#), "the streams were closed")
         let metrics = try await VenueREST.send("GET", endpoint, path: "/metrics")
         let health = try await VenueREST.send("GET", endpoint, path: "/health")
         kill(p.processIdentifier, SIGINT)
         let stdout = await stdoutText.value
-        let stderr = await stderrText.value
+        let stderr = await logs.finished()
         p.waitUntilExit()
         let journal = (try? String(contentsOfFile: dir + "/journal.jsonl", encoding: .utf8)) ?? ""
         let errors = (try? String(contentsOfFile: dir + "/errors.log", encoding: .utf8)) ?? ""

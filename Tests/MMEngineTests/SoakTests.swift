@@ -7,11 +7,11 @@ import Testing
 /// side, with the secrets check over everything the run wrote and served.
 @Suite("Soak", .serialized)
 struct SoakTests {
-    @Test("one simulated hour under random faults: no invariant broken, every fault fired and recovered", .enabled(if: mmBinaryBuilt, "needs the mm binary"))
+    @Test("one simulated hour under random faults: no invariant broken, every fault fired and recovered")
     func shortSoak() async throws {
         let dir = Fixtures.temporaryPath("soak")
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: mmBinary)
+        p.executableURL = URL(fileURLWithPath: try Tools.mm())
         p.arguments = ["soak", "--short", "--seed", "3", "--out", dir]
         p.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         let out = Pipe()

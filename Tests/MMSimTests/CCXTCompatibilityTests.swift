@@ -3,13 +3,11 @@ import MMSim
 import TestSupport
 import Testing
 
-/// True when Python can import CCXT (CI installs it; elsewhere this test is reported as skipped).
-let ccxtInstalled: Bool = (try? run(["python3", "-c", "import ccxt"]).status) == 0
-
 @Suite("Standard Binance clients against the simulated venue", .serialized)
 struct CCXTCompatibilityTests {
-    @Test("CCXT binanceusdm, unchanged but for its URLs", .enabled(if: ccxtInstalled, "needs `pip install ccxt`"))
+    @Test("CCXT binanceusdm, unchanged but for its URLs")
     func ccxtBinanceUSDM() async throws {
+        try Tools.requirePython("ccxt", hint: "pip install ccxt; .ci/run installs it")
         let account = SimServer.Credentials.random()
         let server = try await SimServer.start(.init(recordings: [SimOrderTests.recording], accounts: [account]))
         let port = server.port

@@ -82,9 +82,11 @@ struct SimExchangeRuleTests {
 struct SimOrderTests {
     static let recording = Fixtures.packageRoot + "/recordings/btcusdt_20240718.gz"
     static let account = SimServer.Credentials(apiKey: "test-key-1", secret: "test-secret-1")
+    /// A second account on the same venue.
+    static let other = SimServer.Credentials(apiKey: "test-key-2", secret: "test-secret-2")
 
     func withVenue(_ body: (SimServer, SignedClient, (bid: Price, ask: Price)) async throws -> Void) async throws {
-        let server = try await SimServer.start(.init(recordings: [Self.recording], accounts: [Self.account]))
+        let server = try await SimServer.start(.init(recordings: [Self.recording], accounts: [Self.account, Self.other]))
         do {
             let depth = try JSONValue.parse(try httpGet(port: server.port, path: "/fapi/v1/depth?symbol=BTCUSDT&limit=5").body)
             let bid = Price(depth["bids"]!.arrayValue![0].arrayValue![0].text!)!
@@ -212,12 +214,20 @@ struct SimOrderTests {
                 cancelled = try openCount() == 0
             }
             #expect(cancelled, "left alone, it cancels every order on the symbol")
-            // Zero stops the timer.
+            // Zero stops the timer: another account's longer one fires, ours (disarmed) does not.
             _ = try client.send("POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTX&quantity=0.002&price=\(p1)")
-            _ = try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=5000")
+            _ = try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=300")
             _ = try client.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=0")
-            try await Task.sleep(for: .milliseconds(5500))
-            #expect(try client.send("GET", "/fapi/v1/openOrders", "symbol=BTCUSDT").json.arrayValue?.count == 1)
+            let other = SignedClient(port: server.port, credentials: Self.other)
+            _ = try other.send("POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTX&quantity=0.002&price=\(p1)")
+            _ = try other.send("POST", "/fapi/v1/countdownCancelAll", "symbol=BTCUSDT&countdownTime=600")
+            var otherCancelled = false
+            for _ in 0..<100 where !otherCancelled {
+                try await Task.sleep(for: .milliseconds(100))
+                otherCancelled = try other.send("GET", "/fapi/v1/openOrders", "symbol=BTCUSDT").json.arrayValue?.count == 0
+            }
+            #expect(otherCancelled, "the other account's timer fired")
+            #expect(try openCount() == 1, "ours, disarmed, did not")
         }
     }
 

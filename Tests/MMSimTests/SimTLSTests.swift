@@ -3,13 +3,11 @@ import MMSim
 import TestSupport
 import Testing
 
-/// True when openssl and curl are on the PATH (CI installs them; elsewhere the test is reported skipped).
-let tlsToolsInstalled: Bool = (try? run(["sh", "-c", "command -v openssl && command -v curl"]).status) == 0
-
 @Suite("Simulated venue: TLS", .serialized)
 struct SimTLSTests {
-    @Test("https and wss with a throwaway self-signed certificate", .enabled(if: tlsToolsInstalled, "needs openssl and curl"))
+    @Test("https and wss with a throwaway self-signed certificate")
     func tls() async throws {
+        try Tools.require("openssl", "curl", hint: "apt-get install openssl curl; .ci/run installs them")
         let dir = Fixtures.temporaryPath("tls")
         let cert = dir + "/cert.pem"
         let key = dir + "/key.pem"

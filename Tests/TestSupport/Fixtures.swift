@@ -113,3 +113,45 @@ public func drain(_ pipe: Pipe) -> Task<String, Never> {
     let handle = pipe.fileHandleForReading
     return Task { await onThread { String(decoding: handle.readDataToEndOfFile(), as: UTF8.self) } }
 }
+
+/// A tool a test needs is not installed, or the `mm` executable is not where the build put it. Thrown,
+/// not skipped: a test that cannot run fails and says what to install.
+public struct MissingTool: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The programs tests drive from outside.
+public enum Tools {
+    /// The `mm` executable of the build these tests run under: it sits beside the test bundle in every
+    /// build directory (debug, release, `--scratch-path`). `MM_BIN` overrides it.
+    public static func mm() throws -> String {
+        if let env = getenv("MM_BIN") {
+            let path = String(cString: env)
+            guard FileManager.default.isExecutableFile(atPath: path) else { throw MissingTool(description: "MM_BIN=\(path) is not an executable") }
+            return path
+        }
+        let candidate = buildDirectory + "/mm"
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw MissingTool(description: "no mm executable at \(candidate): `swift build` (or `swift test`, which builds it) first, or set MM_BIN")
+        }
+        return candidate
+    }
+
+    /// The directory holding the running test bundle.
+    public static let buildDirectory: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+    }()
+
+    /// Throws `MissingTool` unless every named command is on `PATH`.
+    public static func require(_ commands: String..., hint: String) throws {
+        let missing = commands.filter { (try? run(["sh", "-c", "command -v \($0)"]).status) != 0 }
+        if !missing.isEmpty { throw MissingTool(description: "\(missing.joined(separator: ", ")) not installed (\(hint))") }
+    }
+
+    /// Throws `MissingTool` unless python3 can import every named module.
+    public static func requirePython(_ modules: String..., hint: String) throws {
+        let missing = modules.filter { (try? run(["python3", "-c", "import \($0)"]).status) != 0 }
+        if !missing.isEmpty { throw MissingTool(description: "python modules \(missing.joined(separator: ", ")) not installed (\(hint))") }
+    }
+}
