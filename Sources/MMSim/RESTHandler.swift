@@ -85,6 +85,15 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             retryAfter = retry
             return VenueError.tooManyRequests(limit: hub.limits.weightPerMinute).reply
         }
+        if path == "/fapi/v1/historicalTrades" {
+            // MARKET_DATA: an API key, no signature.
+            guard let apiKey = head.headers.first(name: "X-MBX-APIKEY"), !apiKey.isEmpty else { return VenueError.apiKeyFormat.reply }
+            guard hub.exchange.accounts[apiKey] != nil else { return VenueError.apiKeyRejected.reply }
+        }
+        if let reply = hub.marketData(head.method, path, query) { return reply }
+        if StreamHub.accountQueryRoutes.contains("\(head.method.rawValue) \(path)") {
+            return signed(head, path: path, rawQuery: parts.count > 1 ? String(parts[1]) : "")
+        }
         switch (head.method, path) {
         case (.GET, "/fapi/v1/ping"):
             return (.ok, Array("{}".utf8))
@@ -117,6 +126,16 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/sim/faults"):
             let counts = FaultKind.allCases.map { #""\#($0.rawValue)":\#(hub.faults.counts[$0] ?? 0)"# }.joined(separator: ",")
             return (.ok, Array("{\(counts)}".utf8))
+        case (.POST, "/sim/funding"):
+            // Sets a symbol's funding rate (`rate`, optional) and settles its funding now.
+            guard let name = query["symbol"], let symbol = Symbol(name), hub.markets[symbol] != nil else { return VenueError.badSymbol.reply }
+            if let text = query["rate"] {
+                guard let rate = Ratio(text) else { return VenueError.invalidParameter("rate").reply }
+                hub.setFundingRate(symbol, rate)
+            }
+            hub.settleFunding(symbol, nowMillis: hub.nowMillis())
+            hub.deliverUserEvents()
+            return (.ok, Array("{}".utf8))
         case (.POST, "/sim/fault"):
             guard let name = query["kind"], let kind = FaultKind(rawValue: name) else {
                 return VenueError.invalidParameter("kind").reply
@@ -162,6 +181,12 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .success(let v): (apiKey, params) = v
         case .failure(let e): return e.reply
         }
+        if let reply = hub.accountQuery(head.method, path, apiKey: apiKey, params, nowMillis: now, countOrders: { ten, minute in
+            self.orderCountsFor = apiKey
+            return self.hub.limits.countOrder(apiKey: apiKey, tenSeconds: ten, minute: minute, nowMillis: now)
+        }) {
+            return reply
+        }
         let symbol = params["symbol"].flatMap { Symbol($0) }
         let market = symbol.flatMap { hub.markets[$0] }
         func order(_ r: Result<SimOrder, VenueError>, withTime: Bool = false) -> (HTTPResponseStatus, [UInt8]) {
@@ -183,6 +208,10 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.DELETE, "/fapi/v1/order"):
             return order(hub.exchange.cancel(apiKey: apiKey, params, nowMillis: now))
         case (.PUT, "/fapi/v1/order"):
+            orderCountsFor = apiKey
+            if let refused = hub.limits.countOrder(apiKey: apiKey, nowMillis: now) {
+                return refused.reply
+            }
             return order(hub.exchange.modify(apiKey: apiKey, params, market: market, nowMillis: now))
         case (.GET, "/fapi/v1/order"):
             return order(hub.exchange.query(apiKey: apiKey, params), withTime: true)
@@ -224,19 +253,12 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return VenueError.invalidParameter("batchOrders").reply
             }
             orderCountsFor = apiKey
+            // The batch counts 5 against the 10 s order limit and 1 against the minute's.
+            if let refused = hub.limits.countOrder(apiKey: apiKey, tenSeconds: 5, minute: 1, nowMillis: now) {
+                return refused.reply
+            }
             let replies = list.map { entry -> String in
-                var p: [String: String] = [:]
-                if case .object(let members) = entry {
-                    for (k, v) in members {
-                        switch v {
-                        case .bool(let b): p[k] = b ? "true" : "false"
-                        default: if let t = v.text { p[k] = t }
-                        }
-                    }
-                }
-                if let refused = hub.limits.countOrder(apiKey: apiKey, nowMillis: now) {
-                    return String(decoding: refused.body, as: UTF8.self)
-                }
+                let p = StreamHub.batchEntry(entry)
                 let m = p["symbol"].flatMap { Symbol($0) }.flatMap { hub.markets[$0] }
                 switch hub.exchange.newOrder(apiKey: apiKey, p, market: m, nowMillis: now) {
                 case .success(let o): return OrderJSON.render(o, instrument: hub.markets[o.symbol]!.script.instrument, withTime: false)

@@ -33,15 +33,16 @@ struct RateLimits: Sendable {
         return Int((window + 60_000 - nowMillis + 999) / 1000)
     }
 
-    /// Counts a new order for an account; `nil` when allowed, else the limit it broke.
-    mutating func countOrder(apiKey: String, nowMillis: Int64) -> VenueError? {
+    /// Counts an order request for an account (`tenSeconds` and `minute` as the endpoint's documentation
+    /// charges them); `nil` when allowed, else the limit it broke.
+    mutating func countOrder(apiKey: String, tenSeconds: Int = 1, minute perMinute: Int = 1, nowMillis: Int64) -> VenueError? {
         let ten = nowMillis / 10_000 * 10_000
         let minute = nowMillis / 60_000 * 60_000
         var w = orderWindows[apiKey] ?? (ten, 0, minute, 0)
         if w.tenStart != ten { w = (ten, 0, w.minuteStart, w.minute) }
         if w.minuteStart != minute { w = (w.tenStart, w.ten, minute, 0) }
-        w.ten += 1
-        w.minute += 1
+        w.ten += tenSeconds
+        w.minute += perMinute
         orderWindows[apiKey] = w
         if w.ten > ordersPer10s {
             orderRefusals += 1
@@ -60,9 +61,31 @@ struct RateLimits: Sendable {
         return (w.ten, w.minute)
     }
 
-    /// Documented weights of the venue's REST endpoints.
+    /// Documented weights of the venue's REST endpoints (request weight per IP; order requests count
+    /// against the order limits instead).
     static func weight(method: String, path: String, query: Query) -> Int {
+        let all = query["symbol"] == nil
+        func byLimit(_ defaultLimit: Int) -> Int {
+            switch Int(query["limit"] ?? "") ?? defaultLimit {
+            case ..<100: return 1
+            case ..<500: return 2
+            case ...1000: return 5
+            default: return 10
+            }
+        }
         switch path {
+        case "/fapi/v1/klines", "/fapi/v1/markPriceKlines", "/fapi/v1/indexPriceKlines", "/fapi/v1/premiumIndexKlines",
+            "/fapi/v1/continuousKlines":
+            return byLimit(500)
+        case "/fapi/v1/trades", "/fapi/v1/userTrades", "/fapi/v1/allOrders", "/fapi/v1/symbolConfig", "/fapi/v1/accountConfig":
+            return 5
+        case "/fapi/v1/aggTrades", "/fapi/v1/historicalTrades", "/fapi/v1/commissionRate": return 20
+        case "/fapi/v1/ticker/24hr": return all ? 40 : 1
+        case "/fapi/v1/ticker/price", "/fapi/v2/ticker/price": return all ? 2 : 1
+        case "/fapi/v1/ticker/bookTicker": return all ? 5 : 2
+        case "/fapi/v1/premiumIndex": return all ? 10 : 1
+        case "/fapi/v1/fundingRate", "/fapi/v1/fundingInfo": return 0
+        case "/fapi/v1/batchOrders": return method == "DELETE" ? 1 : 5
         case "/fapi/v1/depth":
             switch Int(query["limit"] ?? "500") ?? 500 {
             case ...50: return 2
@@ -74,7 +97,7 @@ struct RateLimits: Sendable {
         case "/fapi/v1/income": return 30
         case "/fapi/v1/positionSide/dual", "/fapi/v1/multiAssetsMargin", "/fapi/v1/feeBurn": return method == "GET" ? 30 : 1
         case "/fapi/v1/countdownCancelAll": return 10
-        case "/fapi/v1/order": return method == "POST" ? 0 : 1
+        case "/fapi/v1/order": return method == "POST" || method == "PUT" ? 0 : 1
         case "/fapi/v2/account", "/fapi/v3/account", "/fapi/v2/positionRisk", "/fapi/v3/positionRisk",
             "/fapi/v2/balance", "/fapi/v3/balance":
             return 5

@@ -35,8 +35,9 @@ public struct SimOrder: Sendable, Equatable {
 public enum UserEvent: Sendable, Equatable {
     /// `ORDER_TRADE_UPDATE` with execution type NEW, TRADE, CANCELED or EXPIRED.
     case order(SimOrder, execution: String, fill: SimFill?)
-    /// `ACCOUNT_UPDATE` for the wallet and one symbol's position.
-    case account(symbol: Symbol, reason: String)
+    /// `ACCOUNT_UPDATE` for the wallet and one symbol's position; `balanceChange` is what moved the wallet
+    /// other than by trading (funding).
+    case account(symbol: Symbol, reason: String, balanceChange: Notional = .zero)
 }
 
 /// One execution against an account's order.
@@ -67,6 +68,8 @@ public struct SimAccount: Sendable {
     public internal(set) var positions: [Symbol: SimPosition] = [:]
     public internal(set) var feesPaid = Notional.zero
     public internal(set) var fills: [SimFill] = []
+    /// Funding paid (negative) or received, per settlement.
+    public internal(set) var fundingPayments: [(symbol: Symbol, amount: Notional, timeMillis: Int64)] = []
     /// Leverage for margin checks (Binance's default is 20), and per symbol once set.
     public var leverage: Int64 = 20
     public internal(set) var leverages: [Symbol: Int64] = [:]
@@ -494,6 +497,19 @@ enum SignatureVerifier: Sendable {
 }
 
 extension SimExchange {
+    /// Funding at `mark` and `rate`: every position of `symbol` pays (long with a positive rate) or receives
+    /// `position × mark × rate`, reported as an `ACCOUNT_UPDATE` with reason `FUNDING_FEE`.
+    public mutating func settleFunding(symbol: Symbol, rate: Ratio, mark: Price, nowMillis: Int64) {
+        for key in accounts.keys.sorted() {
+            let position = accounts[key]!.position(symbol)
+            guard position.quantity.raw != 0, let notional = Notional(price: mark, quantity: position.quantity) else { continue }
+            let payment = Notional(raw: -Int64(Int128(notional.raw) * Int128(rate.raw) / Int128(FixedPointScale.unit)))
+            accounts[key]!.wallet += payment
+            accounts[key]!.fundingPayments.append((symbol, payment, nowMillis))
+            events.append((key, .account(symbol: symbol, reason: "FUNDING_FEE", balanceChange: payment)))
+        }
+    }
+
     /// `POST /fapi/v1/leverage`: 1 to 125.
     public mutating func setLeverage(apiKey: String, symbol: Symbol, _ leverage: Int64) -> Result<Int64, VenueError> {
         guard (1...125).contains(leverage) else { return .failure(VenueError(-4028, "Leverage \(leverage) is not valid")) }

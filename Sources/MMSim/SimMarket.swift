@@ -24,6 +24,13 @@ public struct SimMarket: Sendable {
     public private(set) var loops = 0
     /// `u` of the last diff applied (IDs as sent, with the loop's offset).
     public private(set) var lastUpdateID: Int64
+    /// Public trades and the candles of trades, mark and index prices.
+    public private(set) var tape = MarketTape()
+    /// The funding rate of the current period (Binance's floor for most perpetuals, 0.01%), its period,
+    /// and the settlements so far.
+    public var fundingRate = Ratio(raw: 10_000)
+    public var fundingIntervalHours: Int64 = 8
+    public internal(set) var fundings: [FundingSettlement] = []
     private var idOffset: Int64 = 0
     private var tradeIDOffset: Int64 = 0
     private var next = 0
@@ -37,6 +44,15 @@ public struct SimMarket: Sendable {
     }
 
     public var symbol: Symbol { script.instrument.symbol }
+
+    /// The mark price: the book's mid (the venue has no index of other exchanges to weigh it against).
+    public var markPrice: Price { book.topOfBook(isSynced: true).mid ?? tape.last?.price ?? .zero }
+
+    /// The first funding time after `millis` (periods start at 00:00 UTC).
+    public func nextFundingTime(after millis: Int64) -> Int64 {
+        let period = fundingIntervalHours * 3_600_000
+        return (millis / period + 1) * period
+    }
 
     /// Publishes every step due by `marketNanos` (time since the replay started, already scaled by speed).
     /// Exchange times are stamped with `nowMillis`.
@@ -62,6 +78,7 @@ public struct SimMarket: Sendable {
                 d.transactionTimeMillis = nowMillis
                 book.apply(d)
                 lastUpdateID = d.finalUpdateID
+                if let mid = book.topOfBook(isSynced: true).mid { tape.sample(mark: mid, index: mid, at: nowMillis) }
                 emit(.depth(d))
             case .ticker(let i):
                 var t = script.tickers[i]
@@ -74,6 +91,7 @@ public struct SimMarket: Sendable {
                 t.tradeID &+= tradeIDOffset
                 t.eventTimeMillis = nowMillis
                 t.transactionTimeMillis = nowMillis
+                tape.record(.init(id: t.tradeID, price: t.price, quantity: t.quantity, buyerIsMaker: t.buyerIsMaker, timeMillis: nowMillis))
                 emit(.trade(t))
             }
         }
@@ -91,4 +109,11 @@ public struct SimMarket: Sendable {
         book.replace(with: script.snapshot)
         lastUpdateID = script.snapshot.lastUpdateID + idOffset
     }
+}
+
+/// One funding settlement of a symbol.
+public struct FundingSettlement: Sendable, Equatable {
+    public var rate: Ratio
+    public var markPrice: Price
+    public var timeMillis: Int64
 }

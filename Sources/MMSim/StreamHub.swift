@@ -18,6 +18,8 @@ final class StreamHub: @unchecked Sendable {
     private var encoders: [Symbol: MarketEncoder] = [:]
     private var aggregators: [Symbol: [Int: DepthAggregator]] = [:]
     private var nextFlush: [Int: Int64] = [:]
+    /// The next funding time of each symbol.
+    private var nextFunding: [Symbol: Int64] = [:]
     private var subscribers: [ObjectIdentifier: Subscriber] = [:]
     private let speed: Double
     private var startNanos: Int64 = 0
@@ -188,10 +190,10 @@ final class StreamHub: @unchecked Sendable {
             case .order(let o, let execution, let fill):
                 guard let instrument = markets[o.symbol]?.script.instrument else { continue }
                 text = UserStreamJSON.orderUpdate(o, execution: execution, fill: fill, instrument: instrument, nowMillis: now)
-            case .account(let symbol, let reason):
+            case .account(let symbol, let reason, let change):
                 guard let account = exchange.accounts[apiKey] else { continue }
                 let mark = markets[symbol]?.book.topOfBook(isSynced: true).mid
-                text = UserStreamJSON.accountUpdate(account, symbol: symbol, mark: mark, reason: reason, nowMillis: now)
+                text = UserStreamJSON.accountUpdate(account, symbol: symbol, mark: mark, reason: reason, balanceChange: change, nowMillis: now)
             }
             for (id, target) in targets {
                 let buffer = target.channel.allocator.buffer(string: text)
@@ -288,6 +290,30 @@ final class StreamHub: @unchecked Sendable {
             _ = exchange.cancelAll(apiKey: apiKey, symbol: symbol, nowMillis: nowMillis)
         }
     }
+
+    /// Settles funding for every symbol whose funding time has come.
+    private func settleFundingIfDue(nowMillis: Int64) {
+        for symbol in markets.keys {
+            let due = nextFunding[symbol] ?? markets[symbol]!.nextFundingTime(after: nowMillis)
+            nextFunding[symbol] = due
+            if nowMillis >= due {
+                settleFunding(symbol, nowMillis: nowMillis)
+                nextFunding[symbol] = markets[symbol]!.nextFundingTime(after: nowMillis)
+            }
+        }
+    }
+
+    /// Settles `symbol`'s funding now at its current rate and mark.
+    func settleFunding(_ symbol: Symbol, nowMillis: Int64) {
+        guard var market = markets[symbol] else { return }
+        let mark = market.markPrice
+        market.fundings.append(FundingSettlement(rate: market.fundingRate, markPrice: mark, timeMillis: nowMillis))
+        markets[symbol] = market
+        exchange.settleFunding(symbol: symbol, rate: market.fundingRate, mark: mark, nowMillis: nowMillis)
+    }
+
+    /// Sets a symbol's funding rate for the periods to come.
+    func setFundingRate(_ symbol: Symbol, _ rate: Ratio) { markets[symbol]?.fundingRate = rate }
 
     /// The venue's clock (wall time plus any injected skew), milliseconds.
     func nowMillis() -> Int64 { UnixNanos.now().millis + faults.clockSkewMillis }
@@ -416,6 +442,7 @@ final class StreamHub: @unchecked Sendable {
             for t in trades { exchange.onTrade(t, nowMillis: nowMillis) }
         }
         fireCountdowns(nowMillis: nowMillis)
+        settleFundingIfDue(nowMillis: self.nowMillis())
         deliverUserEvents()
         if nowMillis >= nextExpiryCheck {
             nextExpiryCheck = nowMillis + 100

@@ -21,13 +21,13 @@ enum UserStreamJSON {
         return s
     }
 
-    static func accountUpdate(_ account: SimAccount, symbol: Symbol, mark: Price?, reason: String, nowMillis: Int64) -> String {
+    static func accountUpdate(_ account: SimAccount, symbol: Symbol, mark: Price?, reason: String, balanceChange: Notional = .zero, nowMillis: Int64) -> String {
         let p = account.position(symbol)
         let upnl = mark.map { p.unrealized(at: $0) } ?? .zero
         let wallet = account.wallet.formatted(minFractionDigits: 8)
         let t = p.updateTimeMillis > 0 ? p.updateTimeMillis : nowMillis
         var s = #"{"e":"ACCOUNT_UPDATE","T":\#(t),"E":\#(nowMillis),"a":{"m":"\#(reason)","#
-        s += #""B":[{"a":"USDT","wb":"\#(wallet)","cw":"\#(wallet)","bc":"0"}],"#
+        s += #""B":[{"a":"USDT","wb":"\#(wallet)","cw":"\#(wallet)","bc":"\#(balanceChange.formatted(minFractionDigits: 8))"}],"#
         s += #""P":[{"s":"\#(symbol)","pa":"\#(p.quantity)","ep":"\#(p.entryPrice)","bep":"\#(p.entryPrice)","#
         s += #""cr":"\#(p.realized.formatted(minFractionDigits: 8))","up":"\#(upnl.formatted(minFractionDigits: 8))","mt":"cross","iw":"0","ps":"BOTH"}]}}"#
         return s
@@ -41,18 +41,25 @@ enum UserStreamJSON {
 /// `GET /fapi/v1/income`: realized PnL and commission entries of the account's fills, oldest first.
 enum IncomeJSON {
     static func history(_ a: SimAccount, symbol: Symbol?, type: String?, start: Int64?, end: Int64?, limit: Int) -> String {
-        var items: [String] = []
+        var rows: [(time: Int64, id: Int64, symbol: Symbol, kind: String, amount: Notional, tradeID: String)] = []
         var tranID: Int64 = 9_000_000_000
         for f in a.fills {
             tranID += 2
-            guard symbol == nil || f.symbol == symbol, f.timeMillis >= (start ?? .min), f.timeMillis <= (end ?? .max) else { continue }
-            let entries: [(String, Notional, Int64)] = [("REALIZED_PNL", f.realized, tranID), ("COMMISSION", -f.fee, tranID + 1)]
-            for (kind, amount, id) in entries where (type == nil || type == kind) && !(kind == "REALIZED_PNL" && amount.isZero) {
-                items.append(
-                    #"{"symbol":"\#(f.symbol)","incomeType":"\#(kind)","income":"\#(amount.formatted(minFractionDigits: 8))","asset":"USDT","#
-                        + #""info":"","time":\#(f.timeMillis),"tranId":\#(id),"tradeId":"\#(f.tradeID)"}"#)
-                if items.count == limit { return "[" + items.joined(separator: ",") + "]" }
-            }
+            rows.append((f.timeMillis, tranID, f.symbol, "REALIZED_PNL", f.realized, "\(f.tradeID)"))
+            rows.append((f.timeMillis, tranID + 1, f.symbol, "COMMISSION", -f.fee, "\(f.tradeID)"))
+        }
+        for (i, p) in a.fundingPayments.enumerated() {
+            rows.append((p.timeMillis, 8_000_000_000 + Int64(i), p.symbol, "FUNDING_FEE", p.amount, ""))
+        }
+        rows.sort { ($0.time, $0.id) < ($1.time, $1.id) }
+        var items: [String] = []
+        for r in rows where symbol == nil || r.symbol == symbol {
+            guard r.time >= (start ?? .min), r.time <= (end ?? .max), type == nil || type == r.kind else { continue }
+            if r.kind == "REALIZED_PNL" && r.amount.isZero { continue }
+            items.append(
+                #"{"symbol":"\#(r.symbol)","incomeType":"\#(r.kind)","income":"\#(r.amount.formatted(minFractionDigits: 8))","asset":"USDT","#
+                    + #""info":"\#(r.kind == "FUNDING_FEE" ? "FUNDING_FEE" : "")","time":\#(r.time),"tranId":\#(r.id),"tradeId":"\#(r.tradeID)"}"#)
+            if items.count == limit { break }
         }
         return "[" + items.joined(separator: ",") + "]"
     }
