@@ -98,7 +98,7 @@ def rest(port, key, secret):
 
     # User data stream keys.
     key_reply = check("new_listen_key", client.new_listen_key(), lambda r: len(r["listenKey"]) == 64)
-    check("renew_listen_key", client.renew_listen_key(key_reply["listenKey"]), lambda r: r == {})
+    check("renew_listen_key", client.renew_listen_key(key_reply["listenKey"]), lambda r: r["listenKey"] == key_reply["listenKey"])
     check("close_listen_key", client.close_listen_key(key_reply["listenKey"]), lambda r: r == {})
 
     # A bad signature is refused with -1022.

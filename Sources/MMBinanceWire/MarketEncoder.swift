@@ -81,6 +81,9 @@ public struct MarketEncoder {
         out.append(contentsOf: #","q":"#.utf8)
         decimal(t.quantity.raw, quantityDigits, &out)
         if aggregate {
+            // `nq`: the quantity without RPI orders' trades (all of it: the venue has none).
+            out.append(contentsOf: #","nq":"#.utf8)
+            decimal(t.quantity.raw, quantityDigits, &out)
             out.append(contentsOf: #","f":"#.utf8)
             int(t.tradeID, &out)
             out.append(contentsOf: #","l":"#.utf8)

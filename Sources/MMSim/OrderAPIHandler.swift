@@ -29,7 +29,7 @@ final class OrderAPIHandler: ChannelInboundHandler {
 
     private func handle(_ bytes: [UInt8]) -> String {
         guard let request = try? JSONValue.parse(bytes), case .object = request, let method = request["method"]?.text else {
-            return envelope("null", .failure(VenueError(-1000, "Invalid request: not a JSON request object")))
+            return envelope("null", .failure(VenueError(-1000, "An unknown error occured while processing the request.")))
         }
         let id = request["id"].map(WebSocketControl.renderID) ?? "null"
         var params: [(String, String)] = []
@@ -46,7 +46,7 @@ final class OrderAPIHandler: ChannelInboundHandler {
         }
         let name = method.split(separator: "/").last.map(String.init) ?? method
         guard ["order.place", "order.cancel", "order.status", "order.modify"].contains(name) else {
-            return envelope(id, .failure(VenueError(-1000, "Unknown method '\(method)'.")))
+            return envelope(id, .failure(VenueError(-1000, "An unknown error occured while processing the request.")))
         }
         let now = hub.nowMillis()
         if hub.limits.spend(1, nowMillis: now) != nil {

@@ -160,10 +160,10 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .POST:
             return (.ok, Array(#"{"listenKey":"\#(hub.openListenKey(apiKey: apiKey))"}"#.utf8))
         case .PUT:
-            guard hub.keepAlive(apiKey: apiKey) else {
+            guard let key = hub.keepAlive(apiKey: apiKey) else {
                 return VenueError.unknownListenKey.reply
             }
-            return (.ok, Array("{}".utf8))
+            return (.ok, Array(#"{"listenKey":"\#(key)"}"#.utf8))
         default:
             hub.closeListenKey(apiKey: apiKey)
             return (.ok, Array("{}".utf8))
@@ -232,7 +232,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/fapi/v2/positionRisk"), (.GET, "/fapi/v3/positionRisk"):
             if params["symbol"] != nil && market == nil { return VenueError.badSymbol.reply }
             let account = hub.exchange.accounts[apiKey]!
-            return (.ok, Array(AccountJSON.positions(account, markets: hub.markets, only: symbol, now: now).utf8))
+            return (.ok, Array(AccountJSON.positions(account, markets: hub.markets, only: symbol, version: path.hasPrefix("/fapi/v2") ? 2 : 3).utf8))
         case (.POST, "/fapi/v1/countdownCancelAll"):
             guard let symbol, market != nil else {
                 return params["symbol"] == nil
@@ -307,7 +307,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .failure(let e): return e.reply
             }
         case (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"):
-            return (.ok, Array(AccountJSON.account(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now).utf8))
+            return (.ok, Array(AccountJSON.account(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now, version: path.hasPrefix("/fapi/v2") ? 2 : 3).utf8))
         case (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"):
             return (.ok, Array(AccountJSON.balance(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now).utf8))
         default:  // DELETE /fapi/v1/allOpenOrders
@@ -401,6 +401,8 @@ enum ExchangeInfoBody {
             let base = String(name.dropLast(quote.count))
             let pd = i.bookGrid.priceFractionDigits
             let qd = i.bookGrid.quantityFractionDigits
+            // Binance's sector tags of the venue's bases.
+            let subType = ["BTC": #""PoW""#, "ETH": #""Layer-1""#][base] ?? ""
             var filters = [
                 #"{"filterType":"PRICE_FILTER","minPrice":"\#(i.minPrice)","maxPrice":"\#(i.maxPrice)","tickSize":"\#(i.tickSize)"}"#,
                 #"{"filterType":"LOT_SIZE","minQty":"\#(i.minQuantity)","maxQty":"\#(i.maxQuantity)","stepSize":"\#(i.stepSize)"}"#,
@@ -412,10 +414,12 @@ enum ExchangeInfoBody {
                 filters.append(#"{"filterType":"PERCENT_PRICE","multiplierUp":"\#(up)","multiplierDown":"\#(down)","multiplierDecimal":"4"}"#)
             }
             symbols.append(
-                #"{"symbol":"\#(name)","pair":"\#(name)","contractType":"PERPETUAL","deliveryDate":4133404800000,"onboardDate":1569398400000,"status":"TRADING","baseAsset":"\#(base)","quoteAsset":"\#(quote)","marginAsset":"\#(quote)","pricePrecision":\#(pd),"quantityPrecision":\#(qd),"baseAssetPrecision":8,"quotePrecision":8,"underlyingType":"COIN","triggerProtect":"0.0500","filters":[\#(filters.joined(separator: ","))],"orderTypes":["LIMIT","MARKET"],"timeInForce":["GTC","IOC","FOK","GTX"]}"#
+                #"{"symbol":"\#(name)","pair":"\#(name)","contractType":"PERPETUAL","deliveryDate":4133404800000,"onboardDate":1569398400000,"status":"TRADING","maintMarginPercent":"2.5000","requiredMarginPercent":"5.0000","baseAsset":"\#(base)","quoteAsset":"\#(quote)","marginAsset":"\#(quote)","pricePrecision":\#(pd),"quantityPrecision":\#(qd),"baseAssetPrecision":8,"quotePrecision":8,"underlyingType":"COIN","underlyingSubType":[\#(subType)],"settlePlan":0,"triggerProtect":"0.0500","liquidationFee":"0.012500","marketTakeBound":"0.05","filters":[\#(filters.joined(separator: ","))],"orderTypes":["LIMIT","MARKET"],"timeInForce":["GTC","IOC","FOK","GTX"]}"#
             )
         }
-        let body = #"{"timezone":"UTC","serverTime":\#(serverTimeMillis),"futuresType":"U_MARGINED","rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":2400},{"rateLimitType":"ORDERS","interval":"MINUTE","intervalNum":1,"limit":1200},{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":300}],"exchangeFilters":[],"assets":[],"symbols":[\#(symbols.joined(separator: ","))]}"#
+        let assets = Set(instruments.map { i in ["USDT", "USDC", "BUSD"].first { i.symbol.description.hasSuffix($0) } ?? "USDT" }).sorted()
+            .map { #"{"asset":"\#($0)","marginAvailable":true,"autoAssetExchange":"0"}"# }.joined(separator: ",")
+        let body = #"{"timezone":"UTC","serverTime":\#(serverTimeMillis),"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":2400},{"rateLimitType":"ORDERS","interval":"MINUTE","intervalNum":1,"limit":1200},{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":300}],"exchangeFilters":[],"assets":[\#(assets)],"symbols":[\#(symbols.joined(separator: ","))]}"#
         return Array(body.utf8)
     }
 }

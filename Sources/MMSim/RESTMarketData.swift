@@ -89,7 +89,7 @@ extension StreamHub {
         if let start, let end, end - start > 3_600_000 || end < start { throw VenueError(-1127, "More than 1 hours between startTime and endTime.") }
         let i = m.script.instrument
         let list = m.tape.trades(fromID: fromID, start: start, end: end, limit: n).map { t in
-            #"{"a":\#(t.id),"p":"\#(t.price.formatted(minFractionDigits: i.priceFractionDigits))","q":"\#(t.quantity.formatted(minFractionDigits: i.quantityFractionDigits))","f":\#(t.id),"l":\#(t.id),"T":\#(t.timeMillis),"m":\#(t.buyerIsMaker)}"#
+            #"{"a":\#(t.id),"p":"\#(t.price.formatted(minFractionDigits: i.priceFractionDigits))","q":"\#(t.quantity.formatted(minFractionDigits: i.quantityFractionDigits))","nq":"\#(t.quantity.formatted(minFractionDigits: i.quantityFractionDigits))","f":\#(t.id),"l":\#(t.id),"T":\#(t.timeMillis),"m":\#(t.buyerIsMaker)}"#
         }
         return "[" + list.joined(separator: ",") + "]"
     }
@@ -140,7 +140,7 @@ extension StreamHub {
         let top = m.book.topOfBook(isSynced: true)
         let pd = m.script.instrument.priceFractionDigits
         let qd = m.script.instrument.quantityFractionDigits
-        return #"{"symbol":"\#(m.symbol)","bidPrice":"\#(top.bidPrice.formatted(minFractionDigits: pd))","bidQty":"\#(top.bidQuantity.formatted(minFractionDigits: qd))","askPrice":"\#(top.askPrice.formatted(minFractionDigits: pd))","askQty":"\#(top.askQuantity.formatted(minFractionDigits: qd))","time":\#(nowMillis()),"lastUpdateId":\#(m.lastUpdateID)}"#
+        return #"{"symbol":"\#(m.symbol)","bidPrice":"\#(top.bidPrice.formatted(minFractionDigits: pd))","bidQty":"\#(top.bidQuantity.formatted(minFractionDigits: qd))","askPrice":"\#(top.askPrice.formatted(minFractionDigits: pd))","askQty":"\#(top.askQuantity.formatted(minFractionDigits: qd))","time":\#(nowMillis())}"#
     }
 
     private func premiumIndex(_ m: SimMarket) -> String {

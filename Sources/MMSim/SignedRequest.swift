@@ -82,41 +82,86 @@ enum SignedRequest {
 
 /// Binance's account views (`/fapi/v2|v3/positionRisk`, `/fapi/v2/account`, `/fapi/v2/balance`).
 enum AccountJSON {
-    static func positions(_ account: SimAccount, markets: [Symbol: SimMarket], only: Symbol?, now: Int64) -> String {
-        let rows = markets.keys.sorted().filter { only == nil || $0 == only }.map { symbol -> String in
+    /// One symbol's position numbers at the current mark.
+    struct Row {
+        var symbol: Symbol
+        var amount: String
+        var entry: String
+        var mark: String
+        var unrealized: String
+        var notional: String
+        var margin: String
+        var maintenance: String
+        var leverage: Int64
+        var isolated: Bool
+        var updateTime: Int64
+    }
+
+    static func rows(_ account: SimAccount, markets: [Symbol: SimMarket], only: Symbol?) -> [Row] {
+        markets.keys.sorted().filter { only == nil || $0 == only }.map { symbol in
             let m = markets[symbol]!
-            let mark = m.book.topOfBook(isSynced: true).mid ?? .zero
+            let mark = m.markPrice
             let p = account.position(symbol)
             let pd = m.script.instrument.priceFractionDigits
             let notional = Notional(raw: Int64(Int128(p.quantity.raw) * Int128(mark.raw) / Int128(FixedPointScale.unit)))
-            return #"{"symbol":"\#(symbol)","positionAmt":"\#(p.quantity.formatted(minFractionDigits: m.script.instrument.quantityFractionDigits))","#
-                + #""entryPrice":"\#(p.entryPrice.formatted(minFractionDigits: pd))","breakEvenPrice":"\#(p.entryPrice.formatted(minFractionDigits: pd))","#
-                + #""markPrice":"\#(mark.formatted(minFractionDigits: pd))","unRealizedProfit":"\#(p.unrealized(at: mark).formatted(minFractionDigits: 8))","#
-                + #""liquidationPrice":"0","leverage":"\#(account.leverage)","maxNotionalValue":"10000000","marginType":"cross","#
-                + #""isolatedMargin":"0.00000000","isAutoAddMargin":"false","positionSide":"BOTH","#
-                + #""notional":"\#(notional.formatted(minFractionDigits: 8))","isolatedWallet":"0","updateTime":\#(p.updateTimeMillis)}"#
+            let leverage = account.leverage(symbol)
+            let margin = Notional(raw: notional.clampedMagnitude.raw / leverage)
+            // The venue's single bracket: 0.4% maintenance.
+            let maintenance = Notional(raw: notional.clampedMagnitude.raw / 250)
+            return Row(
+                symbol: symbol, amount: p.quantity.formatted(minFractionDigits: m.script.instrument.quantityFractionDigits),
+                entry: p.entryPrice.formatted(minFractionDigits: pd), mark: mark.formatted(minFractionDigits: 8),
+                unrealized: p.unrealized(at: mark).formatted(minFractionDigits: 8), notional: notional.formatted(minFractionDigits: 8),
+                margin: margin.formatted(minFractionDigits: 8), maintenance: maintenance.formatted(minFractionDigits: 8), leverage: leverage,
+                isolated: account.marginTypes[symbol] == "ISOLATED", updateTime: p.updateTimeMillis)
         }
-        return "[" + rows.joined(separator: ",") + "]"
+    }
+
+    /// `GET /fapi/v2/positionRisk` (`version` 2) or `/fapi/v3/positionRisk` (3).
+    static func positions(_ account: SimAccount, markets: [Symbol: SimMarket], only: Symbol?, version: Int) -> String {
+        let list = rows(account, markets: markets, only: only).map { r in
+            let common = #""symbol":"\#(r.symbol)","positionSide":"BOTH","positionAmt":"\#(r.amount)","entryPrice":"\#(r.entry)","breakEvenPrice":"\#(r.entry)","markPrice":"\#(r.mark)","unRealizedProfit":"\#(r.unrealized)","liquidationPrice":"0","isolatedMargin":"0.00000000","notional":"\#(r.notional)","isolatedWallet":"0","#
+            if version == 2 {
+                return "{" + common + #""leverage":"\#(r.leverage)","maxNotionalValue":"1000000000","marginType":"\#(r.isolated ? "isolated" : "cross")","isAutoAddMargin":"false","updateTime":\#(r.updateTime)}"#
+            }
+            return "{" + common + #""marginAsset":"USDT","initialMargin":"\#(r.margin)","maintMargin":"\#(r.maintenance)","positionInitialMargin":"\#(r.margin)","openOrderInitialMargin":"0","adl":0,"bidNotional":"0","askNotional":"0","updateTime":\#(r.updateTime)}"#
+        }
+        return "[" + list.joined(separator: ",") + "]"
     }
 
     static func equity(_ account: SimAccount, markets: [Symbol: SimMarket]) -> (unrealized: Notional, margin: Notional) {
         var upnl = Notional.zero
         var margin = Int128(0)
         for (symbol, p) in account.positions {
-            let mark = markets[symbol]?.book.topOfBook(isSynced: true).mid ?? p.entryPrice
+            let mark = markets[symbol]?.markPrice ?? p.entryPrice
             upnl += p.unrealized(at: mark)
-            margin += Int128(p.notional(at: mark).raw) / Int128(account.leverage)
+            margin += Int128(p.notional(at: mark).raw) / Int128(account.leverage(symbol))
         }
         return (upnl, Notional(raw: Int64(margin)))
     }
 
-    static func account(_ account: SimAccount, markets: [Symbol: SimMarket], now: Int64) -> String {
+    /// `GET /fapi/v2/account` (`version` 2) or `/fapi/v3/account` (3).
+    static func account(_ account: SimAccount, markets: [Symbol: SimMarket], now: Int64, version: Int) -> String {
         let (upnl, margin) = equity(account, markets: markets)
         let wallet = account.wallet.formatted(minFractionDigits: 8)
         let marginBalance = (account.wallet + upnl).formatted(minFractionDigits: 8)
         let available = (account.wallet + upnl - margin).formatted(minFractionDigits: 8)
-        let asset = #"{"asset":"USDT","walletBalance":"\#(wallet)","unrealizedProfit":"\#(upnl.formatted(minFractionDigits: 8))","marginBalance":"\#(marginBalance)","maintMargin":"0.00000000","initialMargin":"\#(margin.formatted(minFractionDigits: 8))","positionInitialMargin":"\#(margin.formatted(minFractionDigits: 8))","openOrderInitialMargin":"0.00000000","crossWalletBalance":"\#(wallet)","crossUnPnl":"\#(upnl.formatted(minFractionDigits: 8))","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)","marginAvailable":true,"updateTime":\#(now)}"#
-        return #"{"feeTier":0,"canTrade":true,"canDeposit":true,"canWithdraw":true,"updateTime":0,"multiAssetsMargin":false,"totalInitialMargin":"\#(margin.formatted(minFractionDigits: 8))","totalMaintMargin":"0.00000000","totalWalletBalance":"\#(wallet)","totalUnrealizedProfit":"\#(upnl.formatted(minFractionDigits: 8))","totalMarginBalance":"\#(marginBalance)","totalPositionInitialMargin":"\#(margin.formatted(minFractionDigits: 8))","totalOpenOrderInitialMargin":"0.00000000","totalCrossWalletBalance":"\#(wallet)","totalCrossUnPnl":"\#(upnl.formatted(minFractionDigits: 8))","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)","assets":[\#(asset)],"positions":\#(positions(account, markets: markets, only: nil, now: now))}"#
+        let m = margin.formatted(minFractionDigits: 8)
+        let u = upnl.formatted(minFractionDigits: 8)
+        let flag = version == 2 ? #","marginAvailable":true"# : ""
+        let asset = #"{"asset":"USDT","walletBalance":"\#(wallet)","unrealizedProfit":"\#(u)","marginBalance":"\#(marginBalance)","maintMargin":"0.00000000","initialMargin":"\#(m)","positionInitialMargin":"\#(m)","openOrderInitialMargin":"0.00000000","crossWalletBalance":"\#(wallet)","crossUnPnl":"\#(u)","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)"\#(flag),"updateTime":\#(now)}"#
+        let totals = #""totalInitialMargin":"\#(m)","totalMaintMargin":"0.00000000","totalWalletBalance":"\#(wallet)","totalUnrealizedProfit":"\#(u)","totalMarginBalance":"\#(marginBalance)","totalPositionInitialMargin":"\#(m)","totalOpenOrderInitialMargin":"0.00000000","totalCrossWalletBalance":"\#(wallet)","totalCrossUnPnl":"\#(u)","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)","#
+        let positions = rows(account, markets: markets, only: nil).map { r in
+            if version == 2 {
+                return #"{"symbol":"\#(r.symbol)","initialMargin":"\#(r.margin)","maintMargin":"\#(r.maintenance)","unrealizedProfit":"\#(r.unrealized)","positionInitialMargin":"\#(r.margin)","openOrderInitialMargin":"0","leverage":"\#(r.leverage)","isolated":\#(r.isolated),"entryPrice":"\#(r.entry)","maxNotional":"1000000000","bidNotional":"0","askNotional":"0","positionSide":"BOTH","positionAmt":"\#(r.amount)","updateTime":\#(r.updateTime)}"#
+            }
+            return #"{"symbol":"\#(r.symbol)","positionSide":"BOTH","positionAmt":"\#(r.amount)","unrealizedProfit":"\#(r.unrealized)","isolatedMargin":"0.00000000","notional":"\#(r.notional)","isolatedWallet":"0","initialMargin":"\#(r.margin)","maintMargin":"\#(r.maintenance)","updateTime":\#(r.updateTime)}"#
+        }
+        let tail = #""assets":[\#(asset)],"positions":[\#(positions.joined(separator: ","))]}"#
+        if version == 2 {
+            return #"{"feeTier":0,"feeBurn":\#(account.feeBurn),"canTrade":true,"canDeposit":true,"canWithdraw":true,"updateTime":0,"multiAssetsMargin":\#(account.multiAssetsMargin),"tradeGroupId":-1,"# + totals + tail
+        }
+        return "{" + totals + tail
     }
 
     static func balance(_ account: SimAccount, markets: [Symbol: SimMarket], now: Int64) -> String {
@@ -139,7 +184,9 @@ enum OrderJSON {
         let executed = o.executed.formatted(minFractionDigits: qd)
         let zeroPrice = Price.zero.formatted(minFractionDigits: pd)
         var s = #"{"orderId":\#(o.orderID),"symbol":"\#(o.symbol)","status":"\#(o.status)","clientOrderId":"\#(o.clientOrderID)","#
-        s += #""price":"\#(price)","avgPrice":"\#(average)","origQty":"\#(qty)","executedQty":"\#(executed)","cumQty":"\#(executed)","#
+        s += #""price":"\#(price)","avgPrice":"\#(average)","origQty":"\#(qty)","executedQty":"\#(executed)","#
+        // Answers to placing, changing and cancelling carry cumQty; queries of an order do not.
+        if !withTime { s += #""cumQty":"\#(executed)","# }
         s += #""cumQuote":"\#(cumQuote)","timeInForce":"\#(o.timeInForce)","type":"\#(o.type)","reduceOnly":\#(o.reduceOnly),"closePosition":false,"#
         s += #""side":"\#(o.side)","positionSide":"BOTH","stopPrice":"\#(zeroPrice)","workingType":"CONTRACT_PRICE","priceProtect":false,"#
         s += #""origType":"\#(o.type)","priceMatch":"NONE","selfTradePreventionMode":"EXPIRE_MAKER","goodTillDate":0,"#

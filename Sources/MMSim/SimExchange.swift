@@ -38,6 +38,8 @@ public enum UserEvent: Sendable, Equatable {
     /// `ACCOUNT_UPDATE` for the wallet and one symbol's position; `balanceChange` is what moved the wallet
     /// other than by trading (funding).
     case account(symbol: Symbol, reason: String, balanceChange: Notional = .zero)
+    /// `ACCOUNT_CONFIG_UPDATE`: a symbol's leverage, or the multi-assets mode, changed.
+    case accountConfig(symbol: Symbol?, leverage: Int64?, multiAssets: Bool?)
 }
 
 /// One execution against an account's order.
@@ -421,14 +423,15 @@ public struct SimExchange: Sendable {
         case .failure(let e): return .failure(e)
         }
         guard var order = account.open[id] else { return .failure(.unknownOrder) }
-        guard p["side"] == order.side.description else { return .failure(VenueError(-4181, "Side does not match.")) }
+        guard p["side"] == order.side.description else { return .failure(VenueError.badSide) }
         let instrument = market.script.instrument
         guard let price = try? Price(parsing: p["price"]!), let quantity = try? Quantity(parsing: p["quantity"]!) else {
             return .failure(.badPrecision)
         }
         guard instrument.ticks(price) != nil else { return .failure(.tick) }
         guard instrument.lots(quantity) != nil else { return .failure(.step) }
-        guard quantity > order.executed else { return .failure(VenueError(-4160, "Quantity must be greater than the executed quantity.")) }
+        if price == order.price && quantity == order.quantity { return .failure(VenueError(-5027, "No need to modify the order.")) }
+        guard quantity > order.executed else { return .failure(VenueError.unsupported) }
         if !order.reduceOnly && !instrument.meetsMinNotional(price: price, quantity: quantity) {
             return .failure(.minNotional(instrument.minNotional.description))
         }
@@ -512,18 +515,20 @@ extension SimExchange {
 
     /// `POST /fapi/v1/leverage`: 1 to 125.
     public mutating func setLeverage(apiKey: String, symbol: Symbol, _ leverage: Int64) -> Result<Int64, VenueError> {
-        guard (1...125).contains(leverage) else { return .failure(VenueError(-4028, "Leverage \(leverage) is not valid")) }
+        guard (1...125).contains(leverage) else { return .failure(VenueError(-4028, "Leverage `\(leverage)` is not valid")) }
         accounts[apiKey]?.leverages[symbol] = leverage
+        events.append((apiKey, .accountConfig(symbol: symbol, leverage: leverage, multiAssets: nil)))
         return .success(leverage)
     }
 
     /// `POST /fapi/v1/marginType`: `ISOLATED` or `CROSSED`; the same again is `-4046`.
     public mutating func setMarginType(apiKey: String, symbol: Symbol, _ type: String) -> VenueError? {
-        guard ["ISOLATED", "CROSSED"].contains(type) else { return VenueError(-4044, "The margin type is invalid.") }
+        guard ["ISOLATED", "CROSSED"].contains(type) else { return VenueError.invalidParameter("marginType") }
         guard let account = accounts[apiKey] else { return .apiKeyRejected }
         if (account.marginTypes[symbol] ?? "CROSSED") == type { return VenueError(-4046, "No need to change margin type.") }
-        if account.position(symbol).quantity.raw != 0 || account.open.values.contains(where: { $0.symbol == symbol }) {
-            return VenueError(-4048, "Margin type cannot be changed if there exists position.")
+        if account.position(symbol).quantity.raw != 0 { return VenueError(-4048, "Margin type cannot be changed if there exists position.") }
+        if account.open.values.contains(where: { $0.symbol == symbol }) {
+            return VenueError(-4047, "Margin type cannot be changed if there exists open orders.")
         }
         accounts[apiKey]!.marginTypes[symbol] = type
         return nil
@@ -543,7 +548,10 @@ extension SimExchange {
 
     /// `POST /fapi/v1/multiAssetsMargin` and `POST /fapi/v1/feeBurn`.
     public mutating func setAccountFlag(apiKey: String, multiAssetsMargin: Bool? = nil, feeBurn: Bool? = nil) {
-        if let m = multiAssetsMargin { accounts[apiKey]?.multiAssetsMargin = m }
+        if let m = multiAssetsMargin {
+            accounts[apiKey]?.multiAssetsMargin = m
+            events.append((apiKey, .accountConfig(symbol: nil, leverage: nil, multiAssets: m)))
+        }
         if let f = feeBurn { accounts[apiKey]?.feeBurn = f }
     }
 }

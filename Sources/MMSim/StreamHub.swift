@@ -142,11 +142,12 @@ final class StreamHub: @unchecked Sendable {
         return key
     }
 
-    /// `PUT /fapi/v1/listenKey`: extends the account's key; false when it has none (expired or closed).
-    func keepAlive(apiKey: String) -> Bool {
-        guard let key = listenKeys.first(where: { $0.value.apiKey == apiKey })?.key else { return false }
+    /// `PUT /fapi/v1/listenKey`: extends the account's key and returns it; nil when it has none (expired or
+    /// closed).
+    func keepAlive(apiKey: String) -> String? {
+        guard let key = listenKeys.first(where: { $0.value.apiKey == apiKey })?.key else { return nil }
         listenKeys[key]!.expiresAt = UnixNanos.now().millis + listenKeyValidityMillis
-        return true
+        return key
     }
 
     /// `DELETE /fapi/v1/listenKey`: closes the account's key and its streams.
@@ -175,30 +176,35 @@ final class StreamHub: @unchecked Sendable {
         let silentAll = UnixNanos.now().millis < faults.userSilentUntil
         var touched: [ObjectIdentifier: Channel] = [:]
         for (apiKey, event) in events {
-            let type: String
-            switch event {
-            case .order: type = "ORDER_TRADE_UPDATE"
-            case .account: type = "ACCOUNT_UPDATE"
-            }
-            let targets = userChannels.filter {
-                !silentAll && !$0.value.request.silent && listenKeys[$0.value.request.listenKey]?.apiKey == apiKey
-                    && ($0.value.request.events?.contains(type) ?? true)
-            }
-            guard !targets.isEmpty else { continue }
-            let text: String
+            // Each event as the messages it makes: a fill is also a `TRADE_LITE`.
+            var messages: [(type: String, text: () -> String?)] = []
             switch event {
             case .order(let o, let execution, let fill):
                 guard let instrument = markets[o.symbol]?.script.instrument else { continue }
-                text = UserStreamJSON.orderUpdate(o, execution: execution, fill: fill, instrument: instrument, nowMillis: now)
+                messages.append(("ORDER_TRADE_UPDATE", { UserStreamJSON.orderUpdate(o, execution: execution, fill: fill, instrument: instrument, nowMillis: now) }))
+                if let fill {
+                    messages.append(("TRADE_LITE", { UserStreamJSON.tradeLite(o, fill: fill, instrument: instrument, nowMillis: now) }))
+                }
             case .account(let symbol, let reason, let change):
-                guard let account = exchange.accounts[apiKey] else { continue }
-                let mark = markets[symbol]?.book.topOfBook(isSynced: true).mid
-                text = UserStreamJSON.accountUpdate(account, symbol: symbol, mark: mark, reason: reason, balanceChange: change, nowMillis: now)
+                messages.append(("ACCOUNT_UPDATE", {
+                    guard let account = self.exchange.accounts[apiKey] else { return nil }
+                    let mark = self.markets[symbol]?.markPrice
+                    return UserStreamJSON.accountUpdate(account, symbol: symbol, mark: mark, reason: reason, balanceChange: change, nowMillis: now)
+                }))
+            case .accountConfig(let symbol, let leverage, let multiAssets):
+                messages.append(("ACCOUNT_CONFIG_UPDATE", { UserStreamJSON.accountConfig(symbol: symbol, leverage: leverage, multiAssets: multiAssets, nowMillis: now) }))
             }
-            for (id, target) in targets {
-                let buffer = target.channel.allocator.buffer(string: text)
-                target.channel.write(WebSocketFrame(fin: true, opcode: .text, data: buffer), promise: nil)
-                touched[id] = target.channel
+            for (type, render) in messages {
+                let targets = userChannels.filter {
+                    !silentAll && !$0.value.request.silent && listenKeys[$0.value.request.listenKey]?.apiKey == apiKey
+                        && ($0.value.request.events?.contains(type) ?? true)
+                }
+                guard !targets.isEmpty, let text = render() else { continue }
+                for (id, target) in targets {
+                    let buffer = target.channel.allocator.buffer(string: text)
+                    target.channel.write(WebSocketFrame(fin: true, opcode: .text, data: buffer), promise: nil)
+                    touched[id] = target.channel
+                }
             }
         }
         for c in touched.values { c.flush() }

@@ -17,7 +17,7 @@ enum UserStreamJSON {
         s += #""x":"\#(execution)","X":"\#(o.status)","i":\#(o.orderID),"l":"\#(lastQty)","z":"\#(o.executed.formatted(minFractionDigits: qd))","#
         s += #""L":"\#(lastPrice)","N":"USDT","n":"\#(fee)","T":\#(t),"t":\#(fill?.tradeID ?? 0),"b":"0","a":"0","#
         s += #""m":\#(fill?.maker ?? false),"R":\#(o.reduceOnly),"wt":"CONTRACT_PRICE","ot":"\#(o.type)","ps":"BOTH","cp":false,"#
-        s += #""rp":"\#(realized)","pP":false,"si":0,"ss":0,"V":"EXPIRE_MAKER","pm":"NONE","gtd":0}}"#
+        s += #""rp":"\#(realized)","pP":false,"si":0,"ss":0,"V":"EXPIRE_MAKER","pm":"NONE","gtd":0,"er":"0"}}"#
         return s
     }
 
@@ -31,6 +31,19 @@ enum UserStreamJSON {
         s += #""P":[{"s":"\#(symbol)","pa":"\#(p.quantity)","ep":"\#(p.entryPrice)","bep":"\#(p.entryPrice)","#
         s += #""cr":"\#(p.realized.formatted(minFractionDigits: 8))","up":"\#(upnl.formatted(minFractionDigits: 8))","mt":"cross","iw":"0","ps":"BOTH"}]}}"#
         return s
+    }
+
+    /// `TRADE_LITE`: the short form of a fill.
+    static func tradeLite(_ o: SimOrder, fill f: SimFill, instrument: Instrument, nowMillis: Int64) -> String {
+        let pd = instrument.priceFractionDigits
+        let qd = instrument.quantityFractionDigits
+        return #"{"e":"TRADE_LITE","E":\#(nowMillis),"T":\#(f.timeMillis),"s":"\#(o.symbol)","q":"\#(o.quantity.formatted(minFractionDigits: qd))","p":"\#(o.price.formatted(minFractionDigits: pd))","m":\#(f.maker),"c":"\#(o.clientOrderID)","S":"\#(o.side)","L":"\#(f.price.formatted(minFractionDigits: pd))","l":"\#(f.quantity.formatted(minFractionDigits: qd))","t":\#(f.tradeID),"i":\#(o.orderID)}"#
+    }
+
+    /// `ACCOUNT_CONFIG_UPDATE`: a symbol's leverage (`ac`) or the multi-assets mode (`ai`).
+    static func accountConfig(symbol: Symbol?, leverage: Int64?, multiAssets: Bool?, nowMillis: Int64) -> String {
+        let body = if let symbol, let leverage { #""ac":{"s":"\#(symbol)","l":\#(leverage)}"# } else { #""ai":{"j":\#(multiAssets ?? false)}"# }
+        return #"{"e":"ACCOUNT_CONFIG_UPDATE","E":\#(nowMillis),"T":\#(nowMillis),\#(body)}"#
     }
 
     static func listenKeyExpired(_ key: String, nowMillis: Int64) -> String {

@@ -27,13 +27,13 @@ public struct VenueError: Error, Equatable, Sendable {
         VenueError(.tooManyRequests, -1003, "Too many requests; current limit is \(limit) requests per minute. Please use the websocket for live updates to avoid polling the API.")
     }
     static let internalError = VenueError(.serviceUnavailable, -1001, "Internal error; unable to process your request. Please try again.")
-    static let bodyTooLarge = VenueError(.payloadTooLarge, -1000, "Request body too large.")
+    static let bodyTooLarge = VenueError(.payloadTooLarge, -1000, "An unknown error occured while processing the request.")
     static func invalidPath(_ path: String, _ method: String) -> VenueError {
-        VenueError(.notFound, -1000, "Path \(path), Method \(method) is invalid")
+        VenueError(.notFound, -1000, "An unknown error occured while processing the request.")
     }
     static func invalidParameter(_ name: String) -> VenueError { VenueError(-1130, "Data sent for parameter '\(name)' is not valid.") }
-    static let unknownListenKey = VenueError(-1125, "This listenKey does not exist.")
-    static let badRecvWindow = VenueError(-1131, "recvWindow must be less than 60000")
+    static let unknownListenKey = VenueError(-1125, "This listenKey does not exist. Please use `POST /fapi/v1/listenKey` to recreate `listenKey`")
+    static let badRecvWindow = VenueError.invalidParameter("recvWindow")
     static let badDepthLimit = VenueError(-1100, "Illegal characters found in parameter 'limit'; legal range is '5, 10, 20, 50, 100, 500, 1000'.")
 
     static func mandatory(_ name: String) -> VenueError {

@@ -83,8 +83,13 @@ final class MarketStreamHandler: ChannelInboundHandler {
     }
 
     private func handleRequest(_ bytes: [UInt8], context: ChannelHandlerContext) {
-        guard let request = try? JSONValue.parse(bytes), let method = request["method"]?.text else {
-            reply(#"{"error":{"code":2,"msg":"Invalid request: not a JSON request object"},"id":null}"#, context: context)
+        // Binance's documented errors of the control protocol.
+        guard let request = try? JSONValue.parse(bytes) else {
+            reply(#"{"error":{"code":3,"msg":"Invalid JSON: expected value at line 1 column 1"},"id":null}"#, context: context)
+            return
+        }
+        guard let method = request["method"]?.text else {
+            reply(#"{"error":{"code":2,"msg":"Invalid request: missing field `method` at line 1 column \#(bytes.count)"},"id":null}"#, context: context)
             return
         }
         let id = request["id"].map(WebSocketControl.renderID) ?? "null"
@@ -104,7 +109,8 @@ final class MarketStreamHandler: ChannelInboundHandler {
             let list = hub.subscriptions(context.channel).map { "\"\($0)\"" }.joined(separator: ",")
             reply(#"{"result":[\#(list)],"id":\#(id)}"#, context: context)
         default:
-            reply(#"{"error":{"code":2,"msg":"Invalid request: unknown method"},"id":\#(id)}"#, context: context)
+            let variant = JSONString.quoted(method).dropFirst().dropLast()
+            reply(#"{"error":{"code":2,"msg":"Invalid request: unknown variant `\#(variant)`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY` at line 1 column 28"},"id":\#(id)}"#, context: context)
         }
     }
 

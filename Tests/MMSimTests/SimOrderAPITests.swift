@@ -1,4 +1,3 @@
-import MMBinanceAuth
 import MMBinanceWire
 import MMCore
 import MMSim
@@ -9,7 +8,7 @@ import Testing
 struct SimOrderAPITests {
     /// Builds a signed `order.*` request the way Binance documents it: params sorted by name, signed as a
     /// query string, sent as JSON (numbers as numbers, decimals as strings).
-    func request(_ id: Int, _ method: String, _ params: [(String, String, Bool)], signer: HMACSigner, apiKey: String, signature: String? = nil) -> String {
+    func request(_ id: Int, _ method: String, _ params: [(String, String, Bool)], signer: ReferenceSigner, apiKey: String, signature: String? = nil) -> String {
         var all = params
         all.append(("apiKey", apiKey, false))
         all.append(("timestamp", String(UnixNanos.now().millis), true))
@@ -29,7 +28,7 @@ struct SimOrderAPITests {
     @Test func placeStatusModifyCancel() async throws {
         let account = SimOrderTests.account
         let server = try await SimServer.start(.init(recordings: [SimOrderTests.recording], accounts: [account]))
-        let signer = HMACSigner(secret: account.secret)
+        let signer = ReferenceSigner(secret: account.secret)
         let ws = try WebSocketClient(port: server.port, path: "/ws-fapi/v1")
         let depth = try JSONValue.parse(try httpGet(port: server.port, path: "/fapi/v1/depth?symbol=BTCUSDT&limit=5").body)
         let bid = Price(depth["bids"]!.arrayValue![0].arrayValue![0].text!)!

@@ -1,5 +1,4 @@
 import Foundation
-import MMBinanceAuth
 import MMBinanceWire
 import MMCore
 @testable import MMSim
@@ -10,13 +9,13 @@ import Testing
 struct SignedClient {
     let port: Int
     let key: String
-    let signer: HMACSigner
+    let signer: ReferenceSigner
     var clockSkewMillis: Int64 = 0
 
     init(port: Int, credentials: SimServer.Credentials) {
         self.port = port
         key = credentials.apiKey
-        signer = HMACSigner(secret: credentials.secret)
+        signer = ReferenceSigner(secret: credentials.secret)
     }
 
     /// Sends `params` signed, in the query (GET/DELETE) or the body (POST), or split across both.
