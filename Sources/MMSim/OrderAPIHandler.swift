@@ -17,6 +17,7 @@ final class OrderAPIHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        guard hub.inbound(frame, on: context.channel) else { return WebSocketControl.close(context: context, code: .policyViolation) }
         if WebSocketControl.handle(frame, context: context) { return }
         guard frame.opcode == .text else { return }
         var payload = frame.unmaskedData

@@ -112,23 +112,9 @@ extension StreamHub {
     }
 
     private func ticker24h(_ m: SimMarket) -> String {
-        let now = nowMillis()
-        let pd = m.script.instrument.priceFractionDigits
-        let qd = m.script.instrument.quantityFractionDigits
-        let day: Int64 = 86_400_000
-        let mid = m.book.topOfBook(isSynced: true).mid ?? .zero
-        let w = m.tape.trades.window(endingAt: now, span: day)
-        let last = m.tape.last
-        let open = w?.open ?? mid
-        let lastPrice = last?.price ?? mid
-        let change = lastPrice - open
-        // Percent with three decimals, and the volume-weighted average, both from exact integers.
-        let percent = open.raw == 0 ? Ratio.zero : Ratio(raw: Int64(Int128(change.raw) * 100 * Int128(FixedPointScale.unit) / Int128(open.raw)))
-        let volume = w?.volume ?? .zero
-        let vwap = volume.raw == 0 ? Price.zero : Price(raw: Int64(Int128(w!.quoteVolume.raw) * Int128(FixedPointScale.unit) / Int128(volume.raw)))
-        let ids = m.tape.ids(since: now - day)
-        func p(_ v: Price) -> String { v.formatted(minFractionDigits: pd) }
-        return #"{"symbol":"\#(m.symbol)","priceChange":"\#(p(change))","priceChangePercent":"\#(percent.formatted(minFractionDigits: 3))","weightedAvgPrice":"\#(p(vwap))","lastPrice":"\#(p(lastPrice))","lastQty":"\#((last?.quantity ?? .zero).formatted(minFractionDigits: qd))","openPrice":"\#(p(open))","highPrice":"\#(p(w?.high ?? mid))","lowPrice":"\#(p(w?.low ?? mid))","volume":"\#(volume.formatted(minFractionDigits: qd))","quoteVolume":"\#(w?.quoteVolume ?? .zero)","openTime":\#(now - day),"closeTime":\#(now),"firstId":\#(ids.first),"lastId":\#(ids.last),"count":\#(w?.count ?? 0)}"#
+        let d = DayStats(m, nowMillis: nowMillis())
+        let (p, q) = (d.price, d.quantity)
+        return #"{"symbol":"\#(m.symbol)","priceChange":"\#(p(d.change))","priceChangePercent":"\#(d.percent.formatted(minFractionDigits: 3))","weightedAvgPrice":"\#(p(d.vwap))","lastPrice":"\#(p(d.last))","lastQty":"\#(q(d.lastQuantity))","openPrice":"\#(p(d.open))","highPrice":"\#(p(d.high))","lowPrice":"\#(p(d.low))","volume":"\#(q(d.volume))","quoteVolume":"\#(d.quoteVolume)","openTime":\#(d.openTime),"closeTime":\#(d.closeTime),"firstId":\#(d.firstID),"lastId":\#(d.lastID),"count":\#(d.count)}"#
     }
 
     private func priceTicker(_ m: SimMarket) -> String {
@@ -184,4 +170,43 @@ extension StreamHub {
         let oi = max(longs, shorts)
         return #"{"openInterest":"\#(oi.formatted(minFractionDigits: m.script.instrument.quantityFractionDigits))","symbol":"\#(m.symbol)","time":\#(nowMillis())}"#
     }
+}
+
+/// A symbol's rolling 24 hours, as the 24 h ticker (REST and streams) reports it.
+struct DayStats {
+    var open, high, low, last, change, vwap: Price
+    var percent: Ratio
+    var lastQuantity, volume: Quantity
+    var quoteVolume: Notional
+    var openTime, closeTime, firstID, lastID: Int64
+    var count: Int
+    let priceDigits: Int
+    let quantityDigits: Int
+
+    init(_ m: SimMarket, nowMillis now: Int64) {
+        let day: Int64 = 86_400_000
+        let mid = m.book.topOfBook(isSynced: true).mid ?? .zero
+        let w = m.tape.trades.window(endingAt: now, span: day)
+        open = w?.open ?? mid
+        high = w?.high ?? mid
+        low = w?.low ?? mid
+        last = m.tape.last?.price ?? mid
+        lastQuantity = m.tape.last?.quantity ?? .zero
+        change = last - open
+        // Percent with three decimals, and the volume-weighted average, both from exact integers.
+        percent = open.raw == 0 ? .zero : Ratio(raw: Int64(Int128(change.raw) * 100 * Int128(FixedPointScale.unit) / Int128(open.raw)))
+        volume = w?.volume ?? .zero
+        quoteVolume = w?.quoteVolume ?? .zero
+        vwap = volume.raw == 0 ? .zero : Price(raw: Int64(Int128(quoteVolume.raw) * Int128(FixedPointScale.unit) / Int128(volume.raw)))
+        let ids = m.tape.ids(since: now - day)
+        (firstID, lastID) = ids
+        count = w?.count ?? 0
+        openTime = now - day
+        closeTime = now
+        priceDigits = m.script.instrument.priceFractionDigits
+        quantityDigits = m.script.instrument.quantityFractionDigits
+    }
+
+    func price(_ v: Price) -> String { v.formatted(minFractionDigits: priceDigits) }
+    func quantity(_ v: Quantity) -> String { v.formatted(minFractionDigits: quantityDigits) }
 }

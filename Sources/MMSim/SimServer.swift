@@ -44,6 +44,8 @@ public final class SimServer: Sendable {
         public var pingIntervalSeconds = 180.0
         /// Record an audit log of orders, fills, snapshots and faults (`SimServer.audit(from:)`).
         public var audit = false
+        /// Pong timeout, connection lifetime, message and connection-rate limits (Binance's by default).
+        public var connectionPolicy = ConnectionPolicy()
 
         public init(
             recordings: [String], port: Int = 0, speed: Double = 1.0, accounts: [Credentials] = [],
@@ -143,7 +145,7 @@ public final class SimServer: Sendable {
             limits: RateLimits(
                 weightPerMinute: configuration.requestWeightPerMinute, ordersPer10s: configuration.ordersPer10Seconds,
                 ordersPerMinute: configuration.ordersPerMinute),
-            faults: configuration.faults)
+            faults: configuration.faults, policy: configuration.connectionPolicy)
         do {
             let channel = try await ServerBootstrap(group: loop)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -178,19 +180,23 @@ public final class SimServer: Sendable {
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 20,
             shouldUpgrade: { channel, head in
+                guard hub.admitConnection(from: channel.remoteAddress?.ipAddress ?? "") else {
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
                 let ok = (head.uri.hasPrefix("/ws-fapi/v1") && !hub.webSocketAPIDown)
-                    || (UserStreamRequest.listenKey(uri: head.uri).map(hub.isLiveListenKey) ?? (StreamRequest(uri: head.uri) != nil))
+                    || (UserStreamRequest(uri: head.uri).map { $0.subscriptions.allSatisfy { hub.isLiveListenKey($0.listenKey) } }
+                        ?? (StreamRequest(uri: head.uri) != nil))
                 return channel.eventLoop.makeSucceededFuture(ok ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
-                    hub.track(channel)
+                    hub.track(channel, isOrderAPI: head.uri.hasPrefix("/ws-fapi/v1"))
                     if head.uri.hasPrefix("/ws-fapi/v1") {
                         hub.trackAPI(channel)
                         try channel.pipeline.syncOperations.addHandler(OrderAPIHandler(hub: hub))
                         return
                     }
-                    if let user = UserStreamRequest(uri: head.uri), hub.isLiveListenKey(user.listenKey) {
+                    if let user = UserStreamRequest(uri: head.uri) {
                         try channel.pipeline.syncOperations.addHandler(UserStreamHandler(hub: hub, request: user))
                         return
                     }

@@ -20,7 +20,10 @@ final class StreamHub: @unchecked Sendable {
     private var nextFlush: [Int: Int64] = [:]
     /// The next funding time of each symbol.
     private var nextFunding: [Symbol: Int64] = [:]
-    private var subscribers: [ObjectIdentifier: Subscriber] = [:]
+    private(set) var subscribers: [ObjectIdentifier: Subscriber] = [:]
+    /// When each periodic stream (by name) pushes next, and the last `u` a partial-depth stream sent.
+    var nextPeriodic: [String: Int64] = [:]
+    var lastPartialU: [String: Int64] = [:]
     private let speed: Double
     private var startNanos: Int64 = 0
     /// Live listen keys: owner and expiry (wall milliseconds).
@@ -35,6 +38,13 @@ final class StreamHub: @unchecked Sendable {
     private var pingTask: RepeatedTask?
     /// Every upgraded WebSocket (market, user and order API), for pings.
     private var sockets: [ObjectIdentifier: Channel] = [:]
+    /// What the venue enforces on WebSockets, each one's counters, and attempts per IP.
+    let policy: ConnectionPolicy
+    private var connections: [ObjectIdentifier: ConnectionPolicy.Connection] = [:]
+    private var attempts: [String: ConnectionPolicy.Attempts] = [:]
+    private var nextPolicyCheck: Int64 = 0
+    /// Connections the policy closed.
+    private(set) var policyClosures = 0
     /// Counters for tests and logs.
     private(set) var framesSent = 0
     private(set) var restarts = 0
@@ -53,8 +63,9 @@ final class StreamHub: @unchecked Sendable {
 
     init(
         eventLoop: EventLoop, scripts: [MarketScript], speed: Double, accounts: [SimAccount], listenKeyValidityMillis: Int64,
-        limits: RateLimits, faults: FaultPlan
+        limits: RateLimits, faults: FaultPlan, policy: ConnectionPolicy = ConnectionPolicy()
     ) {
+        self.policy = policy
         self.eventLoop = eventLoop
         self.limits = limits
         self.faults = FaultState(plan: faults)
@@ -92,10 +103,44 @@ final class StreamHub: @unchecked Sendable {
         channel.closeFuture.whenComplete { [self] _ in self.apiChannels[ObjectIdentifier(channel)] = nil }
     }
 
-    /// Tracks a WebSocket for pings.
-    func track(_ channel: Channel) {
-        sockets[ObjectIdentifier(channel)] = channel
-        channel.closeFuture.whenComplete { [self] _ in self.sockets[ObjectIdentifier(channel)] = nil }
+    /// Tracks a WebSocket for pings and the connection policy.
+    func track(_ channel: Channel, isOrderAPI: Bool = false) {
+        let id = ObjectIdentifier(channel)
+        sockets[id] = channel
+        connections[id] = ConnectionPolicy.Connection(openedAtMillis: UnixNanos.now().millis, isOrderAPI: isOrderAPI)
+        channel.closeFuture.whenComplete { [self] _ in
+            self.sockets[id] = nil
+            self.connections[id] = nil
+        }
+    }
+
+    /// Counts an incoming frame; false when the connection broke the message limit and must close.
+    func inbound(_ frame: WebSocketFrame, on channel: Channel) -> Bool {
+        let id = ObjectIdentifier(channel)
+        guard var c = connections[id] else { return true }
+        let control = frame.opcode == .ping || frame.opcode == .pong
+        let reason = policy.inbound(&c, isControl: control, isPong: frame.opcode == .pong, nowMillis: UnixNanos.now().millis)
+        connections[id] = c
+        if reason != nil { policyClosures += 1 }
+        return reason == nil
+    }
+
+    /// A connection attempt from `ip`; false when over the per-IP rate.
+    func admitConnection(from ip: String) -> Bool {
+        var a = attempts[ip] ?? ConnectionPolicy.Attempts()
+        let ok = policy.admit(&a, nowMillis: UnixNanos.now().millis)
+        attempts[ip] = a
+        return ok
+    }
+
+    /// Closes connections past their lifetime or without a pong for too long.
+    private func enforceConnectionPolicy(nowMillis: Int64) {
+        for (id, c) in connections {
+            guard policy.check(c, nowMillis: nowMillis) != nil, let channel = sockets[id] else { continue }
+            connections[id] = nil
+            policyClosures += 1
+            WebSocketClose.send(channel)
+        }
     }
 
     /// Stops the clock, first sending what the open depth intervals hold so every stream ends at the
@@ -154,9 +199,12 @@ final class StreamHub: @unchecked Sendable {
     func closeListenKey(apiKey: String) {
         for (key, v) in listenKeys where v.apiKey == apiKey {
             listenKeys[key] = nil
-            for (id, u) in userChannels where u.request.listenKey == key {
-                userChannels[id] = nil
-                u.channel.close(promise: nil)
+            for (id, u) in userChannels where u.request.subscriptions.contains(where: { $0.listenKey == key }) {
+                userChannels[id]!.request.subscriptions.removeAll { $0.listenKey == key }
+                if userChannels[id]!.request.subscriptions.isEmpty {
+                    userChannels[id] = nil
+                    u.channel.close(promise: nil)
+                }
             }
         }
     }
@@ -195,9 +243,9 @@ final class StreamHub: @unchecked Sendable {
                 messages.append(("ACCOUNT_CONFIG_UPDATE", { UserStreamJSON.accountConfig(symbol: symbol, leverage: leverage, multiAssets: multiAssets, nowMillis: now) }))
             }
             for (type, render) in messages {
-                let targets = userChannels.filter {
-                    !silentAll && !$0.value.request.silent && listenKeys[$0.value.request.listenKey]?.apiKey == apiKey
-                        && ($0.value.request.events?.contains(type) ?? true)
+                let keys = listenKeys.filter { $0.value.apiKey == apiKey }.map(\.key)
+                let targets = userChannels.filter { u in
+                    !silentAll && !u.value.request.silent && keys.contains { u.value.request.delivers(type, for: $0) }
                 }
                 guard !targets.isEmpty, let text = render() else { continue }
                 for (id, target) in targets {
@@ -238,8 +286,9 @@ final class StreamHub: @unchecked Sendable {
         for (key, v) in listenKeys where v.expiresAt <= nowMillis {
             listenKeys[key] = nil
             let text = UserStreamJSON.listenKeyExpired(key, nowMillis: nowMillis)
-            for (id, u) in userChannels where u.request.listenKey == key {
-                userChannels[id] = nil
+            for (id, u) in userChannels where u.request.subscriptions.contains(where: { $0.listenKey == key }) {
+                userChannels[id]!.request.subscriptions.removeAll { $0.listenKey == key }
+                if userChannels[id]!.request.subscriptions.isEmpty { userChannels[id] = nil }
                 u.channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: u.channel.allocator.buffer(string: text)), promise: nil)
             }
         }
@@ -254,8 +303,8 @@ final class StreamHub: @unchecked Sendable {
         for s in parsed.compactMap({ $0 }) where !sub.streams.contains(s) {
             sub.streams.append(s)
             // Interval streams need their symbol's aggregator from now on.
-            if case .depth(let ms) = s.kind, ms > 0, aggregators[s.symbol]?[ms] == nil {
-                aggregators[s.symbol, default: [:]][ms] = DepthAggregator(intervalMillis: ms)
+            if case .depth(let ms) = s.kind, ms > 0, let symbol = s.symbol, aggregators[symbol]?[ms] == nil {
+                aggregators[symbol, default: [:]][ms] = DepthAggregator(intervalMillis: ms)
             }
         }
         return []
@@ -454,7 +503,12 @@ final class StreamHub: @unchecked Sendable {
             nextExpiryCheck = nowMillis + 100
             expireListenKeys(nowMillis: nowMillis)
         }
+        if nowMillis >= nextPolicyCheck {
+            nextPolicyCheck = nowMillis + 250
+            enforceConnectionPolicy(nowMillis: nowMillis)
+        }
         flushAggregators(nowMillis: nowMillis, touched: &touched)
+        if MonotonicInstant.now().nanos >= faults.stallUntilNanos { publishPeriodic(nowMillis: nowMillis, touched: &touched) }
         for channel in touched.values { channel.flush() }
     }
 

@@ -75,6 +75,7 @@ final class MarketStreamHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        guard hub.inbound(frame, on: context.channel) else { return WebSocketControl.close(context: context, code: .policyViolation) }
         if WebSocketControl.handle(frame, context: context) { return }
         if frame.opcode == .text {
             var data = frame.unmaskedData
@@ -130,9 +131,14 @@ final class MarketStreamHandler: ChannelInboundHandler {
 /// (Binance's routed form, with an optional `events=A/B` filter) receives the key's events; the legacy
 /// `/ws/<key>` and `/private/ws/<key>` connect but, as on Binance since 2026-04-23, receive nothing.
 struct UserStreamRequest: Equatable {
-    var listenKey: String
-    /// Event types delivered (nil: all).
-    var events: Set<String>?
+    /// One listen key and the event types it delivers (nil: all).
+    struct Subscription: Equatable {
+        var listenKey: String
+        var events: Set<String>?
+    }
+
+    /// `/private/stream` takes several keys, each followed by its own `events`.
+    var subscriptions: [Subscription]
     /// A retired path: connected, silent.
     var silent: Bool
 
@@ -140,10 +146,16 @@ struct UserStreamRequest: Equatable {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = parts[0]
         if path == "/private/ws" || path == "/private/stream", parts.count > 1 {
-            let query = Query(String(parts[1]))
-            guard let key = query["listenKey"] else { return nil }
-            listenKey = key
-            events = query["events"].map { Set($0.split(separator: "/").map(String.init)) }
+            var subscriptions: [Subscription] = []
+            for (name, value) in Query(String(parts[1])).items {
+                if name == "listenKey" {
+                    subscriptions.append(Subscription(listenKey: value))
+                } else if name == "events", !subscriptions.isEmpty {
+                    subscriptions[subscriptions.count - 1].events = Set(value.split(separator: "/").map(String.init))
+                }
+            }
+            guard !subscriptions.isEmpty, path == "/private/stream" || subscriptions.count == 1 else { return nil }
+            self.subscriptions = subscriptions
             silent = false
             return
         }
@@ -151,8 +163,7 @@ struct UserStreamRequest: Equatable {
             let key = path.dropFirst(prefix.count)
             // Listen keys are long and alphanumeric; stream names have '@'.
             if key.count >= 32 && key.allSatisfy({ $0.isLetter || $0.isNumber }) {
-                listenKey = String(key)
-                events = nil
+                subscriptions = [Subscription(listenKey: String(key))]
                 silent = true
                 return
             }
@@ -160,7 +171,10 @@ struct UserStreamRequest: Equatable {
         return nil
     }
 
-    static func listenKey(uri: String) -> String? { UserStreamRequest(uri: uri)?.listenKey }
+    /// Whether `key` is one of this connection's listen keys, delivering events of `type`.
+    func delivers(_ type: String, for key: String) -> Bool {
+        subscriptions.contains { $0.listenKey == key && ($0.events?.contains(type) ?? true) }
+    }
 }
 
 /// A user data stream connection: events arrive from the hub; this answers pings and close frames.
@@ -187,6 +201,8 @@ final class UserStreamHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // Clients send nothing but control frames here.
-        _ = WebSocketControl.handle(unwrapInboundIn(data), context: context)
+        let frame = unwrapInboundIn(data)
+        guard hub.inbound(frame, on: context.channel) else { return WebSocketControl.close(context: context, code: .policyViolation) }
+        _ = WebSocketControl.handle(frame, context: context)
     }
 }

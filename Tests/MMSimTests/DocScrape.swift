@@ -34,8 +34,8 @@ enum DocScrape {
     }
 
     /// The JSON examples of an event page (`user-data-streams/Event-….md`), parsed.
-    static func eventExamples(_ page: String) throws -> [JSONValue] {
-        let text = try String(contentsOfFile: Fixtures.path(root + "/user-data-streams/" + page), encoding: .utf8)
+    static func eventExamples(_ page: String, folder: String = "user-data-streams") throws -> [JSONValue] {
+        let text = try String(contentsOfFile: Fixtures.path(root + "/" + folder + "/" + page), encoding: .utf8)
         return jsonBlocks(text).compactMap { try? JSONValue.parse(Array($0.utf8)) }
     }
 

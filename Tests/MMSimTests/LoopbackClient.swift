@@ -142,6 +142,11 @@ final class WebSocketClient {
         try send(opcode: 0x9, Array(payload.utf8))
     }
 
+    /// Sends a masked pong (the answer to a venue ping).
+    func sendPong(_ payload: [UInt8]) throws {
+        try send(opcode: 0xA, payload)
+    }
+
     /// Sends a masked text frame (clients must mask).
     func sendText(_ text: String) throws {
         try send(opcode: 0x1, Array(text.utf8))
