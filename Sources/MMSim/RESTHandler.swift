@@ -68,8 +68,13 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         let query = Query(parts.count > 1 ? String(parts[1]) : "")
         if path.hasPrefix("/sim/") { return control(head.method, path, query) }
         let wall = UnixNanos.now().millis
+        if let ban = hub.limits.admit(nowMillis: wall) {
+            retryAfter = ban.retryAfterSeconds
+            return ban.error.reply
+        }
         if wall < hub.faults.rateLimitUntil {
             retryAfter = Int((hub.faults.rateLimitUntil - wall + 999) / 1000)
+            hub.limits.noteRefused(untilMillis: hub.faults.rateLimitUntil)
             hub.faults.count(.rateLimit)
             return VenueError.tooManyRequests(limit: hub.limits.weightPerMinute).reply
         }
@@ -83,6 +88,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         let weight = RateLimits.weight(method: head.method.rawValue, path: path, query: query)
         if let retry = hub.limits.spend(weight, nowMillis: UnixNanos.now().millis) {
             retryAfter = retry
+            hub.limits.noteRefused(untilMillis: wall + Int64(retry) * 1000)
             return VenueError.tooManyRequests(limit: hub.limits.weightPerMinute).reply
         }
         if path == "/fapi/v1/historicalTrades" {
@@ -102,7 +108,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/fapi/v1/exchangeInfo"):
             return (.ok, ExchangeInfoBody.make(hub.instruments, serverTimeMillis: UnixNanos.now().millis))
         case (.GET, "/fapi/v1/depth"):
-            return depth(query)
+            return hub.publicAnswer(.GET, path, query)
         case (.POST, "/fapi/v1/listenKey"), (.PUT, "/fapi/v1/listenKey"), (.DELETE, "/fapi/v1/listenKey"):
             return listenKey(head)
         case (.POST, "/fapi/v1/countdownCancelAll"), (.POST, "/fapi/v1/batchOrders"),
@@ -181,158 +187,11 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .success(let v): (apiKey, params) = v
         case .failure(let e): return e.reply
         }
-        if let reply = hub.accountQuery(head.method, path, apiKey: apiKey, params, nowMillis: now, countOrders: { ten, minute in
+        return hub.answer(head.method, path, apiKey: apiKey, params, nowMillis: now) { ten, minute in
             self.orderCountsFor = apiKey
             return self.hub.limits.countOrder(apiKey: apiKey, tenSeconds: ten, minute: minute, nowMillis: now)
-        }) {
-            return reply
         }
-        let symbol = params["symbol"].flatMap { Symbol($0) }
-        let market = symbol.flatMap { hub.markets[$0] }
-        func order(_ r: Result<SimOrder, VenueError>, withTime: Bool = false) -> (HTTPResponseStatus, [UInt8]) {
-            switch r {
-            case .success(let o):
-                let instrument = hub.markets[o.symbol]!.script.instrument
-                return (.ok, Array(OrderJSON.render(o, instrument: instrument, withTime: withTime).utf8))
-            case .failure(let e):
-                return e.reply
-            }
-        }
-        switch (head.method, path) {
-        case (.POST, "/fapi/v1/order"):
-            orderCountsFor = apiKey
-            if let refused = hub.limits.countOrder(apiKey: apiKey, nowMillis: now) {
-                return refused.reply
-            }
-            return order(hub.exchange.newOrder(apiKey: apiKey, params, market: market, nowMillis: now))
-        case (.DELETE, "/fapi/v1/order"):
-            return order(hub.exchange.cancel(apiKey: apiKey, params, nowMillis: now))
-        case (.PUT, "/fapi/v1/order"):
-            orderCountsFor = apiKey
-            if let refused = hub.limits.countOrder(apiKey: apiKey, nowMillis: now) {
-                return refused.reply
-            }
-            return order(hub.exchange.modify(apiKey: apiKey, params, market: market, nowMillis: now))
-        case (.GET, "/fapi/v1/order"):
-            return order(hub.exchange.query(apiKey: apiKey, params), withTime: true)
-        case (.GET, "/fapi/v1/openOrders"):
-            if params["symbol"] != nil && market == nil { return VenueError.badSymbol.reply }
-            let list = hub.exchange.openOrders(apiKey: apiKey, symbol: symbol).map {
-                OrderJSON.render($0, instrument: hub.markets[$0.symbol]!.script.instrument, withTime: true)
-            }
-            return (.ok, Array(("[" + list.joined(separator: ",") + "]").utf8))
-        case (.GET, "/fapi/v1/income"):
-            if params["symbol"] != nil && market == nil { return VenueError.badSymbol.reply }
-            let limit = min(max(Int(params["limit"] ?? "100") ?? 100, 1), 1000)
-            let account = hub.exchange.accounts[apiKey]!
-            let body = IncomeJSON.history(
-                account, symbol: symbol, type: params["incomeType"], start: params["startTime"].flatMap { Int64($0) },
-                end: params["endTime"].flatMap { Int64($0) }, limit: limit)
-            return (.ok, Array(body.utf8))
-        case (.GET, "/fapi/v2/positionRisk"), (.GET, "/fapi/v3/positionRisk"):
-            if params["symbol"] != nil && market == nil { return VenueError.badSymbol.reply }
-            let account = hub.exchange.accounts[apiKey]!
-            return (.ok, Array(AccountJSON.positions(account, markets: hub.markets, only: symbol, version: path.hasPrefix("/fapi/v2") ? 2 : 3).utf8))
-        case (.POST, "/fapi/v1/countdownCancelAll"):
-            guard let symbol, market != nil else {
-                return params["symbol"] == nil
-                    ? VenueError.mandatory("symbol").reply
-                    : VenueError.badSymbol.reply
-            }
-            guard let text = params["countdownTime"], let millis = Int64(text), millis >= 0 else {
-                return VenueError.mandatory("countdownTime").reply
-            }
-            hub.countdown(apiKey: apiKey, symbol: symbol, millis: millis)
-            return (.ok, Array(#"{"symbol":"\#(symbol)","countdownTime":"\#(millis)"}"#.utf8))
-        case (.POST, "/fapi/v1/batchOrders"):
-            // Up to 5 orders, each answered in place with the order or its error.
-            guard let text = params["batchOrders"], let list = (try? JSONValue.parse(text))?.arrayValue else {
-                return VenueError.mandatory("batchOrders").reply
-            }
-            guard (1...5).contains(list.count) else {
-                return VenueError.invalidParameter("batchOrders").reply
-            }
-            orderCountsFor = apiKey
-            // The batch counts 5 against the 10 s order limit and 1 against the minute's.
-            if let refused = hub.limits.countOrder(apiKey: apiKey, tenSeconds: 5, minute: 1, nowMillis: now) {
-                return refused.reply
-            }
-            let replies = list.map { entry -> String in
-                let p = StreamHub.batchEntry(entry)
-                let m = p["symbol"].flatMap { Symbol($0) }.flatMap { hub.markets[$0] }
-                switch hub.exchange.newOrder(apiKey: apiKey, p, market: m, nowMillis: now) {
-                case .success(let o): return OrderJSON.render(o, instrument: hub.markets[o.symbol]!.script.instrument, withTime: false)
-                case .failure(let e): return String(decoding: e.body, as: UTF8.self)
-                }
-            }
-            return (.ok, Array(("[" + replies.joined(separator: ",") + "]").utf8))
-        case (.GET, "/fapi/v1/leverageBracket"):
-            // One tier per symbol: the venue's margin rule (cross, fixed leverage, no liquidation model).
-            let account = hub.exchange.accounts[apiKey]!
-            func entry(_ s: Symbol) -> String {
-                let leverage = account.leverage(s)
-                return #"{"symbol":"\#(s)","brackets":[{"bracket":1,"initialLeverage":\#(leverage),"notionalCap":1000000000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0.0}]}"#
-            }
-            if let symbol {
-                guard market != nil else { return VenueError.badSymbol.reply }
-                return (.ok, Array(entry(symbol).utf8))
-            }
-            return (.ok, Array(("[" + hub.markets.keys.sorted().map(entry).joined(separator: ",") + "]").utf8))
-        case (.GET, "/fapi/v1/positionSide/dual"), (.GET, "/fapi/v1/multiAssetsMargin"), (.GET, "/fapi/v1/feeBurn"),
-            (.POST, "/fapi/v1/positionSide/dual"), (.POST, "/fapi/v1/multiAssetsMargin"), (.POST, "/fapi/v1/feeBurn"):
-            // The account's modes: each read as `{"<name>":bool}` and set with `<name>=true|false`.
-            let name = path.hasSuffix("dual") ? "dualSidePosition" : path.hasSuffix("multiAssetsMargin") ? "multiAssetsMargin" : "feeBurn"
-            let account = hub.exchange.accounts[apiKey]!
-            guard head.method == .POST else {
-                let value = name == "dualSidePosition" ? account.dualSidePosition : name == "feeBurn" ? account.feeBurn : account.multiAssetsMargin
-                return (.ok, Array(#"{"\#(name)":\#(value)}"#.utf8))
-            }
-            guard let text = params[name], ["true", "false"].contains(text) else { return VenueError.mandatory(name).reply }
-            switch name {
-            case "dualSidePosition": if let e = hub.exchange.setDualSidePosition(apiKey: apiKey, text == "true") { return e.reply }
-            case "feeBurn": hub.exchange.setAccountFlag(apiKey: apiKey, feeBurn: text == "true")
-            default: hub.exchange.setAccountFlag(apiKey: apiKey, multiAssetsMargin: text == "true")
-            }
-            return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
-        case (.POST, "/fapi/v1/leverage"), (.POST, "/fapi/v1/marginType"):
-            guard let symbol, market != nil else { return params["symbol"] == nil ? VenueError.mandatory("symbol").reply : VenueError.badSymbol.reply }
-            guard path.hasSuffix("leverage") else {
-                guard let type = params["marginType"] else { return VenueError.mandatory("marginType").reply }
-                if let e = hub.exchange.setMarginType(apiKey: apiKey, symbol: symbol, type) { return e.reply }
-                return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
-            }
-            guard let text = params["leverage"], let leverage = Int64(text) else { return VenueError.mandatory("leverage").reply }
-            switch hub.exchange.setLeverage(apiKey: apiKey, symbol: symbol, leverage) {
-            case .success(let l): return (.ok, Array(#"{"leverage":\#(l),"maxNotionalValue":"1000000000","symbol":"\#(symbol)"}"#.utf8))
-            case .failure(let e): return e.reply
-            }
-        case (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"):
-            return (.ok, Array(AccountJSON.account(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now, version: path.hasPrefix("/fapi/v2") ? 2 : 3).utf8))
-        case (.GET, "/fapi/v2/balance"), (.GET, "/fapi/v3/balance"):
-            return (.ok, Array(AccountJSON.balance(hub.exchange.accounts[apiKey]!, markets: hub.markets, now: now).utf8))
-        default:  // DELETE /fapi/v1/allOpenOrders
-            guard params["symbol"] != nil else { return VenueError.mandatory("symbol").reply }
-            guard let symbol, market != nil else { return VenueError.badSymbol.reply }
-            _ = hub.exchange.cancelAll(apiKey: apiKey, symbol: symbol, nowMillis: now)
-            return (.ok, Array(#"{"code":200,"msg":"The operation of cancel all open order is done."}"#.utf8))
-        }
-    }
 
-    private func depth(_ query: Query) -> (HTTPResponseStatus, [UInt8]) {
-        guard let name = query["symbol"], !name.isEmpty else {
-            return VenueError.mandatory("symbol").reply
-        }
-        guard let symbol = Symbol(name), name == name.uppercased(), hub.markets[symbol] != nil else {
-            return VenueError.badSymbol.reply
-        }
-        var limit = 500
-        if let text = query["limit"] {
-            guard let l = Int(text), [5, 10, 20, 50, 100, 500, 1000].contains(l) else {
-                return VenueError.badDepthLimit.reply
-            }
-            limit = l
-        }
-        return (.ok, hub.depthBody(symbol: symbol, limit: limit) ?? [])
     }
 
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, body: [UInt8]) {
@@ -364,6 +223,8 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
 /// A decoded query string.
 struct Query {
     private(set) var items: [(String, String)] = []
+
+    init(_ items: [(String, String)]) { self.items = items }
 
     init(_ text: String) {
         for pair in text.split(separator: "&") {

@@ -5,6 +5,33 @@ import NIOHTTP1
 /// The public market-data endpoints beyond the book: trades, candles, tickers, mark price and funding,
 /// open interest. Shapes, defaults, limits and errors as Binance documents them.
 extension StreamHub {
+    /// The answer to a public request (REST, or the WebSocket API's `depth` and tickers).
+    func publicAnswer(_ method: HTTPMethod, _ path: String, _ query: Query, webSocketAPI: Bool = false) -> (HTTPResponseStatus, [UInt8]) {
+        if method == .GET && path == "/fapi/v1/depth" { return depth(query) }
+        // The WebSocket API's `ticker.book` also names the book update it reflects.
+        if webSocketAPI && path == "/fapi/v1/ticker/bookTicker" { return perSymbol(query) { bookTicker($0, updateID: true) } }
+        return marketData(method, path, query) ?? VenueError.invalidPath(path, method.rawValue).reply
+    }
+
+    /// `GET /fapi/v1/depth`.
+    func depth(_ query: Query) -> (HTTPResponseStatus, [UInt8]) {
+        guard let name = query["symbol"], !name.isEmpty else {
+            return VenueError.mandatory("symbol").reply
+        }
+        guard let symbol = Symbol(name), name == name.uppercased(), markets[symbol] != nil else {
+            return VenueError.badSymbol.reply
+        }
+        var limit = 500
+        if let text = query["limit"] {
+            guard let l = Int(text), [5, 10, 20, 50, 100, 500, 1000].contains(l) else {
+                return VenueError.badDepthLimit.reply
+            }
+            limit = l
+        }
+        return (.ok, depthBody(symbol: symbol, limit: limit) ?? [])
+    }
+
+
     /// The reply for a public market-data path, or nil when `path` is not one.
     func marketData(_ method: HTTPMethod, _ path: String, _ query: Query) -> (HTTPResponseStatus, [UInt8])? {
         guard method == .GET else { return nil }
@@ -122,11 +149,11 @@ extension StreamHub {
         return #"{"symbol":"\#(m.symbol)","price":"\#(price.formatted(minFractionDigits: m.script.instrument.priceFractionDigits))","time":\#(nowMillis())}"#
     }
 
-    private func bookTicker(_ m: SimMarket) -> String {
+    private func bookTicker(_ m: SimMarket, updateID: Bool = false) -> String {
         let top = m.book.topOfBook(isSynced: true)
         let pd = m.script.instrument.priceFractionDigits
         let qd = m.script.instrument.quantityFractionDigits
-        return #"{"symbol":"\#(m.symbol)","bidPrice":"\#(top.bidPrice.formatted(minFractionDigits: pd))","bidQty":"\#(top.bidQuantity.formatted(minFractionDigits: qd))","askPrice":"\#(top.askPrice.formatted(minFractionDigits: pd))","askQty":"\#(top.askQuantity.formatted(minFractionDigits: qd))","time":\#(nowMillis())}"#
+        return #"{"symbol":"\#(m.symbol)","bidPrice":"\#(top.bidPrice.formatted(minFractionDigits: pd))","bidQty":"\#(top.bidQuantity.formatted(minFractionDigits: qd))","askPrice":"\#(top.askPrice.formatted(minFractionDigits: pd))","askQty":"\#(top.askQuantity.formatted(minFractionDigits: qd))","time":\#(nowMillis())\#(updateID ? ",\"lastUpdateId\":\(m.lastUpdateID)" : "")}"#
     }
 
     private func premiumIndex(_ m: SimMarket) -> String {

@@ -2,8 +2,48 @@ import MMCore
 
 /// Binance's REST limits: request weight per IP per minute (`X-MBX-USED-WEIGHT-1M`, 429 and `-1003`
 /// beyond it, with `Retry-After`), and new orders per account per 10 s and per minute
-/// (`X-MBX-ORDER-COUNT-10S` / `-1M`, `-1015` beyond them). Windows are aligned to the wall clock.
+/// (`X-MBX-ORDER-COUNT-10S` / `-1M`, `-1015` beyond them). Windows are aligned to the wall clock. A client
+/// that keeps sending after a 429, before its `Retry-After`, is banned: 418 for 2 minutes, doubling for
+/// each repeat up to 3 days.
 struct RateLimits: Sendable {
+    /// Requests tolerated inside a 429's back-off window before the ban.
+    static let toleratedAfterRefusal = 5
+    private(set) var backOffUntil: Int64 = 0
+    private var ignored = 0
+    private(set) var bannedUntil: Int64 = 0
+    private(set) var bans = 0
+
+    /// A ban in force: the 418 and the seconds until it lifts.
+    struct Ban: Equatable {
+        var error: VenueError
+        var retryAfterSeconds: Int
+    }
+
+    /// Checks a request at `now` against a ban, and counts it when it ignores a 429's back-off.
+    mutating func admit(nowMillis now: Int64) -> Ban? {
+        if now < backOffUntil {
+            ignored += 1
+            if ignored > Self.toleratedAfterRefusal {
+                let minutes = min(Int64(2) << min(bans, 12), 3 * 24 * 60)
+                bannedUntil = max(bannedUntil, now + minutes * 60_000)
+                bans += 1
+                ignored = 0
+                backOffUntil = 0
+            }
+        }
+        guard now < bannedUntil else { return nil }
+        let error = VenueError(
+            .imATeapot, -1003, "Way too many requests; IP banned until \(bannedUntil). Please use the websocket for live updates to avoid bans.")
+        return Ban(error: error, retryAfterSeconds: Int((bannedUntil - now + 999) / 1000))
+    }
+
+    /// A 429 was sent: requests before `untilMillis` ignore it.
+    mutating func noteRefused(untilMillis: Int64) {
+        if untilMillis > backOffUntil {
+            backOffUntil = untilMillis
+            ignored = 0
+        }
+    }
     let weightPerMinute: Int
     let ordersPer10s: Int
     let ordersPerMinute: Int

@@ -183,6 +183,13 @@ public final class SimServer: Sendable {
                 guard hub.admitConnection(from: channel.remoteAddress?.ipAddress ?? "") else {
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }
+                // A WebSocket API handshake costs 5 request weight, shared with REST.
+                if head.uri.hasPrefix("/ws-fapi/v1") {
+                    let now = UnixNanos.now().millis
+                    guard hub.limits.admit(nowMillis: now) == nil, hub.limits.spend(5, nowMillis: now) == nil else {
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
+                }
                 let ok = (head.uri.hasPrefix("/ws-fapi/v1") && !hub.webSocketAPIDown)
                     || (UserStreamRequest(uri: head.uri).map { $0.subscriptions.allSatisfy { hub.isLiveListenKey($0.listenKey) } }
                         ?? (StreamRequest(uri: head.uri) != nil))
@@ -193,7 +200,7 @@ public final class SimServer: Sendable {
                     hub.track(channel, isOrderAPI: head.uri.hasPrefix("/ws-fapi/v1"))
                     if head.uri.hasPrefix("/ws-fapi/v1") {
                         hub.trackAPI(channel)
-                        try channel.pipeline.syncOperations.addHandler(OrderAPIHandler(hub: hub))
+                        try channel.pipeline.syncOperations.addHandler(OrderAPIHandler(hub: hub, uri: head.uri))
                         return
                     }
                     if let user = UserStreamRequest(uri: head.uri) {

@@ -1,6 +1,6 @@
 import MMBinanceWire
 import MMCore
-import MMSim
+@testable import MMSim
 import TestSupport
 import Testing
 
@@ -9,6 +9,26 @@ struct SimRateLimitTests {
     func header(_ name: String, in headers: String) -> String? {
         headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix(name.lowercased() + ":") }
             .map { $0.split(separator: ":", maxSplits: 1)[1].trimmingCharacters() }
+    }
+
+    @Test func bansScaleFromTwoMinutesToThreeDays() {
+        var limits = RateLimits(weightPerMinute: 2400, ordersPer10s: 300, ordersPerMinute: 1200)
+        var now: Int64 = 1_000_000
+        var lengths: [Int64] = []
+        for _ in 0..<14 {
+            limits.noteRefused(untilMillis: now + 1000)
+            var ban: RateLimits.Ban?
+            for _ in 0...RateLimits.toleratedAfterRefusal { ban = limits.admit(nowMillis: now) }
+            lengths.append(limits.bannedUntil - now)
+            #expect(ban?.error.status == .imATeapot && ban?.error.code == -1003)
+            now = limits.bannedUntil
+            #expect(limits.admit(nowMillis: now) == nil, "lifted when its time is up")
+        }
+        #expect(lengths.prefix(4) == [120_000, 240_000, 480_000, 960_000])
+        #expect(lengths.last.map { $0 == 259_200_000 } == true, "at most three days: \(lengths)")
+        // Requests after the back-off window are not held against the client.
+        limits.noteRefused(untilMillis: now + 1000)
+        for _ in 0..<20 { #expect(limits.admit(nowMillis: now + 1000) == nil) }
     }
 
     @Test func requestWeightAndOrderCounts() async throws {
