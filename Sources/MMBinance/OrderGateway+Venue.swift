@@ -276,8 +276,9 @@ extension OrderGateway {
     func reconcileWithVenue(_ token: UInt64) {
         if configuration.dryRun {
             let open = Array(dryOrders.values)
-            let position = session.manager.position
+            // Read once the manager's current step is over: this runs inside it, and `session` is in use.
             loop.execute {
+                let position = self.session.manager.position
                 self.input {
                     $0.reconciled(token: token, VenueSnapshot(openOrders: open, position: position, entryPrice: .zero, positionTimeMillis: 0), at: self.now)
                 }

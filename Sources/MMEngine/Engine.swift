@@ -94,6 +94,12 @@ public final class Engine: @unchecked Sendable {
         if config.venue == .sim {
             var simConfig = SimServer.Configuration(recordings: config.sim.synthetic ? [] : [config.sim.recording], speed: config.sim.speed)
             if config.sim.synthetic { simConfig.synthetic = SyntheticMarket.Spec(seed: config.sim.seed) }
+            // A symbol listed on another's shipped book (ETHUSDC on the ETHUSDT recording).
+            if let symbol = Symbol(config.symbol), let shipped = SimInstruments.shippedRecording(for: symbol), shipped.recorded != symbol,
+                config.sim.recording.hasSuffix(shipped.path.split(separator: "/").last.map(String.init) ?? "-")
+            {
+                simConfig.listings[symbol] = shipped.recorded
+            }
             let account = SimServer.Credentials.random()
             simConfig.accounts = [account]
             simConfig.startingBalance = config.sim.balance

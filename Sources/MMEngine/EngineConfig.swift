@@ -99,7 +99,8 @@ public struct EngineConfig: Sendable {
     }
 
     public struct SimSettings: Sendable {
-        public var recording = "recordings/btcusdt_20240718.gz"
+        /// Empty: the shipped recording of the symbol's base asset (ETHUSDC replays the ETHUSDT book).
+        public var recording = ""
         public var speed = 1.0
         public var balance = Notional(units: 10_000)
         public var faults = ""

@@ -64,7 +64,7 @@ extension StreamHub {
             return list(fills.map { f in
                 let quote = Notional(price: f.price, quantity: f.quantity) ?? .zero
                 let buyer = f.side == .buy
-                return #"{"buyer":\#(buyer),"commission":"\#(f.fee.formatted(minFractionDigits: 8))","commissionAsset":"USDT","marginAsset":"USDT","id":\#(f.tradeID),"maker":\#(f.maker),"orderId":\#(f.orderID),"price":"\#(f.price.formatted(minFractionDigits: instrument.priceFractionDigits))","qty":"\#(f.quantity.formatted(minFractionDigits: instrument.quantityFractionDigits))","quoteQty":"\#(quote)","realizedPnl":"\#(f.realized.formatted(minFractionDigits: 8))","side":"\#(f.side)","positionSide":"BOTH","symbol":"\#(f.symbol)","time":\#(f.timeMillis)}"#
+                return #"{"buyer":\#(buyer),"commission":"\#(f.fee.formatted(minFractionDigits: 8))","commissionAsset":"\#(marginAsset(of: f.symbol))","marginAsset":"\#(marginAsset(of: f.symbol))","id":\#(f.tradeID),"maker":\#(f.maker),"orderId":\#(f.orderID),"price":"\#(f.price.formatted(minFractionDigits: instrument.priceFractionDigits))","qty":"\#(f.quantity.formatted(minFractionDigits: instrument.quantityFractionDigits))","quoteQty":"\#(quote)","realizedPnl":"\#(f.realized.formatted(minFractionDigits: 8))","side":"\#(f.side)","positionSide":"BOTH","symbol":"\#(f.symbol)","time":\#(f.timeMillis)}"#
             })
         case (.GET, "/fapi/v1/allOrders"):
             guard let n = limit(default: 500, max: 1000) else { return VenueError.invalidParameter("limit").reply }

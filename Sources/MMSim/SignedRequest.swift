@@ -124,15 +124,16 @@ enum AccountJSON {
             if version == 2 {
                 return "{" + common + #""leverage":"\#(r.leverage)","maxNotionalValue":"1000000000","marginType":"\#(r.isolated ? "isolated" : "cross")","isAutoAddMargin":"false","updateTime":\#(r.updateTime)}"#
             }
-            return "{" + common + #""marginAsset":"USDT","initialMargin":"\#(r.margin)","maintMargin":"\#(r.maintenance)","positionInitialMargin":"\#(r.margin)","openOrderInitialMargin":"0","adl":0,"bidNotional":"0","askNotional":"0","updateTime":\#(r.updateTime)}"#
+            return "{" + common + #""marginAsset":"\#(marginAsset(of: r.symbol))","initialMargin":"\#(r.margin)","maintMargin":"\#(r.maintenance)","positionInitialMargin":"\#(r.margin)","openOrderInitialMargin":"0","adl":0,"bidNotional":"0","askNotional":"0","updateTime":\#(r.updateTime)}"#
         }
         return "[" + list.joined(separator: ",") + "]"
     }
 
-    static func equity(_ account: SimAccount, markets: [Symbol: SimMarket]) -> (unrealized: Notional, margin: Notional) {
+    /// Unrealized PnL and initial margin of the positions settling in `asset`.
+    static func equity(_ account: SimAccount, markets: [Symbol: SimMarket], asset: String = "USDT") -> (unrealized: Notional, margin: Notional) {
         var upnl = Notional.zero
         var margin = Int128(0)
-        for (symbol, p) in account.positions {
+        for (symbol, p) in account.positions where marginAsset(of: symbol) == asset {
             let mark = markets[symbol]?.markPrice ?? p.entryPrice
             upnl += p.unrealized(at: mark)
             margin += Int128(p.notional(at: mark).raw) / Int128(account.leverage(symbol))
@@ -142,6 +143,7 @@ enum AccountJSON {
 
     /// `GET /fapi/v2/account` (`version` 2) or `/fapi/v3/account` (3).
     static func account(_ account: SimAccount, markets: [Symbol: SimMarket], now: Int64, version: Int) -> String {
+        // Totals are the USDT asset's (single-asset mode), as Binance documents them; each asset is listed.
         let (upnl, margin) = equity(account, markets: markets)
         let wallet = account.wallet.formatted(minFractionDigits: 8)
         let marginBalance = (account.wallet + upnl).formatted(minFractionDigits: 8)
@@ -149,7 +151,13 @@ enum AccountJSON {
         let m = margin.formatted(minFractionDigits: 8)
         let u = upnl.formatted(minFractionDigits: 8)
         let flag = version == 2 ? #","marginAvailable":true"# : ""
-        let asset = #"{"asset":"USDT","walletBalance":"\#(wallet)","unrealizedProfit":"\#(u)","marginBalance":"\#(marginBalance)","maintMargin":"0.00000000","initialMargin":"\#(m)","positionInitialMargin":"\#(m)","openOrderInitialMargin":"0.00000000","crossWalletBalance":"\#(wallet)","crossUnPnl":"\#(u)","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)"\#(flag),"updateTime":\#(now)}"#
+        let asset = account.wallets.keys.sorted().map { name in
+            let (au, am) = equity(account, markets: markets, asset: name)
+            let w = account.wallet(name)
+            let (aw, ab, aa) = (w.formatted(minFractionDigits: 8), (w + au).formatted(minFractionDigits: 8), (w + au - am).formatted(minFractionDigits: 8))
+            let (auf, amf) = (au.formatted(minFractionDigits: 8), am.formatted(minFractionDigits: 8))
+            return #"{"asset":"\#(name)","walletBalance":"\#(aw)","unrealizedProfit":"\#(auf)","marginBalance":"\#(ab)","maintMargin":"0.00000000","initialMargin":"\#(amf)","positionInitialMargin":"\#(amf)","openOrderInitialMargin":"0.00000000","crossWalletBalance":"\#(aw)","crossUnPnl":"\#(auf)","availableBalance":"\#(aa)","maxWithdrawAmount":"\#(aa)"\#(flag),"updateTime":\#(now)}"#
+        }.joined(separator: ",")
         let totals = #""totalInitialMargin":"\#(m)","totalMaintMargin":"0.00000000","totalWalletBalance":"\#(wallet)","totalUnrealizedProfit":"\#(u)","totalMarginBalance":"\#(marginBalance)","totalPositionInitialMargin":"\#(m)","totalOpenOrderInitialMargin":"0.00000000","totalCrossWalletBalance":"\#(wallet)","totalCrossUnPnl":"\#(u)","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)","#
         let positions = rows(account, markets: markets, only: nil).map { r in
             if version == 2 {
@@ -165,10 +173,14 @@ enum AccountJSON {
     }
 
     static func balance(_ account: SimAccount, markets: [Symbol: SimMarket], now: Int64) -> String {
-        let (upnl, margin) = equity(account, markets: markets)
-        let wallet = account.wallet.formatted(minFractionDigits: 8)
-        let available = (account.wallet + upnl - margin).formatted(minFractionDigits: 8)
-        return #"[{"accountAlias":"SimSim","asset":"USDT","balance":"\#(wallet)","crossWalletBalance":"\#(wallet)","crossUnPnl":"\#(upnl.formatted(minFractionDigits: 8))","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)","marginAvailable":true,"updateTime":\#(now)}]"#
+        let rows = account.wallets.keys.sorted().map { name in
+            let (upnl, margin) = equity(account, markets: markets, asset: name)
+            let w = account.wallet(name)
+            let wallet = w.formatted(minFractionDigits: 8)
+            let available = (w + upnl - margin).formatted(minFractionDigits: 8)
+            return #"{"accountAlias":"SimSim","asset":"\#(name)","balance":"\#(wallet)","crossWalletBalance":"\#(wallet)","crossUnPnl":"\#(upnl.formatted(minFractionDigits: 8))","availableBalance":"\#(available)","maxWithdrawAmount":"\#(available)","marginAvailable":true,"updateTime":\#(now)}"#
+        }
+        return "[" + rows.joined(separator: ",") + "]"
     }
 }
 

@@ -57,7 +57,12 @@ public struct SimFill: Sendable, Equatable {
     public var timeMillis: Int64 = 0
 }
 
-/// A trading account: its keys, orders, positions and USDT wallet.
+/// The asset a symbol's margin, PnL, fees and funding settle in: its quote, USDT or USDC.
+public func marginAsset(of symbol: Symbol) -> String {
+    symbol.description.hasSuffix("USDC") ? "USDC" : "USDT"
+}
+
+/// A trading account: its keys, orders, positions and a wallet per margin asset (USDT and USDC).
 public struct SimAccount: Sendable {
     public let apiKey: String
     let signer: SignatureVerifier
@@ -65,8 +70,12 @@ public struct SimAccount: Sendable {
     var byClientID: [String: Int64] = [:]
     /// Recently closed orders, for status queries.
     var closed: [Int64: SimOrder] = [:]
-    /// Wallet balance: deposits + realized PnL − fees.
-    public internal(set) var wallet: Notional
+    /// Wallet balance per asset: deposits + realized PnL − fees ± funding.
+    public internal(set) var wallets: [String: Notional]
+    /// The USDT wallet.
+    public var wallet: Notional { wallet("USDT") }
+    /// The wallet of `asset` (zero when the account has none).
+    public func wallet(_ asset: String) -> Notional { wallets[asset] ?? .zero }
     public internal(set) var positions: [Symbol: SimPosition] = [:]
     public internal(set) var feesPaid = Notional.zero
     public internal(set) var fills: [SimFill] = []
@@ -85,10 +94,11 @@ public struct SimAccount: Sendable {
     /// The leverage of `symbol`.
     public func leverage(_ symbol: Symbol) -> Int64 { leverages[symbol] ?? leverage }
 
+    /// An account with `wallet` in each of USDT and USDC.
     public init(apiKey: String, secret: String, wallet: Notional = Notional(units: 10_000)) {
         self.apiKey = apiKey
         signer = SignatureVerifier(secret: secret)
-        self.wallet = wallet
+        wallets = ["USDT": wallet, "USDC": wallet]
     }
 
     public func position(_ symbol: Symbol) -> SimPosition { positions[symbol] ?? SimPosition() }
@@ -208,10 +218,16 @@ public struct SimExchange: Sendable {
         }
         if !reduceOnly, let mark = top.mid {
             // Cross margin: what is left after positions and open orders must cover the new order.
+            // Per margin asset: the wallet of this symbol's quote backs the positions and orders in it.
+            let asset = marginAsset(of: symbol)
             var committed = Int128(0)
-            for (s, pos) in account.positions { committed += Int128(pos.notional(at: s == symbol ? mark : pos.entryPrice).raw) }
-            for o in account.open.values { committed += Int128(Notional(price: o.price, quantity: o.remaining)?.raw ?? 0) }
-            var equity = Int128(account.wallet.raw)
+            for (s, pos) in account.positions where marginAsset(of: s) == asset {
+                committed += Int128(pos.notional(at: s == symbol ? mark : pos.entryPrice).raw)
+            }
+            for o in account.open.values where marginAsset(of: o.symbol) == asset {
+                committed += Int128(Notional(price: o.price, quantity: o.remaining)?.raw ?? 0)
+            }
+            var equity = Int128(account.wallet(asset).raw)
             for (s, pos) in account.positions where s == symbol { equity += Int128(pos.unrealized(at: mark).raw) }
             let needed = (committed + Int128(Notional(price: reference, quantity: quantity)?.raw ?? .max)) / Int128(account.leverage(symbol))
             if equity < needed { return .failure(.marginInsufficient) }
@@ -276,7 +292,7 @@ public struct SimExchange: Sendable {
         let realized = position.apply(side: order.side, quantity: quantity, price: price)
         position.updateTimeMillis = nowMillis
         account.positions[order.symbol] = position
-        account.wallet += realized - fee
+        account.wallets[marginAsset(of: order.symbol), default: .zero] += realized - fee
         account.feesPaid += fee
         order.executed += quantity
         order.cumQuote += notional
@@ -507,7 +523,7 @@ extension SimExchange {
             let position = accounts[key]!.position(symbol)
             guard position.quantity.raw != 0, let notional = Notional(price: mark, quantity: position.quantity) else { continue }
             let payment = Notional(raw: -Int64(Int128(notional.raw) * Int128(rate.raw) / Int128(FixedPointScale.unit)))
-            accounts[key]!.wallet += payment
+            accounts[key]!.wallets[marginAsset(of: symbol), default: .zero] += payment
             accounts[key]!.fundingPayments.append((symbol, payment, nowMillis))
             events.append((key, .account(symbol: symbol, reason: "FUNDING_FEE", balanceChange: payment)))
         }

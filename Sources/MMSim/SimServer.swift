@@ -44,6 +44,8 @@ public final class SimServer: Sendable {
         public var pingIntervalSeconds = 180.0
         /// Record an audit log of orders, fills, snapshots and faults (`SimServer.audit(from:)`).
         public var audit = false
+        /// Symbols listed on the book of another's recording (listed → recorded), e.g. ETHUSDC on ETHUSDT's.
+        public var listings: [Symbol: Symbol] = [:]
         /// Pong timeout, connection lifetime, message and connection-rate limits (Binance's by default).
         public var connectionPolicy = ConnectionPolicy()
 
@@ -112,7 +114,14 @@ public final class SimServer: Sendable {
 
     /// Loads the recordings, binds, and starts the market clock.
     public static func start(_ configuration: Configuration) async throws -> SimServer {
-        var scripts = configuration.recordings.isEmpty ? [] : try MarketScript.load(paths: configuration.recordings)
+        var scripts = configuration.recordings.isEmpty ? [] : try MarketScript.load(paths: configuration.recordings, instruments: SimInstruments.all)
+        for (listed, recorded) in configuration.listings.sorted(by: { $0.key < $1.key }) {
+            guard let script = scripts.first(where: { $0.instrument.symbol == recorded }) else {
+                throw ReplayError("cannot list \(listed): no recording of \(recorded)")
+            }
+            guard let instrument = SimInstruments.instrument(listed) else { throw ReplayError("the venue has no filters for \(listed)") }
+            scripts.append(script.relisted(as: instrument))
+        }
         if let spec = configuration.synthetic {
             let instrument = EmbeddedInstruments.all.first { $0.symbol.description == "BTCUSDT" }!
             guard !scripts.contains(where: { $0.instrument.symbol == instrument.symbol }) else {
@@ -241,6 +250,12 @@ public final class SimServer: Sendable {
         let hub = self.hub
         let start = startingBalance
         return try await hub.eventLoop.submit { hub.sample(apiKey: apiKey, startingBalance: start) }.get()
+    }
+
+    /// An account's wallets by asset, read on the venue's loop.
+    public func wallets(apiKey: String) async throws -> [String: Notional] {
+        let hub = self.hub
+        return try await hub.eventLoop.submit { hub.exchange.accounts[apiKey]?.wallets ?? [:] }.get()
     }
 
     /// Stops the market clock (streams go quiet; REST keeps answering). For tests and tools.

@@ -270,7 +270,7 @@ final class StreamHub: @unchecked Sendable {
     /// An account's position, PnL at the current mids and open orders.
     func sample(apiKey: String, startingBalance: Notional) -> SimAccountSample? {
         guard let account = exchange.accounts[apiKey] else { return nil }
-        var pnl = account.wallet - startingBalance
+        var pnl = account.wallets.values.reduce(Notional.zero, +) - Notional(raw: startingBalance.raw * Int64(account.wallets.count))
         var position = Quantity.zero
         for (symbol, p) in account.positions {
             position += p.quantity

@@ -15,7 +15,7 @@ enum UserStreamJSON {
         s += #""S":"\#(o.side)","o":"\#(o.type)","f":"\#(o.timeInForce)","q":"\#(o.quantity.formatted(minFractionDigits: qd))","#
         s += #""p":"\#(o.price.formatted(minFractionDigits: pd))","ap":"\#(o.averagePrice.formatted(minFractionDigits: pd))","sp":"0","#
         s += #""x":"\#(execution)","X":"\#(o.status)","i":\#(o.orderID),"l":"\#(lastQty)","z":"\#(o.executed.formatted(minFractionDigits: qd))","#
-        s += #""L":"\#(lastPrice)","N":"USDT","n":"\#(fee)","T":\#(t),"t":\#(fill?.tradeID ?? 0),"b":"0","a":"0","#
+        s += #""L":"\#(lastPrice)","N":"\#(marginAsset(of: o.symbol))","n":"\#(fee)","T":\#(t),"t":\#(fill?.tradeID ?? 0),"b":"0","a":"0","#
         s += #""m":\#(fill?.maker ?? false),"R":\#(o.reduceOnly),"wt":"CONTRACT_PRICE","ot":"\#(o.type)","ps":"BOTH","cp":false,"#
         s += #""rp":"\#(realized)","pP":false,"si":0,"ss":0,"V":"EXPIRE_MAKER","pm":"NONE","gtd":0,"er":"0"}}"#
         return s
@@ -24,10 +24,11 @@ enum UserStreamJSON {
     static func accountUpdate(_ account: SimAccount, symbol: Symbol, mark: Price?, reason: String, balanceChange: Notional = .zero, nowMillis: Int64) -> String {
         let p = account.position(symbol)
         let upnl = mark.map { p.unrealized(at: $0) } ?? .zero
-        let wallet = account.wallet.formatted(minFractionDigits: 8)
+        let asset = marginAsset(of: symbol)
+        let wallet = account.wallet(asset).formatted(minFractionDigits: 8)
         let t = p.updateTimeMillis > 0 ? p.updateTimeMillis : nowMillis
         var s = #"{"e":"ACCOUNT_UPDATE","T":\#(t),"E":\#(nowMillis),"a":{"m":"\#(reason)","#
-        s += #""B":[{"a":"USDT","wb":"\#(wallet)","cw":"\#(wallet)","bc":"\#(balanceChange.formatted(minFractionDigits: 8))"}],"#
+        s += #""B":[{"a":"\#(asset)","wb":"\#(wallet)","cw":"\#(wallet)","bc":"\#(balanceChange.formatted(minFractionDigits: 8))"}],"#
         s += #""P":[{"s":"\#(symbol)","pa":"\#(p.quantity)","ep":"\#(p.entryPrice)","bep":"\#(p.entryPrice)","#
         s += #""cr":"\#(p.realized.formatted(minFractionDigits: 8))","up":"\#(upnl.formatted(minFractionDigits: 8))","mt":"cross","iw":"0","ps":"BOTH"}]}}"#
         return s
@@ -70,7 +71,7 @@ enum IncomeJSON {
             guard r.time >= (start ?? .min), r.time <= (end ?? .max), type == nil || type == r.kind else { continue }
             if r.kind == "REALIZED_PNL" && r.amount.isZero { continue }
             items.append(
-                #"{"symbol":"\#(r.symbol)","incomeType":"\#(r.kind)","income":"\#(r.amount.formatted(minFractionDigits: 8))","asset":"USDT","#
+                #"{"symbol":"\#(r.symbol)","incomeType":"\#(r.kind)","income":"\#(r.amount.formatted(minFractionDigits: 8))","asset":"\#(marginAsset(of: r.symbol))","#
                     + #""info":"\#(r.kind == "FUNDING_FEE" ? "FUNDING_FEE" : "")","time":\#(r.time),"tranId":\#(r.id),"tradeId":"\#(r.tradeID)"}"#)
             if items.count == limit { break }
         }

@@ -2,7 +2,9 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import MMCore
 import MMEngine
+import MMSim
 import MMTelemetry
 
 #if canImport(Glibc)
@@ -45,8 +47,18 @@ struct Run: AsyncParsableCommand {
             printError("mm run: \(error)")
             throw ExitCode(2)
         }
-        if engineConfig.venue == .sim, !FileManager.default.fileExists(atPath: engineConfig.sim.recording) {
-            engineConfig.sim.recording = try shippedRecording()
+        if engineConfig.venue == .sim && !engineConfig.sim.synthetic {
+            if engineConfig.sim.recording.isEmpty {
+                // The shipped recording of the symbol's base asset.
+                guard let symbol = Symbol(engineConfig.symbol), let shipped = SimInstruments.shippedRecording(for: symbol) else {
+                    printError("mm run: sim.recording: no shipped recording of \(engineConfig.symbol); give one, or set sim.synthetic: true")
+                    throw ExitCode(2)
+                }
+                engineConfig.sim.recording = try shippedRecording(shipped.path)
+            } else if !FileManager.default.fileExists(atPath: engineConfig.sim.recording) {
+                printError("mm run: sim.recording: \(engineConfig.sim.recording) not found")
+                throw ExitCode(2)
+            }
         }
         if !engineConfig.errorLogPath.isEmpty {
             let dir = (engineConfig.errorLogPath as NSString).deletingLastPathComponent

@@ -126,10 +126,9 @@ func executablePath() throws -> String {
     return path.hasSuffix(" (deleted)") ? String(path.dropLast(" (deleted)".count)) : path
 }
 
-/// The recording shipped in the repository, found from the working directory or the executable's place
-/// in `.build`.
-func shippedRecording() throws -> String {
-    let name = "recordings/btcusdt_20240718.gz"
+/// A recording shipped in the repository (the BTCUSDT one by default), found from the working directory or
+/// the executable's place in `.build`.
+func shippedRecording(_ name: String = "recordings/btcusdt_20240718.gz") throws -> String {
     var candidates = [name]
     if let path = try? executablePath() {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false)

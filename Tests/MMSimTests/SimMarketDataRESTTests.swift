@@ -89,7 +89,7 @@ struct SimMarketDataRESTTests {
         #expect(bought.json["status"]?.text == "FILLED", "\(bought.text)")
         let key = try #require(try client.send("POST", "/fapi/v1/listenKey", "").json["listenKey"]?.text)
         let user = try WebSocketClient(port: port, path: "/private/ws?listenKey=\(key)&events=ACCOUNT_UPDATE")
-        let walletBefore = Notional(try client.send("GET", "/fapi/v3/balance", "").json.arrayValue![0]["balance"]!.text!)!
+        let walletBefore = Notional(try client.send("GET", "/fapi/v3/balance", "").json.arrayValue!.first { $0["asset"]?.text == "USDT" }!["balance"]!.text!)!
 
         let settled = try httpRequest(port: port, method: "POST", path: "/sim/funding?symbol=BTCUSDT&rate=0.001")
         #expect(settled.status == 200)
@@ -98,7 +98,7 @@ struct SimMarketDataRESTTests {
         let mark = Price(history[0]["markPrice"]!.text!)!
         // A long pays 0.010 × mark × 0.1%.
         let owed = Notional(raw: -(Notional(price: mark, quantity: Quantity("0.010")!)!.raw / 1000))
-        let walletAfter = Notional(try client.send("GET", "/fapi/v3/balance", "").json.arrayValue![0]["balance"]!.text!)!
+        let walletAfter = Notional(try client.send("GET", "/fapi/v3/balance", "").json.arrayValue!.first { $0["asset"]?.text == "USDT" }!["balance"]!.text!)!
         #expect(walletAfter - walletBefore == owed)
         let income = try client.send("GET", "/fapi/v1/income", "incomeType=FUNDING_FEE").json.arrayValue ?? []
         #expect(income.count == 1 && Notional(income[0]["income"]!.text!)! == owed)

@@ -177,7 +177,7 @@ struct SimOrderTests {
             #expect(sell.json["status"]?.text == "FILLED", "\(sell.text)")
             let after = try client.send("GET", "/fapi/v3/positionRisk", "symbol=BTCUSDT").json.arrayValue?.first
             #expect(Quantity(after?["positionAmt"]?.text ?? "x")?.isZero == true)
-            let balance = try client.send("GET", "/fapi/v2/balance", "").json.arrayValue?.first
+            let balance = try client.send("GET", "/fapi/v2/balance", "").json.arrayValue?.first { $0["asset"]?.text == "USDT" }
             let wallet = Notional(balance?["balance"]?.text ?? "")
             #expect(wallet != nil && wallet! < Notional(units: 10_000), "paid the spread and two taker fees")
             let account = try client.send("GET", "/fapi/v2/account", "")

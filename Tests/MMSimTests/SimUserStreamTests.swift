@@ -103,7 +103,7 @@ struct SimUserStreamTests {
         let ws = try WebSocketClient(port: server.port, path: "/ws-fapi/v1")
         #expect(try ws.next().opcode == 9, "a ping from the venue")
         let client = SignedClient(port: server.port, credentials: SimOrderTests.account)
-        #expect(try client.send("GET", "/fapi/v2/balance", "").json.arrayValue?.first?["balance"]?.text == "2500.00000000")
+        #expect(try client.send("GET", "/fapi/v2/balance", "").json.arrayValue?.first { $0["asset"]?.text == "USDT" }?["balance"]?.text == "2500.00000000")
         try await server.shutdown()
     }
 
