@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MMExecution", targets: ["MMExecution"]),
         .library(name: "MMBinanceWire", targets: ["MMBinanceWire"]),
         .library(name: "MMReplay", targets: ["MMReplay"]),
+        .library(name: "MMSimCore", targets: ["MMSimCore"]),
         .library(name: "MMSim", targets: ["MMSim"]),
         .library(name: "MMBacktest", targets: ["MMBacktest"]),
         .library(name: "MMBinanceAuth", targets: ["MMBinanceAuth"]),
@@ -45,7 +46,10 @@ let package = Package(
         // Request signing (HMAC-SHA256), kept apart so the wire formats stay free of crypto and C libraries.
         .target(name: "MMBinanceAuth", dependencies: ["CSigning"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "MMReplay", dependencies: ["MMCore", "MMBook", "MMBinanceWire", "CZlib"]),
+        // The simulated venue's core, free of any venue's protocol and of NIO: markets replayed or synthetic,
+        // matching with queue position and market impact, accounts, positions, margin, funding, liquidation.
+        .target(name: "MMSimCore", dependencies: ["MMCore", "MMBook"]),
+        .target(name: "MMReplay", dependencies: ["MMCore", "MMBook", "MMBinanceWire", "MMSimCore", "CZlib"]),
         // The engine's network side for Binance: market-data ingest (and, later, orders and user data).
         .target(
             name: "MMBinance",
@@ -60,11 +64,11 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        // The simulated Binance USDⓈ-M venue: the only module besides the engine's network layer that speaks NIO.
+        // The simulated venue's server with its Binance USDⓈ-M front end over `MMSimCore`.
         .target(
             name: "MMSim",
             dependencies: [
-                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMBinanceAuth",
+                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMBinanceAuth", "MMSimCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -98,7 +102,7 @@ let package = Package(
         ),
         .target(
             name: "MMBacktest",
-            dependencies: ["MMCore", "MMBook", "MMBinanceWire", "MMStrategy", "MMRisk", "MMExecution", "MMReplay", "MMSim"]
+            dependencies: ["MMCore", "MMBook", "MMBinanceWire", "MMStrategy", "MMRisk", "MMExecution", "MMReplay", "MMSimCore"]
         ),
         .executableTarget(
             name: "mm",
@@ -126,8 +130,9 @@ let package = Package(
             dependencies: ["MMRisk", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
+        .testTarget(name: "MMSimCoreTests", dependencies: ["MMSimCore", "MMBook", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
-        .testTarget(name: "MMBacktestTests", dependencies: ["MMBacktest", "MMBook", "MMSim", "MMStrategy", "MMExecution", "MMRisk", "TestSupport"]),
+        .testTarget(name: "MMBacktestTests", dependencies: ["MMBacktest", "MMBook", "MMSimCore", "MMReplay", "MMStrategy", "MMExecution", "MMRisk", "TestSupport"]),
         .testTarget(
             name: "MMBinanceTests",
             dependencies: [

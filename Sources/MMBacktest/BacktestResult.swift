@@ -1,7 +1,7 @@
 import Foundation
 import MMBinanceWire
 import MMCore
-import MMSim
+import MMSimCore
 
 /// What a backtest produced: fills, a sampled time series, and the figures users compare strategies by.
 public struct BacktestResult: Sendable {

@@ -2,7 +2,7 @@ import MMBook
 import MMCore
 import MMExecution
 import MMRisk
-import MMSim
+import MMSimCore
 import MMStrategy
 
 /// How a backtest runs: the engine's own settings plus the latencies and fees of the simulated venue.
@@ -77,7 +77,7 @@ public struct Backtester<Model: Strategy> {
         }
 
         func sample(_ t: Int64) {
-            let account = venue.exchange.accounts[BacktestVenue.apiKey]!
+            let account = venue.exchange.accounts[BacktestVenue.account]!
             let position = account.position(instrument.symbol)
             let top = venue.market.book.topOfBook(isSynced: true)
             let mid = top.mid ?? position.entryPrice
@@ -165,7 +165,7 @@ public struct Backtester<Model: Strategy> {
                 nextTick += settings.quoteIntervalNanos
             }
             let limit = settings.limits.maxNetPosition
-            let position = venue.exchange.accounts[BacktestVenue.apiKey]!.position(instrument.symbol).quantity
+            let position = venue.exchange.accounts[BacktestVenue.account]!.position(instrument.symbol).quantity
             if position.clampedMagnitude >= limit {
                 if atLimitSince == nil { atLimitSince = t }
             } else if let since = atLimitSince {
@@ -183,7 +183,7 @@ public struct Backtester<Model: Strategy> {
         let m = session.manager
         result.ordersSent = m.counters.placesSent
         for (r, n) in m.riskRejections { result.riskRejects[r.rawValue, default: 0] += n }
-        let account = venue.exchange.accounts[BacktestVenue.apiKey]!
+        let account = venue.exchange.accounts[BacktestVenue.account]!
         result.finish(
             position: account.position(instrument.symbol), wallet: account.wallet - BacktestVenue.wallet,
             mark: venue.market.book.topOfBook(isSynced: true).mid ?? .zero)
@@ -195,7 +195,7 @@ public struct Backtester<Model: Strategy> {
 /// The simulated venue as the order manager's gateway: requests go into the delay queue, act on
 /// `SimExchange` after the order latency, and their answers and reports come back as late again.
 final class BacktestVenue: VenueGateway {
-    static let apiKey = "backtest"
+    static let account = "backtest"
     static let wallet = Notional(units: 1_000_000)
     var market: SimMarket
     var exchange: SimExchange
@@ -216,7 +216,7 @@ final class BacktestVenue: VenueGateway {
 
     init(script: MarketScript, settings: BacktestSettings) {
         market = SimMarket(script: script)
-        exchange = SimExchange(accounts: [SimAccount(apiKey: Self.apiKey, secret: "backtest", wallet: Self.wallet)])
+        exchange = SimExchange(accounts: [SimAccount(id: Self.account, wallet: Self.wallet)])
         exchange.makerFee = settings.makerFee
         exchange.takerFee = settings.takerFee
         self.settings = settings
@@ -238,8 +238,7 @@ final class BacktestVenue: VenueGateway {
     func act(_ action: OrderAction, _ t: Int64, into result: inout BacktestResult) {
         let reply = t + settings.orderLatencyNanos
         let nowMillis = t / 1_000_000
-        var p: [String: String] = ["symbol": symbol.description]
-        func answer(_ id: ClientOrderID, _ kind: RequestKind, _ r: Result<SimOrder, VenueError>) {
+        func answer(_ id: ClientOrderID, _ kind: RequestKind, _ r: Result<SimOrder, Rejection>) {
             switch r {
             case .success(let o): queue.push(reply, .reply(id, kind, .accepted(Self.venueOrder(o))))
             case .failure(let e): queue.push(reply, .reply(id, kind, Self.reply(e)))
@@ -247,36 +246,25 @@ final class BacktestVenue: VenueGateway {
         }
         switch action {
         case .place(let s):
-            p["side"] = s.side == .buy ? "BUY" : "SELL"
-            p["quantity"] = s.quantity.description
-            p["newClientOrderId"] = s.clientOrderID.description
-            if s.kind == .postOnlyLimit {
-                p["type"] = "LIMIT"
-                p["timeInForce"] = "GTX"
-                p["price"] = s.price.description
-            } else {
-                p["type"] = "MARKET"
-                p["reduceOnly"] = "true"
-            }
-            answer(s.clientOrderID, .place, exchange.newOrder(apiKey: Self.apiKey, p, market: market, nowMillis: nowMillis))
+            let request = s.kind == .postOnlyLimit
+                ? OrderRequest(
+                    symbol: symbol, side: s.side, kind: .limit, timeInForce: .postOnly, price: s.price, quantity: s.quantity,
+                    clientOrderID: s.clientOrderID.description)
+                : OrderRequest(symbol: symbol, side: s.side, kind: .market, quantity: s.quantity, reduceOnly: true, clientOrderID: s.clientOrderID.description)
+            answer(s.clientOrderID, .place, exchange.place(request, account: Self.account, market: &market, nowMillis: nowMillis))
         case .cancel(let id):
-            p["origClientOrderId"] = id.description
-            answer(id, .cancel, exchange.cancel(apiKey: Self.apiKey, p, nowMillis: nowMillis))
+            answer(id, .cancel, exchange.cancel(.client(id.description), account: Self.account, nowMillis: nowMillis))
         case .modify(let id, let side, let price, let quantity):
-            p["origClientOrderId"] = id.description
-            p["side"] = side == .buy ? "BUY" : "SELL"
-            p["price"] = price.description
-            p["quantity"] = quantity.description
-            answer(id, .modify, exchange.modify(apiKey: Self.apiKey, p, market: market, nowMillis: nowMillis))
+            answer(id, .modify, exchange.amend(
+                .client(id.description), side: side, price: price, quantity: quantity, account: Self.account, market: market, nowMillis: nowMillis))
         case .query(let id):
-            p["origClientOrderId"] = id.description
-            answer(id, .query, exchange.query(apiKey: Self.apiKey, p))
+            answer(id, .query, exchange.query(.client(id.description), account: Self.account))
         case .cancelAll(let token):
-            _ = exchange.cancelAll(apiKey: Self.apiKey, symbol: symbol, nowMillis: nowMillis)
+            exchange.cancelAll(account: Self.account, symbol: symbol, nowMillis: nowMillis)
             queue.push(reply, .cancelAllReply(token))
         case .reconcile(let token):
-            let position = exchange.accounts[Self.apiKey]!.position(symbol)
-            let open = exchange.openOrders(apiKey: Self.apiKey, symbol: symbol).map(Self.venueOrder)
+            let position = exchange.accounts[Self.account]!.position(symbol)
+            let open = exchange.openOrders(account: Self.account, symbol: symbol).map(Self.venueOrder)
             queue.push(reply, .reconciled(token, VenueSnapshot(openOrders: open, position: position.quantity, entryPrice: position.entryPrice, positionTimeMillis: nowMillis)))
         case .heartbeat, .reconnectUserStream, .journal, .note:
             break
@@ -300,17 +288,16 @@ final class BacktestVenue: VenueGateway {
     static func venueOrder(_ o: SimOrder) -> VenueOrder {
         VenueOrder(
             clientOrderID: ClientOrderID(o.clientOrderID) ?? ClientOrderID(), venueOrderID: VenueOrderID(o.orderID), side: o.side, price: o.price,
-            quantity: o.quantity, executed: o.executed, status: OrderStatus(rawValue: o.status) ?? .new, reduceOnly: o.reduceOnly)
+            quantity: o.quantity, executed: o.executed, status: o.status, reduceOnly: o.reduceOnly)
     }
 
-    /// The venue's error as the manager sees it (the same mapping as the live shell's).
-    static func reply(_ e: VenueError) -> VenueReply {
-        switch e.code {
-        case -5022: .refused(.postOnlyWouldCross, code: e.code, retryAfterMillis: 0)
-        case -2011, -2013: .refused(.unknownOrder, code: e.code, retryAfterMillis: 0)
-        case -1003, -1015: .refused(.rateLimited, code: e.code, retryAfterMillis: 0)
-        case -1021: .refused(.clockSkew, code: e.code, retryAfterMillis: 0)
-        default: .refused(.invalid, code: e.code, retryAfterMillis: 0)
+    /// What the venue refused, as the manager sees it (the same kinds as the live shell's, with the
+    /// Binance codes the live venue would send).
+    static func reply(_ r: Rejection) -> VenueReply {
+        switch r {
+        case .postOnlyWouldTake: .refused(.postOnlyWouldCross, code: -5022, retryAfterMillis: 0)
+        case .unknownOrder: .refused(.unknownOrder, code: -2013, retryAfterMillis: 0)
+        default: .refused(.invalid, code: -1, retryAfterMillis: 0)
         }
     }
 }
@@ -345,13 +332,13 @@ struct DelayQueue<Element> {
 
 extension ExecutionReport {
     /// The user-stream report the venue would send for this order event.
-    init(_ o: SimOrder, execution: String, fill: SimFill?, nanos: Int64) {
+    init(_ o: SimOrder, execution: ExecutionType, fill: SimFill?, nanos: Int64) {
         self.init(
-            symbol: o.symbol, clientOrderID: o.clientOrderID, venueOrderID: VenueOrderID(o.orderID), side: o.side, orderType: o.type,
-            timeInForce: o.timeInForce, quantity: o.quantity, price: o.price, averagePrice: o.averagePrice, stopPrice: .zero,
-            execution: ExecutionType(rawValue: execution) ?? .new, status: OrderStatus(rawValue: o.status) ?? .new,
+            symbol: o.symbol, clientOrderID: o.clientOrderID, venueOrderID: VenueOrderID(o.orderID), side: o.side, orderType: o.kind == .market ? "MARKET" : "LIMIT",
+            timeInForce: o.timeInForce == .postOnly ? "GTX" : o.timeInForce == .goodTillCancel ? "GTC" : o.timeInForce == .fillOrKill ? "FOK" : "IOC", quantity: o.quantity, price: o.price, averagePrice: o.averagePrice, stopPrice: .zero,
+            execution: execution, status: o.status,
             lastQuantity: fill?.quantity ?? .zero, lastPrice: fill?.price ?? .zero, cumulativeQuantity: o.executed,
-            commission: fill?.fee ?? .zero, commissionAsset: "USDT", tradeID: fill?.tradeID ?? 0, isMaker: fill?.maker ?? false,
+            commission: fill?.fee ?? .zero, commissionAsset: fill?.commissionAsset ?? "USDT", tradeID: fill?.tradeID ?? 0, isMaker: fill?.maker ?? false,
             reduceOnly: o.reduceOnly, realizedPnL: fill?.realized ?? .zero, eventTime: UnixNanos(nanos), transactionTime: UnixNanos(nanos))
     }
 }

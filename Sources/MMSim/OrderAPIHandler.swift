@@ -170,7 +170,7 @@ final class OrderAPIHandler: ChannelInboundHandler {
                 (apiKey, p) = (session.apiKey, map)
                 p["apiKey"] = nil
             } else {
-                switch SignedRequest.verifyWebSocket(params, exchange: hub.exchange, nowMillis: now) {
+                switch SignedRequest.verifyWebSocket(params, signers: hub.signer(for:), nowMillis: now) {
                 case .success(let v): (apiKey, p) = v
                 case .failure(let e): return envelope(id, .failure(e), orders: nil, show: show)
                 }
@@ -191,9 +191,9 @@ final class OrderAPIHandler: ChannelInboundHandler {
         case "session.logon":
             let apiKey = params.first { $0.0 == "apiKey" }?.1 ?? ""
             guard !apiKey.isEmpty else { return .failure(.mandatory("apiKey")) }
-            guard let verifier = hub.exchange.signer(for: apiKey) else { return .failure(.apiKeyRejected) }
+            guard let verifier = hub.signer(for: apiKey) else { return .failure(.apiKeyRejected) }
             guard case .ed25519 = verifier else { return .failure(VenueError(-4056, "Invalid api key type.")) }
-            switch SignedRequest.verifyWebSocket(params, exchange: hub.exchange, nowMillis: now) {
+            switch SignedRequest.verifyWebSocket(params, signers: hub.signer(for:), nowMillis: now) {
             // Authorized since the logon's own timestamp, as the documentation's example shows.
             case .success: session = (apiKey, params.first { $0.0 == "timestamp" }.flatMap { Int64($0.1) } ?? now)
             case .failure(let e): return .failure(e)

@@ -90,8 +90,8 @@ extension StreamHub {
             // Every check of a real order, on a copy of the venue that is then dropped.
             var scratch = exchange
             scratch.audit = nil
-            let market = symbol.flatMap { markets[$0] }
-            switch scratch.newOrder(apiKey: apiKey, p, market: market, nowMillis: now) {
+            var scratchMarkets = markets
+            switch scratch.newOrder(apiKey: apiKey, p, markets: &scratchMarkets, nowMillis: now) {
             case .success(let o): return ok(render(o, withTime: false))
             case .failure(let e): return e.reply
             }
@@ -105,10 +105,10 @@ extension StreamHub {
         case (.GET, "/fapi/v1/symbolConfig"):
             let symbols = symbol.map { [$0] } ?? markets.keys.sorted()
             return list(symbols.map { s in
-                #"{"symbol":"\#(s)","marginType":"\#(account.marginTypes[s] ?? "CROSSED")","isAutoAddMargin":false,"leverage":\#(account.leverage(s)),"maxNotionalValue":"1000000000"}"#
+                #"{"symbol":"\#(s)","marginType":"\#(account.marginMode(s).binance)","isAutoAddMargin":false,"leverage":\#(account.leverage(s)),"maxNotionalValue":"1000000000"}"#
             })
         case (.GET, "/fapi/v1/accountConfig"):
-            return ok(#"{"feeTier":0,"canTrade":true,"canDeposit":true,"canWithdraw":true,"dualSidePosition":\#(account.dualSidePosition),"updateTime":0,"multiAssetsMargin":\#(account.multiAssetsMargin),"tradeGroupId":-1}"#)
+            return ok(#"{"feeTier":0,"canTrade":true,"canDeposit":true,"canWithdraw":true,"dualSidePosition":\#(account.hedgeMode),"updateTime":0,"multiAssetsMargin":\#(account.multiAssetsMargin),"tradeGroupId":-1}"#)
         case (.PUT, "/fapi/v1/batchOrders"):
             guard let text = p["batchOrders"], let entries = (try? JSONValue.parse(text))?.arrayValue else {
                 return VenueError.mandatory("batchOrders").reply

@@ -181,7 +181,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         let now = hub.nowMillis()
         let rawBody = String(decoding: body, as: UTF8.self)
         let auth = SignedRequest.verify(
-            headers: head.headers, rawQuery: rawQuery, rawBody: rawBody, exchange: hub.exchange, nowMillis: now)
+            headers: head.headers, rawQuery: rawQuery, rawBody: rawBody, signers: hub.signer(for:), nowMillis: now)
         let (apiKey, params): (String, [String: String])
         switch auth {
         case .success(let v): (apiKey, params) = v

@@ -191,9 +191,9 @@ extension StreamHub {
     private func openInterest(_ m: SimMarket) -> String {
         // What the venue's accounts hold, long side (every long has a short somewhere).
         var longs = Quantity.zero
-        for a in exchange.accounts.values { for (s, p) in a.positions where s == m.symbol && p.quantity.raw > 0 { longs += p.quantity } }
+        for a in exchange.accounts.values { for (k, p) in a.positions where k.symbol == m.symbol && p.quantity.raw > 0 { longs += p.quantity } }
         var shorts = Quantity.zero
-        for a in exchange.accounts.values { for (s, p) in a.positions where s == m.symbol && p.quantity.raw < 0 { shorts -= p.quantity } }
+        for a in exchange.accounts.values { for (k, p) in a.positions where k.symbol == m.symbol && p.quantity.raw < 0 { shorts -= p.quantity } }
         let oi = max(longs, shorts)
         return #"{"openInterest":"\#(oi.formatted(minFractionDigits: m.script.instrument.quantityFractionDigits))","symbol":"\#(m.symbol)","time":\#(nowMillis())}"#
     }

@@ -26,7 +26,7 @@ extension StreamHub {
         switch (method, path) {
         case (.POST, "/fapi/v1/order"):
             if let refused = countOrders(1, 1) { return refused.reply }
-            return order(exchange.newOrder(apiKey: apiKey, params, market: market, nowMillis: now))
+            return order(exchange.newOrder(apiKey: apiKey, params, markets: &markets, nowMillis: now))
         case (.DELETE, "/fapi/v1/order"):
             return order(exchange.cancel(apiKey: apiKey, params, nowMillis: now))
         case (.PUT, "/fapi/v1/order"):
@@ -36,7 +36,7 @@ extension StreamHub {
             return order(exchange.query(apiKey: apiKey, params), withTime: true)
         case (.GET, "/fapi/v1/openOrders"):
             if params["symbol"] != nil && market == nil { return VenueError.badSymbol.reply }
-            let list = exchange.openOrders(apiKey: apiKey, symbol: symbol).map {
+            let list = exchange.openOrders(account: apiKey, symbol: symbol).map {
                 OrderJSON.render($0, instrument: markets[$0.symbol]!.script.instrument, withTime: true)
             }
             return (.ok, Array(("[" + list.joined(separator: ",") + "]").utf8))
@@ -75,15 +75,14 @@ extension StreamHub {
             if let refused = countOrders(5, 1) { return refused.reply }
             let replies = list.map { entry -> String in
                 let p = StreamHub.batchEntry(entry)
-                let m = p["symbol"].flatMap { Symbol($0) }.flatMap { markets[$0] }
-                switch exchange.newOrder(apiKey: apiKey, p, market: m, nowMillis: now) {
+                switch exchange.newOrder(apiKey: apiKey, p, markets: &markets, nowMillis: now) {
                 case .success(let o): return OrderJSON.render(o, instrument: markets[o.symbol]!.script.instrument, withTime: false)
                 case .failure(let e): return String(decoding: e.body, as: UTF8.self)
                 }
             }
             return (.ok, Array(("[" + replies.joined(separator: ",") + "]").utf8))
         case (.GET, "/fapi/v1/leverageBracket"):
-            // One tier per symbol: the venue's margin rule (cross, fixed leverage, no liquidation model).
+            // One tier per symbol: the venue's single maintenance rate.
             let account = exchange.accounts[apiKey]!
             func entry(_ s: Symbol) -> String {
                 let leverage = account.leverage(s)
@@ -100,27 +99,33 @@ extension StreamHub {
             let name = path.hasSuffix("dual") ? "dualSidePosition" : path.hasSuffix("multiAssetsMargin") ? "multiAssetsMargin" : "feeBurn"
             let account = exchange.accounts[apiKey]!
             guard method == .POST else {
-                let value = name == "dualSidePosition" ? account.dualSidePosition : name == "feeBurn" ? account.feeBurn : account.multiAssetsMargin
+                let value = name == "dualSidePosition" ? account.hedgeMode : name == "feeBurn" ? account.feeBurn : account.multiAssetsMargin
                 return (.ok, Array(#"{"\#(name)":\#(value)}"#.utf8))
             }
             guard let text = params[name], ["true", "false"].contains(text) else { return VenueError.mandatory(name).reply }
             switch name {
-            case "dualSidePosition": if let e = exchange.setDualSidePosition(apiKey: apiKey, text == "true") { return e.reply }
-            case "feeBurn": exchange.setAccountFlag(apiKey: apiKey, feeBurn: text == "true")
-            default: exchange.setAccountFlag(apiKey: apiKey, multiAssetsMargin: text == "true")
+            case "dualSidePosition": if let e = exchange.setHedgeMode(account: apiKey, text == "true") { return VenueError(e).reply }
+            case "feeBurn": exchange.setAccountFlag(account: apiKey, feeBurn: text == "true")
+            default: exchange.setAccountFlag(account: apiKey, multiAssetsMargin: text == "true")
             }
             return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
         case (.POST, "/fapi/v1/leverage"), (.POST, "/fapi/v1/marginType"):
             guard let symbol, market != nil else { return params["symbol"] == nil ? VenueError.mandatory("symbol").reply : VenueError.badSymbol.reply }
             guard path.hasSuffix("leverage") else {
                 guard let type = params["marginType"] else { return VenueError.mandatory("marginType").reply }
-                if let e = exchange.setMarginType(apiKey: apiKey, symbol: symbol, type) { return e.reply }
+                let mode: MarginMode
+                switch type {
+                case "CROSSED": mode = .cross
+                case "ISOLATED": mode = .isolated
+                default: return VenueError.invalidParameter("marginType").reply
+                }
+                if let e = exchange.setMarginMode(account: apiKey, symbol: symbol, mode) { return VenueError(e).reply }
                 return (.ok, Array(#"{"code":200,"msg":"success"}"#.utf8))
             }
             guard let text = params["leverage"], let leverage = Int64(text) else { return VenueError.mandatory("leverage").reply }
-            switch exchange.setLeverage(apiKey: apiKey, symbol: symbol, leverage) {
+            switch exchange.setLeverage(account: apiKey, symbol: symbol, leverage) {
             case .success(let l): return (.ok, Array(#"{"leverage":\#(l),"maxNotionalValue":"1000000000","symbol":"\#(symbol)"}"#.utf8))
-            case .failure(let e): return e.reply
+            case .failure(let e): return VenueError(e).reply
             }
         case (.GET, "/fapi/v2/account"), (.GET, "/fapi/v3/account"):
             return (.ok, Array(AccountJSON.account(exchange.accounts[apiKey]!, markets: markets, now: now, version: path.hasPrefix("/fapi/v2") ? 2 : 3).utf8))
@@ -129,7 +134,7 @@ extension StreamHub {
         default:  // DELETE /fapi/v1/allOpenOrders
             guard params["symbol"] != nil else { return VenueError.mandatory("symbol").reply }
             guard let symbol, market != nil else { return VenueError.badSymbol.reply }
-            _ = exchange.cancelAll(apiKey: apiKey, symbol: symbol, nowMillis: now)
+            exchange.cancelAll(account: apiKey, symbol: symbol, nowMillis: now)
             return (.ok, Array(#"{"code":200,"msg":"The operation of cancel all open order is done."}"#.utf8))
         }    }
 }

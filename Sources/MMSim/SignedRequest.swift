@@ -8,10 +8,10 @@ import NIOHTTP1
 enum SignedRequest {
     /// The request's parameters (query and body, decoded) once authenticated.
     static func verify(
-        headers: HTTPHeaders, rawQuery: String, rawBody: String, exchange: SimExchange, nowMillis: Int64
+        headers: HTTPHeaders, rawQuery: String, rawBody: String, signers: (String) -> SignatureVerifier?, nowMillis: Int64
     ) -> Result<(apiKey: String, params: [String: String]), VenueError> {
         guard let apiKey = headers.first(name: "X-MBX-APIKEY"), !apiKey.isEmpty else { return .failure(.apiKeyFormat) }
-        guard let signer = exchange.signer(for: apiKey) else { return .failure(.apiKeyRejected) }
+        guard let signer = signers(apiKey) else { return .failure(.apiKeyRejected) }
         let (query, querySignature) = strip(rawQuery)
         let (body, bodySignature) = strip(rawBody)
         var params: [String: String] = [:]
@@ -46,11 +46,11 @@ enum SignedRequest {
 
     /// A WebSocket API request's parameters: signed over every parameter but `signature`, sorted by name,
     /// as `name=value` joined with `&` (numbers as sent, strings as is).
-    static func verifyWebSocket(_ params: [(String, String)], exchange: SimExchange, nowMillis: Int64) -> Result<(apiKey: String, params: [String: String]), VenueError> {
+    static func verifyWebSocket(_ params: [(String, String)], signers: (String) -> SignatureVerifier?, nowMillis: Int64) -> Result<(apiKey: String, params: [String: String]), VenueError> {
         var map: [String: String] = [:]
         for (k, v) in params { map[k] = v }
         guard let apiKey = map["apiKey"], !apiKey.isEmpty else { return .failure(.mandatory("apiKey")) }
-        guard let signer = exchange.signer(for: apiKey) else { return .failure(.apiKeyRejected) }
+        guard let signer = signers(apiKey) else { return .failure(.apiKeyRejected) }
         guard let signature = map["signature"], !signature.isEmpty else { return .failure(.mandatory("signature")) }
         let timing: (timestamp: Int64, recvWindow: Int64)
         switch readTiming(map) {
@@ -95,32 +95,34 @@ enum AccountJSON {
         var leverage: Int64
         var isolated: Bool
         var updateTime: Int64
+        var side: PositionSide
     }
 
     static func rows(_ account: SimAccount, markets: [Symbol: SimMarket], only: Symbol?) -> [Row] {
-        markets.keys.sorted().filter { only == nil || $0 == only }.map { symbol in
+        markets.keys.sorted().filter { only == nil || $0 == only }.flatMap { symbol in account.positionSides.map { side in
             let m = markets[symbol]!
             let mark = m.markPrice
-            let p = account.position(symbol)
+            let p = account.position(symbol, side)
             let pd = m.script.instrument.priceFractionDigits
             let notional = Notional(raw: Int64(Int128(p.quantity.raw) * Int128(mark.raw) / Int128(FixedPointScale.unit)))
             let leverage = account.leverage(symbol)
             let margin = Notional(raw: notional.clampedMagnitude.raw / leverage)
-            // The venue's single bracket: 0.4% maintenance.
-            let maintenance = Notional(raw: notional.clampedMagnitude.raw / 250)
+            // The venue's single bracket.
+            let rate = SimExchange.defaultMaintenanceMarginRate
+            let maintenance = Notional(raw: Int64(Int128(notional.clampedMagnitude.raw) * Int128(rate.raw) / Int128(FixedPointScale.unit)))
             return Row(
                 symbol: symbol, amount: p.quantity.formatted(minFractionDigits: m.script.instrument.quantityFractionDigits),
                 entry: p.entryPrice.formatted(minFractionDigits: pd), mark: mark.formatted(minFractionDigits: 8),
                 unrealized: p.unrealized(at: mark).formatted(minFractionDigits: 8), notional: notional.formatted(minFractionDigits: 8),
                 margin: margin.formatted(minFractionDigits: 8), maintenance: maintenance.formatted(minFractionDigits: 8), leverage: leverage,
-                isolated: account.marginTypes[symbol] == "ISOLATED", updateTime: p.updateTimeMillis)
-        }
+                isolated: account.marginMode(symbol) == .isolated, updateTime: p.updateTimeMillis, side: side)
+        } }
     }
 
     /// `GET /fapi/v2/positionRisk` (`version` 2) or `/fapi/v3/positionRisk` (3).
     static func positions(_ account: SimAccount, markets: [Symbol: SimMarket], only: Symbol?, version: Int) -> String {
         let list = rows(account, markets: markets, only: only).map { r in
-            let common = #""symbol":"\#(r.symbol)","positionSide":"BOTH","positionAmt":"\#(r.amount)","entryPrice":"\#(r.entry)","breakEvenPrice":"\#(r.entry)","markPrice":"\#(r.mark)","unRealizedProfit":"\#(r.unrealized)","liquidationPrice":"0","isolatedMargin":"0.00000000","notional":"\#(r.notional)","isolatedWallet":"0","#
+            let common = #""symbol":"\#(r.symbol)","positionSide":"\#(r.side.binance)","positionAmt":"\#(r.amount)","entryPrice":"\#(r.entry)","breakEvenPrice":"\#(r.entry)","markPrice":"\#(r.mark)","unRealizedProfit":"\#(r.unrealized)","liquidationPrice":"0","isolatedMargin":"0.00000000","notional":"\#(r.notional)","isolatedWallet":"0","#
             if version == 2 {
                 return "{" + common + #""leverage":"\#(r.leverage)","maxNotionalValue":"1000000000","marginType":"\#(r.isolated ? "isolated" : "cross")","isAutoAddMargin":"false","updateTime":\#(r.updateTime)}"#
             }
@@ -133,7 +135,8 @@ enum AccountJSON {
     static func equity(_ account: SimAccount, markets: [Symbol: SimMarket], asset: String = "USDT") -> (unrealized: Notional, margin: Notional) {
         var upnl = Notional.zero
         var margin = Int128(0)
-        for (symbol, p) in account.positions where marginAsset(of: symbol) == asset {
+        for (key, p) in account.positions where marginAsset(of: key.symbol) == asset {
+            let symbol = key.symbol
             let mark = markets[symbol]?.markPrice ?? p.entryPrice
             upnl += p.unrealized(at: mark)
             margin += Int128(p.notional(at: mark).raw) / Int128(account.leverage(symbol))
@@ -163,7 +166,7 @@ enum AccountJSON {
             if version == 2 {
                 return #"{"symbol":"\#(r.symbol)","initialMargin":"\#(r.margin)","maintMargin":"\#(r.maintenance)","unrealizedProfit":"\#(r.unrealized)","positionInitialMargin":"\#(r.margin)","openOrderInitialMargin":"0","leverage":"\#(r.leverage)","isolated":\#(r.isolated),"entryPrice":"\#(r.entry)","maxNotional":"1000000000","bidNotional":"0","askNotional":"0","positionSide":"BOTH","positionAmt":"\#(r.amount)","updateTime":\#(r.updateTime)}"#
             }
-            return #"{"symbol":"\#(r.symbol)","positionSide":"BOTH","positionAmt":"\#(r.amount)","unrealizedProfit":"\#(r.unrealized)","isolatedMargin":"0.00000000","notional":"\#(r.notional)","isolatedWallet":"0","initialMargin":"\#(r.margin)","maintMargin":"\#(r.maintenance)","updateTime":\#(r.updateTime)}"#
+            return #"{"symbol":"\#(r.symbol)","positionSide":"\#(r.side.binance)","positionAmt":"\#(r.amount)","unrealizedProfit":"\#(r.unrealized)","isolatedMargin":"0.00000000","notional":"\#(r.notional)","isolatedWallet":"0","initialMargin":"\#(r.margin)","maintMargin":"\#(r.maintenance)","updateTime":\#(r.updateTime)}"#
         }
         let tail = #""assets":[\#(asset)],"positions":[\#(positions.joined(separator: ","))]}"#
         if version == 2 {
@@ -195,13 +198,13 @@ enum OrderJSON {
         let qty = o.quantity.formatted(minFractionDigits: qd)
         let executed = o.executed.formatted(minFractionDigits: qd)
         let zeroPrice = Price.zero.formatted(minFractionDigits: pd)
-        var s = #"{"orderId":\#(o.orderID),"symbol":"\#(o.symbol)","status":"\#(o.status)","clientOrderId":"\#(o.clientOrderID)","#
+        var s = #"{"orderId":\#(o.orderID),"symbol":"\#(o.symbol)","status":"\#(o.status.rawValue)","clientOrderId":"\#(o.clientOrderID)","#
         s += #""price":"\#(price)","avgPrice":"\#(average)","origQty":"\#(qty)","executedQty":"\#(executed)","#
         // Answers to placing, changing and cancelling carry cumQty; queries of an order do not.
         if !withTime { s += #""cumQty":"\#(executed)","# }
-        s += #""cumQuote":"\#(cumQuote)","timeInForce":"\#(o.timeInForce)","type":"\#(o.type)","reduceOnly":\#(o.reduceOnly),"closePosition":false,"#
-        s += #""side":"\#(o.side)","positionSide":"BOTH","stopPrice":"\#(zeroPrice)","workingType":"CONTRACT_PRICE","priceProtect":false,"#
-        s += #""origType":"\#(o.type)","priceMatch":"NONE","selfTradePreventionMode":"EXPIRE_MAKER","goodTillDate":0,"#
+        s += #""cumQuote":"\#(cumQuote)","timeInForce":"\#(o.timeInForce.binance)","type":"\#(o.kind.binance)","reduceOnly":\#(o.reduceOnly),"closePosition":false,"#
+        s += #""side":"\#(o.side)","positionSide":"\#(o.positionSide.binance)","stopPrice":"\#(zeroPrice)","workingType":"CONTRACT_PRICE","priceProtect":false,"#
+        s += #""origType":"\#(o.kind.binance)","priceMatch":"NONE","selfTradePreventionMode":"EXPIRE_MAKER","goodTillDate":0,"#
         if withTime { s += #""time":\#(o.updateTimeMillis),"# }
         s += #""updateTime":\#(o.updateTimeMillis)}"#
         return s

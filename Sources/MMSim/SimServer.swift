@@ -145,11 +145,9 @@ public final class SimServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let demo = configuration.accounts.isEmpty ? Credentials.random() : nil
-        let accounts = (configuration.accounts + (demo.map { [$0] } ?? [])).map {
-            SimAccount(apiKey: $0.apiKey, secret: $0.secret, wallet: configuration.startingBalance)
-        }
         let hub = StreamHub(
-            eventLoop: loop, scripts: scripts, speed: configuration.speed, accounts: accounts,
+            eventLoop: loop, scripts: scripts, speed: configuration.speed, credentials: configuration.accounts + (demo.map { [$0] } ?? []),
+            startingBalance: configuration.startingBalance,
             listenKeyValidityMillis: Int64(configuration.listenKeyValiditySeconds * 1000),
             limits: RateLimits(
                 weightPerMinute: configuration.requestWeightPerMinute, ordersPer10s: configuration.ordersPer10Seconds,

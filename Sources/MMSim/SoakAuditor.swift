@@ -113,8 +113,9 @@ public struct SoakAuditor: Sendable {
             if !modify && !seenIDs.insert(id).inserted { violate("duplicate_client_order_id", "\(id) accepted twice") }
             if !reduceOnly { checkOrder(id: id, symbol: symbol, side: side, at: t) }
             resolve(at: t)
-        case .rejected(let key, let id, let code, _):
+        case .rejected(let key, let id, let reason, _):
             guard key == apiKey else { return }
+            let code = VenueError(reason).code
             rejectionsByCode[code, default: 0] += 1
             if code == -4116 { violate("duplicate_client_order_id", "\(id) refused as a duplicate") }
         case .fill(let key, _, let position, _):

@@ -3,14 +3,17 @@ import MMBook
 import MMCore
 import NIOCore
 import NIOWebSocket
+import MMSimCore
 
 /// The venue's market clock and stream fan-out. Confined to the server's single event loop: every method
 /// runs there, which is what makes the unchecked `Sendable` sound.
 final class StreamHub: @unchecked Sendable {
     let eventLoop: EventLoop
-    private(set) var markets: [Symbol: SimMarket]
+    var markets: [Symbol: SimMarket]
     /// Order entry and accounts.
     var exchange: SimExchange
+    /// How each account's requests are verified, by API key.
+    private let verifiers: [String: SignatureVerifier]
     /// Request weight and order-count limits.
     var limits: RateLimits
     /// Injected faults in force and their counts.
@@ -62,7 +65,8 @@ final class StreamHub: @unchecked Sendable {
     }
 
     init(
-        eventLoop: EventLoop, scripts: [MarketScript], speed: Double, accounts: [SimAccount], listenKeyValidityMillis: Int64,
+        eventLoop: EventLoop, scripts: [MarketScript], speed: Double, credentials: [SimServer.Credentials], startingBalance: Notional,
+        listenKeyValidityMillis: Int64,
         limits: RateLimits, faults: FaultPlan, policy: ConnectionPolicy = ConnectionPolicy()
     ) {
         self.policy = policy
@@ -71,7 +75,8 @@ final class StreamHub: @unchecked Sendable {
         self.faults = FaultState(plan: faults)
         self.speed = speed
         self.listenKeyValidityMillis = listenKeyValidityMillis
-        exchange = SimExchange(accounts: accounts)
+        exchange = SimExchange(accounts: credentials.map { SimAccount(id: $0.apiKey, wallet: startingBalance) })
+        verifiers = Dictionary(credentials.map { ($0.apiKey, SignatureVerifier(secret: $0.secret)) }, uniquingKeysWith: { a, _ in a })
         var m: [Symbol: SimMarket] = [:]
         for s in scripts {
             m[s.instrument.symbol] = SimMarket(script: s)
@@ -241,6 +246,11 @@ final class StreamHub: @unchecked Sendable {
                 }))
             case .accountConfig(let symbol, let leverage, let multiAssets):
                 messages.append(("ACCOUNT_CONFIG_UPDATE", { UserStreamJSON.accountConfig(symbol: symbol, leverage: leverage, multiAssets: multiAssets, nowMillis: now) }))
+            case .marginCall(_, let wallet, let positions):
+                messages.append(("MARGIN_CALL", {
+                    guard let account = self.exchange.accounts[apiKey] else { return nil }
+                    return UserStreamJSON.marginCall(account, wallet: wallet, positions: positions, nowMillis: now)
+                }))
             }
             for (type, render) in messages {
                 let keys = listenKeys.filter { $0.value.apiKey == apiKey }.map(\.key)
@@ -258,6 +268,9 @@ final class StreamHub: @unchecked Sendable {
         for c in touched.values { c.flush() }
     }
 
+    /// How `apiKey`'s requests are verified (`nil`: no such account).
+    func signer(for apiKey: String) -> SignatureVerifier? { verifiers[apiKey] }
+
     /// Starts recording the audit log (`SimAuditEntry`).
     func startAudit() { if exchange.audit == nil { exchange.audit = [] } }
 
@@ -272,9 +285,9 @@ final class StreamHub: @unchecked Sendable {
         guard let account = exchange.accounts[apiKey] else { return nil }
         var pnl = account.wallets.values.reduce(Notional.zero, +) - Notional(raw: startingBalance.raw * Int64(account.wallets.count))
         var position = Quantity.zero
-        for (symbol, p) in account.positions {
+        for (key, p) in account.positions {
             position += p.quantity
-            if let mid = markets[symbol]?.book.topOfBook(isSynced: true).mid { pnl += p.unrealized(at: mid) }
+            if let mid = markets[key.symbol]?.book.topOfBook(isSynced: true).mid { pnl += p.unrealized(at: mid) }
         }
         return SimAccountSample(
             nanos: MonotonicInstant.now().nanos, position: position, pnl: pnl, openOrders: account.open.count,
@@ -342,7 +355,7 @@ final class StreamHub: @unchecked Sendable {
 
     private func fireCountdowns(nowMillis: Int64) {
         for (apiKey, symbol) in countdowns.due(nowMillis: nowMillis) {
-            _ = exchange.cancelAll(apiKey: apiKey, symbol: symbol, nowMillis: nowMillis)
+            exchange.cancelAll(account: apiKey, symbol: symbol, nowMillis: nowMillis)
         }
     }
 
@@ -360,11 +373,9 @@ final class StreamHub: @unchecked Sendable {
 
     /// Settles `symbol`'s funding now at its current rate and mark.
     func settleFunding(_ symbol: Symbol, nowMillis: Int64) {
-        guard var market = markets[symbol] else { return }
-        let mark = market.markPrice
-        market.fundings.append(FundingSettlement(rate: market.fundingRate, markPrice: mark, timeMillis: nowMillis))
-        markets[symbol] = market
-        exchange.settleFunding(symbol: symbol, rate: market.fundingRate, mark: mark, nowMillis: nowMillis)
+        guard markets[symbol] != nil else { return }
+        let s = markets[symbol]!.settleFunding(nowMillis: nowMillis)
+        exchange.settleFunding(symbol: symbol, rate: s.rate, mark: s.markPrice, nowMillis: nowMillis)
     }
 
     /// Sets a symbol's funding rate for the periods to come.
@@ -496,6 +507,14 @@ final class StreamHub: @unchecked Sendable {
             if sawDepth { exchange.onDepth(market) }
             for t in trades { exchange.onTrade(t, nowMillis: nowMillis) }
         }
+        exchange.checkMargins(marks: markets.mapValues(\.markPrice), nowMillis: nowMillis)
+        for l in exchange.drainLiquidations() {
+            guard let instrument = markets[l.symbol]?.script.instrument else { continue }
+            let text = UserStreamJSON.forceOrder(l, instrument: instrument, nowMillis: nowMillis)
+            send(symbol: l.symbol, allMarket: true, touched: &touched, matching: { $0 == .forceOrder }) { name, out in
+                out += Array((name.map { #"{"stream":"\#($0)","data":"# + text + "}" } ?? text).utf8)
+            }
+        }
         fireCountdowns(nowMillis: nowMillis)
         settleFundingIfDue(nowMillis: self.nowMillis())
         deliverUserEvents()
@@ -563,12 +582,12 @@ final class StreamHub: @unchecked Sendable {
 
     /// Encodes once per (stream name, envelope) and writes to every subscriber of a matching stream.
     private func send(
-        symbol: Symbol, touched: inout [ObjectIdentifier: Channel], matching: (StreamName.Kind) -> Bool,
+        symbol: Symbol, allMarket: Bool = false, touched: inout [ObjectIdentifier: Channel], matching: (StreamName.Kind) -> Bool,
         encode: (String?, inout [UInt8]) -> Void
     ) {
         var cache: [String: ByteBuffer] = [:]
         for (id, sub) in subscribers {
-            for stream in sub.streams where stream.symbol == symbol && matching(stream.kind) && sub.route.carries(stream.kind) {
+            for stream in sub.streams where (stream.symbol == symbol || (allMarket && stream.symbol == nil)) && matching(stream.kind) && sub.route.carries(stream.kind) {
                 let key = (sub.combined ? "c:" : "r:") + stream.name
                 let buffer: ByteBuffer
                 if let cached = cache[key] {

@@ -1,8 +1,9 @@
 import MMCore
+import MMSimCore
 
 /// User data stream events in Binance's layout (`ORDER_TRADE_UPDATE`, `ACCOUNT_UPDATE`, `listenKeyExpired`).
 enum UserStreamJSON {
-    static func orderUpdate(_ o: SimOrder, execution: String, fill: SimFill?, instrument: Instrument, nowMillis: Int64) -> String {
+    static func orderUpdate(_ o: SimOrder, execution: ExecutionType, fill: SimFill?, instrument: Instrument, nowMillis: Int64) -> String {
         let pd = instrument.priceFractionDigits
         let qd = instrument.quantityFractionDigits
         let lastQty = (fill?.quantity ?? .zero).formatted(minFractionDigits: qd)
@@ -12,26 +13,48 @@ enum UserStreamJSON {
         // T: when it happened at the venue (the fill, or the order's last change); E: when the event was sent.
         let t = fill?.timeMillis ?? (o.updateTimeMillis > 0 ? o.updateTimeMillis : nowMillis)
         var s = #"{"e":"ORDER_TRADE_UPDATE","T":\#(t),"E":\#(nowMillis),"o":{"s":"\#(o.symbol)","c":"\#(o.clientOrderID)","#
-        s += #""S":"\#(o.side)","o":"\#(o.type)","f":"\#(o.timeInForce)","q":"\#(o.quantity.formatted(minFractionDigits: qd))","#
+        s += #""S":"\#(o.side)","o":"\#(o.kind.binance)","f":"\#(o.timeInForce.binance)","q":"\#(o.quantity.formatted(minFractionDigits: qd))","#
         s += #""p":"\#(o.price.formatted(minFractionDigits: pd))","ap":"\#(o.averagePrice.formatted(minFractionDigits: pd))","sp":"0","#
-        s += #""x":"\#(execution)","X":"\#(o.status)","i":\#(o.orderID),"l":"\#(lastQty)","z":"\#(o.executed.formatted(minFractionDigits: qd))","#
-        s += #""L":"\#(lastPrice)","N":"\#(marginAsset(of: o.symbol))","n":"\#(fee)","T":\#(t),"t":\#(fill?.tradeID ?? 0),"b":"0","a":"0","#
-        s += #""m":\#(fill?.maker ?? false),"R":\#(o.reduceOnly),"wt":"CONTRACT_PRICE","ot":"\#(o.type)","ps":"BOTH","cp":false,"#
+        s += #""x":"\#(execution.rawValue)","X":"\#(o.status.rawValue)","i":\#(o.orderID),"l":"\#(lastQty)","z":"\#(o.executed.formatted(minFractionDigits: qd))","#
+        s += #""L":"\#(lastPrice)","N":"\#(fill?.commissionAsset ?? marginAsset(of: o.symbol))","n":"\#(fee)","T":\#(t),"t":\#(fill?.tradeID ?? 0),"b":"0","a":"0","#
+        s += #""m":\#(fill?.maker ?? false),"R":\#(o.reduceOnly),"wt":"CONTRACT_PRICE","ot":"\#(o.kind.binance)","ps":"\#(o.positionSide.binance)","cp":false,"#
         s += #""rp":"\#(realized)","pP":false,"si":0,"ss":0,"V":"EXPIRE_MAKER","pm":"NONE","gtd":0,"er":"0"}}"#
         return s
     }
 
-    static func accountUpdate(_ account: SimAccount, symbol: Symbol, mark: Price?, reason: String, balanceChange: Notional = .zero, nowMillis: Int64) -> String {
-        let p = account.position(symbol)
-        let upnl = mark.map { p.unrealized(at: $0) } ?? .zero
+    static func accountUpdate(_ account: SimAccount, symbol: Symbol, mark: Price?, reason: AccountChange, balanceChange: Notional = .zero, nowMillis: Int64) -> String {
         let asset = marginAsset(of: symbol)
         let wallet = account.wallet(asset).formatted(minFractionDigits: 8)
-        let t = p.updateTimeMillis > 0 ? p.updateTimeMillis : nowMillis
-        var s = #"{"e":"ACCOUNT_UPDATE","T":\#(t),"E":\#(nowMillis),"a":{"m":"\#(reason)","#
-        s += #""B":[{"a":"\#(asset)","wb":"\#(wallet)","cw":"\#(wallet)","bc":"\#(balanceChange.formatted(minFractionDigits: 8))"}],"#
-        s += #""P":[{"s":"\#(symbol)","pa":"\#(p.quantity)","ep":"\#(p.entryPrice)","bep":"\#(p.entryPrice)","#
-        s += #""cr":"\#(p.realized.formatted(minFractionDigits: 8))","up":"\#(upnl.formatted(minFractionDigits: 8))","mt":"cross","iw":"0","ps":"BOTH"}]}}"#
-        return s
+        let legs = account.positionSides.map { ($0, account.position(symbol, $0)) }
+        let t = legs.map(\.1.updateTimeMillis).max().flatMap { $0 > 0 ? $0 : nil } ?? nowMillis
+        let mt = account.marginMode(symbol) == .cross ? "cross" : "isolated"
+        var s = #"{"e":"ACCOUNT_UPDATE","T":\#(t),"E":\#(nowMillis),"a":{"m":"\#(reason.binance)","#
+        s += #""B":[{"a":"\#(asset)","wb":"\#(wallet)","cw":"\#(wallet)","bc":"\#(balanceChange.formatted(minFractionDigits: 8))"}],"P":["#
+        s += legs.map { side, p in
+            let upnl = mark.map { p.unrealized(at: $0) } ?? .zero
+            return #"{"s":"\#(symbol)","pa":"\#(p.quantity)","ep":"\#(p.entryPrice)","bep":"\#(p.entryPrice)","#
+                + #""cr":"\#(p.realized.formatted(minFractionDigits: 8))","up":"\#(upnl.formatted(minFractionDigits: 8))","mt":"\#(mt)","iw":"0","ps":"\#(side.binance)"}"#
+        }.joined(separator: ",")
+        return s + "]}}"
+    }
+
+    /// `MARGIN_CALL`: positions whose margin is close to their maintenance requirement.
+    static func marginCall(_ account: SimAccount, wallet: Notional, positions: [MarginCallPosition], nowMillis: Int64) -> String {
+        let rows = positions.map { p in
+            let mt = account.marginMode(p.symbol) == .cross ? "CROSSED" : "ISOLATED"
+            return #"{"s":"\#(p.symbol)","ps":"\#(p.positionSide.binance)","pa":"\#(p.quantity)","mt":"\#(mt)","iw":"0","#
+                + #""mp":"\#(p.markPrice)","up":"\#(p.unrealized.formatted(minFractionDigits: 8))","mm":"\#(p.maintenance.formatted(minFractionDigits: 8))"}"#
+        }
+        return #"{"e":"MARGIN_CALL","E":\#(nowMillis),"cw":"\#(wallet.formatted(minFractionDigits: 8))","p":[\#(rows.joined(separator: ","))]}"#
+    }
+
+    /// `forceOrder` (the market stream): a liquidation order the venue filled.
+    static func forceOrder(_ l: Liquidation, instrument: Instrument, nowMillis: Int64) -> String {
+        let pd = instrument.priceFractionDigits
+        let qd = instrument.quantityFractionDigits
+        let q = l.quantity.formatted(minFractionDigits: qd)
+        return #"{"e":"forceOrder","E":\#(nowMillis),"o":{"s":"\#(l.symbol)","S":"\#(l.side)","o":"LIMIT","f":"IOC","q":"\#(q)","#
+            + #""p":"\#(l.price.formatted(minFractionDigits: pd))","ap":"\#(l.averagePrice.formatted(minFractionDigits: pd))","X":"FILLED","l":"\#(q)","z":"\#(q)","T":\#(l.timeMillis)}}"#
     }
 
     /// `TRADE_LITE`: the short form of a fill.

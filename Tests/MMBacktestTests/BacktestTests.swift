@@ -7,7 +7,8 @@ import MMBook
 import MMCore
 import MMExecution
 import MMRisk
-import MMSim
+import MMReplay
+import MMSimCore
 import MMStrategy
 import TestSupport
 import Testing

@@ -106,7 +106,7 @@ struct OrderSafetyTests {
         let audit = try await engine.simHandle!.audit(from: 0)
         let accepted = audit.compactMap { if case .order(_, let id, _, _, _, false, _) = $0 { id } else { nil } }
         #expect(Set(accepted).count == accepted.count, "no client order ID accepted twice")
-        #expect(!audit.contains { if case .rejected(_, _, -4116, _) = $0 { true } else { false } }, "no place sent again")
+        #expect(!audit.contains { if case .rejected(_, _, .duplicateClientOrderID, _) = $0 { true } else { false } }, "no place sent again")
         _ = report
         _ = try await engine.stop()
     }

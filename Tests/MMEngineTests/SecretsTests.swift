@@ -71,10 +71,11 @@ struct SecretsTests {
         try (yaml + "risk:\n  netMax: nonsense\n").write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
         kill(p.processIdentifier, SIGHUP)
         try await sim.inject(FaultRule(kind: .listenKeyExpire))
+        // The expiry notice travels on the user stream: closing the streams before it arrives would lose it.
+        #expect(try await logs.waitFor(#""event":"listen_key.expired""#), "the listen key expired")
         try await sim.inject(FaultRule(kind: .wsClose))
         try await sim.inject(FaultRule(kind: .http5xx))
         #expect(try await logs.waitFor(#""applied":"false""#), "the reload was refused")
-        #expect(try await logs.waitFor(#""event":"listen_key.expired""#), "the listen key expired")
         #expect(try await logs.waitFor(#""state":"lost""#), "the streams were closed")
         let metrics = try await VenueREST.send("GET", endpoint, path: "/metrics")
         let health = try await VenueREST.send("GET", endpoint, path: "/health")

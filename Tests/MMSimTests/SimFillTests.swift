@@ -45,7 +45,7 @@ struct SimFillTests {
     func venue() throws -> (SimExchange, SimMarket, TopOfBook) {
         let script = try MarketScript.load(paths: [SimOrderTests.recording])[0]
         let market = SimMarket(script: script)
-        return (SimExchange(accounts: [SimAccount(apiKey: "k", secret: "s")]), market, market.book.topOfBook(isSynced: true))
+        return (SimExchange(accounts: [SimAccount(id: "k")]), market, market.book.topOfBook(isSynced: true))
     }
 
     func trade(_ price: Price, _ qty: String, sellerAggressor: Bool) -> Trade {
@@ -59,46 +59,48 @@ struct SimFillTests {
 
     @Test func queuePositionModel() throws {
         var (exchange, market, top) = try venue()
+        var markets = [market.symbol: market]
         let displayed = top.bidQuantity
         let bid = ["symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.010", "price": top.bidPrice.description]
-        let order = try exchange.newOrder(apiKey: "k", bid, market: market, nowMillis: 0).get()
+        let order = try exchange.newOrder(apiKey: "k", bid, markets: &markets, nowMillis: 0).get()
         #expect(order.queueAhead == displayed, "joins the back of the displayed queue")
         // Buyers lifting the ask do not touch a bid; sellers at the bid eat the queue ahead first.
         exchange.onTrade(trade(top.bidPrice, "5", sellerAggressor: false), nowMillis: 1)
         exchange.onTrade(trade(top.bidPrice, displayed.description, sellerAggressor: true), nowMillis: 1)
-        #expect(exchange.openOrders(apiKey: "k", symbol: nil).first?.executed == .zero)
+        #expect(exchange.openOrders(account: "k", symbol: nil).first?.executed == .zero)
         exchange.onTrade(trade(top.bidPrice, "0.004", sellerAggressor: true), nowMillis: 2)
-        let partial = exchange.openOrders(apiKey: "k", symbol: nil).first
-        #expect(partial?.executed == Quantity("0.004")! && partial?.status == "PARTIALLY_FILLED")
+        let partial = exchange.openOrders(account: "k", symbol: nil).first
+        #expect(partial?.executed == Quantity("0.004")! && partial?.status == .partiallyFilled)
         // A trade through the price fills the rest, as maker, at the order's price.
         exchange.onTrade(trade(top.bidPrice - Price("0.1")!, "0.001", sellerAggressor: true), nowMillis: 3)
-        #expect(exchange.openOrders(apiKey: "k", symbol: nil).isEmpty)
+        #expect(exchange.openOrders(account: "k", symbol: nil).isEmpty)
         let account = exchange.accounts["k"]!
         #expect(account.position(Symbol("BTCUSDT")!).quantity == Quantity("0.010")!)
         #expect(account.fills.allSatisfy { $0.maker && $0.price == top.bidPrice })
         let expectedFee = Notional(raw: Int64(Int128(Notional(price: top.bidPrice, quantity: Quantity("0.010")!)!.raw) * 20_000 / 100_000_000))
         #expect(account.feesPaid == expectedFee)
-        _ = market
+        _ = (market, markets)
     }
 
     @Test func takerFillsAndRules() throws {
         var (exchange, market, top) = try venue()
+        var markets = [market.symbol: market]
         // Reduce-only with no position is refused.
         let ro = ["symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.001", "reduceOnly": "true"]
-        #expect(exchange.newOrder(apiKey: "k", ro, market: market, nowMillis: 0) == .failure(.reduceOnlyRejected))
+        #expect(exchange.newOrder(apiKey: "k", ro, markets: &markets, nowMillis: 0) == .failure(.reduceOnlyRejected))
         // An IOC buy through the ask takes the displayed size at the ask.
         let take = ["symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "IOC", "quantity": "0.002", "price": top.askPrice.description]
-        let o = try exchange.newOrder(apiKey: "k", take, market: market, nowMillis: 0).get()
-        #expect(o.status == "FILLED" && o.averagePrice == top.askPrice)
+        let o = try exchange.newOrder(apiKey: "k", take, markets: &markets, nowMillis: 0).get()
+        #expect(o.status == .filled && o.averagePrice == top.askPrice)
         // FOK for more than is displayed up to the limit expires untouched.
         #expect(top.askQuantity < Quantity("1")!)
         var fok = take
         fok["timeInForce"] = "FOK"
         fok["quantity"] = "1"
-        #expect((try exchange.newOrder(apiKey: "k", fok, market: market, nowMillis: 0).get()).status == "EXPIRED")
+        #expect((try exchange.newOrder(apiKey: "k", fok, markets: &markets, nowMillis: 0).get()).status == .expired)
         // Flatten with a reduce-only market order.
-        let flat = try exchange.newOrder(apiKey: "k", ["symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.002", "reduceOnly": "true"], market: market, nowMillis: 0).get()
-        #expect(flat.status == "FILLED" && flat.averagePrice == top.bidPrice)
+        let flat = try exchange.newOrder(apiKey: "k", ["symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.002", "reduceOnly": "true"], markets: &markets, nowMillis: 0).get()
+        #expect(flat.status == .filled && flat.averagePrice == top.bidPrice)
         let account = exchange.accounts["k"]!
         #expect(account.position(Symbol("BTCUSDT")!).quantity.isZero)
         let realized = Notional(price: top.bidPrice - top.askPrice, quantity: Quantity("0.002")!)!
@@ -109,6 +111,6 @@ struct SimFillTests {
         huge["quantity"] = "10"
         huge["timeInForce"] = "GTC"
         huge["price"] = top.bidPrice.description
-        #expect(exchange.newOrder(apiKey: "k", huge, market: market, nowMillis: 0) == .failure(.marginInsufficient))
+        #expect(exchange.newOrder(apiKey: "k", huge, markets: &markets, nowMillis: 0) == .failure(.marginInsufficient))
     }
 }

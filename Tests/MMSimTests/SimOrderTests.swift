@@ -53,27 +53,28 @@ struct SimExchangeRuleTests {
             symbol: script.instrument.symbol, tickSize: "0.10", stepSize: "0.001", minQuantity: "0.001",
             maxQuantity: "1000", minNotional: "100", percentPriceUp: "1.15", percentPriceDown: "0.85")
         let market = SimMarket(script: script)
+        var markets = [market.symbol: market]
         let bid = market.book.topOfBook(isSynced: true).bidPrice
-        var exchange = SimExchange(accounts: [SimAccount(apiKey: "k", secret: "s")])
+        var exchange = SimExchange(accounts: [SimAccount(id: "k")])
         let price = (bid - Price(units: 10)).description
         let small = ["symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001", "price": price]
-        #expect(exchange.newOrder(apiKey: "k", small, market: market, nowMillis: 0) == .failure(.minNotional("100")))
+        #expect(exchange.newOrder(apiKey: "k", small, markets: &markets, nowMillis: 0) == .failure(.minNotional("100")))
         // Open a long, then a small reduce-only sell may rest under the minimum.
         let ask = market.book.topOfBook(isSynced: true).askPrice
         let long = ["symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "IOC", "quantity": "0.002", "price": ask.description]
-        #expect((try? exchange.newOrder(apiKey: "k", long, market: market, nowMillis: 0).get())?.status == "FILLED")
+        #expect((try? exchange.newOrder(apiKey: "k", long, markets: &markets, nowMillis: 0).get())?.status == .filled)
         let reduceOnly = ["symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001",
             "price": (ask + Price(units: 10)).description, "reduceOnly": "true"]
-        guard case .success(let o) = exchange.newOrder(apiKey: "k", reduceOnly, market: market, nowMillis: 0) else {
+        guard case .success(let o) = exchange.newOrder(apiKey: "k", reduceOnly, markets: &markets, nowMillis: 0) else {
             Issue.record("reduce-only order under min notional refused")
             return
         }
-        #expect(o.status == "NEW" && o.reduceOnly)
+        #expect(o.status == .new && o.reduceOnly)
         var ioc = small
         ioc["quantity"] = "0.002"
         ioc["timeInForce"] = "IOC"
-        #expect((try? exchange.newOrder(apiKey: "k", ioc, market: market, nowMillis: 0).get())?.status == "EXPIRED")
-        #expect(exchange.openOrders(apiKey: "k", symbol: nil).count == 1)
+        #expect((try? exchange.newOrder(apiKey: "k", ioc, markets: &markets, nowMillis: 0).get())?.status == .expired)
+        #expect(exchange.openOrders(account: "k", symbol: nil).count == 1)
     }
 }
 

@@ -16,7 +16,7 @@ struct SoakAuditorTests {
     }
 
     func order(_ id: String, at t: Int64, reduceOnly: Bool = false, modify: Bool = false, account: String? = nil) -> SimAuditEntry {
-        .order(apiKey: account ?? key, clientOrderID: id, symbol: btc, side: .buy, reduceOnly: reduceOnly, modify: modify, nanos: t)
+        .order(account: account ?? key, clientOrderID: id, symbol: btc, side: .buy, reduceOnly: reduceOnly, modify: modify, nanos: t)
     }
 
     func sample(_ t: Int64, pnl: String = "0", position: String = "0", open: Int = 0) -> SimAccountSample {
@@ -31,7 +31,7 @@ struct SoakAuditorTests {
         a.observe(order("a-2", at: 300 * ms))  // within the grace: already on its way
         a.observe(.snapshot(symbol: btc, nanos: 400 * ms))
         a.observe(order("a-3", at: 900 * ms))
-        a.observe(.fill(apiKey: key, symbol: btc, position: Quantity("0.006")!, nanos: 950 * ms))
+        a.observe(.fill(account: key, symbol: btc, position: Quantity("0.006")!, nanos: 950 * ms))
         a.sample(sample(1_000 * ms, pnl: "-1.9", position: "0.006"))
         a.observe(order("a-4", at: 1_100 * ms))
         #expect(a.violationCount == 0, "\(a.examples)")
@@ -71,15 +71,15 @@ struct SoakAuditorTests {
 
     @Test func positionBeyondNetMaxDuplicatesAndOtherAccounts() {
         var a = auditor()
-        a.observe(.fill(apiKey: key, symbol: btc, position: Quantity("-0.008")!, nanos: 0))
+        a.observe(.fill(account: key, symbol: btc, position: Quantity("-0.008")!, nanos: 0))
         #expect(a.violations["net_position_beyond_max"] == 1)
         a.observe(order("a-1", at: 1))
         a.observe(order("a-1", at: 2))
-        a.observe(.rejected(apiKey: key, clientOrderID: "a-1", code: -4116, nanos: 3))
+        a.observe(.rejected(account: key, clientOrderID: "a-1", reason: .duplicateClientOrderID, nanos: 3))
         #expect(a.violations["duplicate_client_order_id"] == 2)
         a.observe(order("a-1", at: 4, modify: true))  // a modify keeps its ID
         a.observe(order("a-1", at: 5, account: "other"))
-        a.observe(.fill(apiKey: "other", symbol: btc, position: Quantity("5")!, nanos: 6))
+        a.observe(.fill(account: "other", symbol: btc, position: Quantity("5")!, nanos: 6))
         #expect(a.violationCount == 3 && a.rejectionsByCode[-4116] == 1)
     }
 
@@ -94,7 +94,7 @@ struct SoakAuditorTests {
         #expect(a.violationCount == 0)
         a.observe(order("a-3", at: 800 * ms))
         #expect(a.violations["order_after_loss_limit"] == 1)
-        a.observe(.fill(apiKey: key, symbol: btc, position: Quantity("0.002")!, nanos: 3_000 * ms))
+        a.observe(.fill(account: key, symbol: btc, position: Quantity("0.002")!, nanos: 3_000 * ms))
         #expect(a.violations["fill_long_after_loss_limit"] == 1)
         a.sample(sample(3_100 * ms, pnl: "-2.5"))
         #expect(a.lossOvershoot == Notional("0.5")!)

@@ -4,11 +4,11 @@ import MMCore
 /// venue's own books (`SoakAuditor`). Recorded only when the venue is started with auditing on.
 public enum SimAuditEntry: Sendable, Equatable {
     /// A new order or a modify the venue accepted.
-    case order(apiKey: String, clientOrderID: String, symbol: Symbol, side: Side, reduceOnly: Bool, modify: Bool, nanos: Int64)
-    /// A new order or modify the venue refused, with its code.
-    case rejected(apiKey: String, clientOrderID: String, code: Int, nanos: Int64)
+    case order(account: String, clientOrderID: String, symbol: Symbol, side: Side, reduceOnly: Bool, modify: Bool, nanos: Int64)
+    /// A new order or modify the venue refused, and why.
+    case rejected(account: String, clientOrderID: String, reason: Rejection, nanos: Int64)
     /// An execution: the account's position in that symbol after it.
-    case fill(apiKey: String, symbol: Symbol, position: Quantity, nanos: Int64)
+    case fill(account: String, symbol: Symbol, position: Quantity, nanos: Int64)
     /// A REST depth snapshot served.
     case snapshot(symbol: Symbol, nanos: Int64)
     /// Something that leaves a client's book out of sync: a diff left out (`gap`), the recording looping

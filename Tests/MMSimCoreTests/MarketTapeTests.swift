@@ -1,5 +1,5 @@
 import MMCore
-@testable import MMSim
+@testable import MMSimCore
 import TestSupport
 import Testing
 

@@ -26,11 +26,13 @@ public struct SimMarket: Sendable {
     public private(set) var lastUpdateID: Int64
     /// Public trades and the candles of trades, mark and index prices.
     public private(set) var tape = MarketTape()
-    /// The funding rate of the current period (Binance's floor for most perpetuals, 0.01%), its period,
+    /// The funding rate of the current period (0.01%, the usual floor of perpetuals), its period,
     /// and the settlements so far.
     public var fundingRate = Ratio(raw: 10_000)
     public var fundingIntervalHours: Int64 = 8
-    public internal(set) var fundings: [FundingSettlement] = []
+    public private(set) var fundings: [FundingSettlement] = []
+    /// Liquidity taken by orders, published as diffs before the next recorded step.
+    private var impact: [DepthUpdate] = []
     private var idOffset: Int64 = 0
     private var tradeIDOffset: Int64 = 0
     private var next = 0
@@ -48,6 +50,14 @@ public struct SimMarket: Sendable {
     /// The mark price: the book's mid (the venue has no index of other exchanges to weigh it against).
     public var markPrice: Price { book.topOfBook(isSynced: true).mid ?? tape.last?.price ?? .zero }
 
+    /// Settles the current period at the current rate and mark, and returns the settlement.
+    @discardableResult
+    public mutating func settleFunding(nowMillis: Int64) -> FundingSettlement {
+        let s = FundingSettlement(rate: fundingRate, markPrice: markPrice, timeMillis: nowMillis)
+        fundings.append(s)
+        return s
+    }
+
     /// The first funding time after `millis` (periods start at 00:00 UTC).
     public func nextFundingTime(after millis: Int64) -> Int64 {
         let period = fundingIntervalHours * 3_600_000
@@ -57,6 +67,8 @@ public struct SimMarket: Sendable {
     /// Publishes every step due by `marketNanos` (time since the replay started, already scaled by speed).
     /// Exchange times are stamped with `nowMillis`.
     public mutating func advance(to marketNanos: Int64, nowMillis: Int64, _ emit: (Event) -> Void) {
+        for d in impact { emit(.depth(d)) }
+        impact.removeAll()
         while true {
             if next == script.timeline.count {
                 // Restart only when the clock has reached the end of this loop.
@@ -95,6 +107,30 @@ public struct SimMarket: Sendable {
                 emit(.trade(t))
             }
         }
+    }
+
+    /// Removes `taken` (price, quantity) from the displayed `side`: the levels an order took are thinner (or
+    /// gone) until the recorded market next updates them. The change is a diff of its own, numbered after the
+    /// last one sent; the IDs of every later step move up by one so that their `pu` chain continues it.
+    public mutating func consume(_ side: BookSide, _ taken: [(Price, Quantity)], nowMillis: Int64) {
+        guard !taken.isEmpty else { return }
+        let grid = script.instrument.bookGrid
+        var d = DepthUpdate(levelCapacity: taken.count)
+        d.symbol = symbol
+        d.eventTimeMillis = nowMillis
+        d.transactionTimeMillis = nowMillis
+        d.prevFinalUpdateID = lastUpdateID
+        d.firstUpdateID = lastUpdateID + 1
+        d.finalUpdateID = lastUpdateID + 1
+        for (price, quantity) in taken {
+            guard let t = grid.ticks(price) else { continue }
+            let left = max(Quantity.zero, grid.quantity(book.lots(side, at: t)) - quantity)
+            if side == .bid { d.bids.append(PriceLevel(price: price, quantity: left)) } else { d.asks.append(PriceLevel(price: price, quantity: left)) }
+        }
+        idOffset += 1
+        book.apply(d)
+        lastUpdateID = d.finalUpdateID
+        impact.append(d)
     }
 
     private mutating func restart() {

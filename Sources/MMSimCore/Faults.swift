@@ -119,26 +119,26 @@ extension Substring {
 }
 
 /// The venue's live fault state: what is in force, what fires next, and how often each fault fired.
-struct FaultState: Sendable {
-    var plan: FaultPlan
+public struct FaultState: Sendable {
+    public var plan: FaultPlan
     private var rng: SimRandom
     private var nextFire: [Int: Int64] = [:]
-    private(set) var counts: [FaultKind: Int] = [:]
+    public private(set) var counts: [FaultKind: Int] = [:]
     /// End of a stall, on the monotonic clock the audit log uses: market data resumes no earlier than the
     /// `untilNanos` the audit records, so a snapshot taken after the resumption is after it too.
-    var stallUntilNanos: Int64 = 0
-    var rateLimitUntil: Int64 = 0
-    var webSocketAPIDownUntil: Int64 = 0
-    var cancelAllRefuseUntil: Int64 = 0
-    var webSocketAPIDropUntil: Int64 = 0
-    var userSilentUntil: Int64 = 0
-    var clockSkewMillis: Int64 = 0
+    public var stallUntilNanos: Int64 = 0
+    public var rateLimitUntil: Int64 = 0
+    public var webSocketAPIDownUntil: Int64 = 0
+    public var cancelAllRefuseUntil: Int64 = 0
+    public var webSocketAPIDropUntil: Int64 = 0
+    public var userSilentUntil: Int64 = 0
+    public var clockSkewMillis: Int64 = 0
     /// Per-request faults triggered once: they apply to the next REST request.
-    var nextRequest: [FaultKind: FaultRule] = [:]
+    public var nextRequest: [FaultKind: FaultRule] = [:]
     /// Depth streams (interval ms; 0 = every diff) still to leave one message out, per symbol.
-    var gapPending: [String: Set<Int>] = [:]
+    public var gapPending: [String: Set<Int>] = [:]
 
-    init(plan: FaultPlan) {
+    public init(plan: FaultPlan) {
         self.plan = plan
         rng = SimRandom(seed: plan.seed)
         for rule in plan.rules where rule.kind == .clockSkew && rule.everySeconds == nil {
@@ -146,10 +146,10 @@ struct FaultState: Sendable {
         }
     }
 
-    mutating func count(_ kind: FaultKind, _ n: Int = 1) { counts[kind, default: 0] += n }
+    public mutating func count(_ kind: FaultKind, _ n: Int = 1) { counts[kind, default: 0] += n }
 
     /// Periodic rules due at `nowMillis` (each returned once per period).
-    mutating func due(nowMillis: Int64) -> [FaultRule] {
+    public mutating func due(nowMillis: Int64) -> [FaultRule] {
         var fired: [FaultRule] = []
         for (i, rule) in plan.rules.enumerated() {
             guard let every = rule.everySeconds, every > 0 else { continue }
@@ -166,7 +166,7 @@ struct FaultState: Sendable {
     }
 
     /// Whether a per-request fault of `kind` fires for this request: a pending one-off, or a rate rule.
-    mutating func roll(_ kind: FaultKind) -> FaultRule? {
+    public mutating func roll(_ kind: FaultKind) -> FaultRule? {
         if let once = nextRequest.removeValue(forKey: kind) { return once }
         for rule in plan.rules where rule.kind == kind {
             if let r = rule.rate, r > 0, rng.nextUnit() < r { return rule }

@@ -14,7 +14,7 @@ public struct Candle: Sendable, Equatable {
     public var takerBuyVolume = Quantity.zero
     public var takerBuyQuoteVolume = Notional.zero
 
-    init(openTime: Int64, price: Price) {
+    public init(openTime: Int64, price: Price) {
         self.openTime = openTime
         open = price
         high = price
@@ -41,7 +41,7 @@ public struct Candle: Sendable, Equatable {
     }
 }
 
-/// A candle interval as Binance names it (`1m` … `1M`).
+/// A candle interval (`1m` … `1M`).
 public enum CandleInterval: Sendable, Equatable {
     case fixed(millis: Int64)
     case week
@@ -182,7 +182,7 @@ public struct CandleSeries: Sendable {
         }
     }
 
-    /// Candles of `interval` as Binance answers `klines`: those opening in [start, end], the newest `limit`
+    /// Candles of `interval` as a klines request is answered: those opening in [start, end], the newest `limit`
     /// when no start is given, else the first `limit` from the start; the last may still be open.
     public func candles(_ interval: CandleInterval, start: Int64?, end: Int64?, limit: Int) -> [Candle] {
         var out: [Candle] = []
@@ -230,7 +230,7 @@ public struct MarketTape: Sendable {
         public var timeMillis: Int64
     }
 
-    /// Trades kept for `trades` and `aggTrades` (Binance serves at most 1,000 per request).
+    /// Trades kept for `trades` and `aggTrades` (at most 1,000 per request).
     public static let tradeCapacity = 1000
     public private(set) var prints: [Print] = []
     private var head = 0

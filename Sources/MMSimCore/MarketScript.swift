@@ -1,0 +1,92 @@
+import MMBook
+import MMCore
+
+/// One symbol's recorded market, ready to replay: the snapshot the venue starts from, the diffs that
+/// follow it (the first spans it), and the bookTickers and trades, each timed from the snapshot.
+public struct MarketScript: Sendable {
+    /// What happens at a point of the script.
+    public enum Step: Sendable {
+        case diff(Int)
+        case ticker(Int)
+        case trade(Int)
+    }
+
+    /// The instrument (filters and grids) the venue trades this symbol with.
+    public var instrument: Instrument
+    public let snapshot: DepthSnapshot
+    public let diffs: [DepthUpdate]
+    public let tickers: [BookTicker]
+    public let trades: [Trade]
+    /// Steps in receive order, with nanoseconds since the snapshot was received.
+    public let timeline: [(at: Int64, step: Step)]
+
+    /// Wall-clock time the snapshot was received (ms since the epoch; 0 when unknown).
+    public var startMillis: Int64 = 0
+
+    public init(
+        instrument: Instrument, snapshot: DepthSnapshot, diffs: [DepthUpdate], tickers: [BookTicker], trades: [Trade],
+        timeline: [(at: Int64, step: Step)], startMillis: Int64 = 0
+    ) {
+        self.instrument = instrument
+        self.snapshot = snapshot
+        self.diffs = diffs
+        self.tickers = tickers
+        self.trades = trades
+        self.timeline = timeline
+        self.startMillis = startMillis
+    }
+
+    /// Recorded length in nanoseconds (time of the last step).
+    public var duration: Int64 { timeline.last?.at ?? 0 }
+
+    /// Collects one symbol's messages in arrival order.
+    public struct Builder {
+        public init() {}
+
+        /// The script for `instrument`, once a snapshot and at least one diff after it arrived.
+        public func script(instrument: Instrument) -> MarketScript? {
+            guard let snapshot, !diffs.isEmpty else { return nil }
+            return MarketScript(
+                instrument: instrument, snapshot: snapshot, diffs: diffs, tickers: tickers, trades: trades, timeline: timeline,
+                startMillis: snapshotAt / 1_000_000)
+        }
+        public private(set) var snapshot: DepthSnapshot?
+        public private(set) var snapshotAt: Int64 = 0
+        private var early: [(Int64, DepthUpdate)] = []
+        public private(set) var diffs: [DepthUpdate] = []
+        public private(set) var tickers: [BookTicker] = []
+        public private(set) var trades: [Trade] = []
+        public private(set) var timeline: [(at: Int64, step: Step)] = []
+
+        public mutating func add(diff: DepthUpdate, at ts: Int64) {
+            guard let snapshot else {
+                early.append((ts, diff))
+                return
+            }
+            // Only what follows the snapshot: older diffs are already in it.
+            guard diff.finalUpdateID >= snapshot.lastUpdateID else { return }
+            diffs.append(diff)
+            timeline.append((max(0, ts - snapshotAt), .diff(diffs.count - 1)))
+        }
+
+        public mutating func add(snapshot s: DepthSnapshot, at ts: Int64) {
+            guard snapshot == nil else { return }
+            snapshot = s
+            snapshotAt = ts
+            for (t, d) in early { add(diff: d, at: t) }
+            early = []
+        }
+
+        public mutating func add(ticker: BookTicker, at ts: Int64) {
+            guard let snapshot, ticker.updateID >= snapshot.lastUpdateID else { return }
+            tickers.append(ticker)
+            timeline.append((max(0, ts - snapshotAt), .ticker(tickers.count - 1)))
+        }
+
+        public mutating func add(trade: Trade, at ts: Int64) {
+            guard snapshot != nil else { return }
+            trades.append(trade)
+            timeline.append((max(0, ts - snapshotAt), .trade(trades.count - 1)))
+        }
+    }
+}
