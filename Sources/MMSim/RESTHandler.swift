@@ -142,6 +142,18 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             hub.settleFunding(symbol, nowMillis: hub.nowMillis())
             hub.deliverUserEvents()
             return (.ok, Array("{}".utf8))
+        case (.POST, "/sim/mark"):
+            // Holds a symbol's mark price at `price` (away from the mid, as index moves make it), or back to
+            // the mid without one; margins are checked at once.
+            guard let name = query["symbol"], let symbol = Symbol(name), hub.markets[symbol] != nil else { return VenueError.badSymbol.reply }
+            var mark: Price?
+            if let text = query["price"] {
+                guard let p = try? Price(parsing: text), p.raw > 0 else { return VenueError.invalidParameter("price").reply }
+                mark = p
+            }
+            hub.markets[symbol]!.markOverride = mark
+            hub.checkMargins(nowMillis: hub.nowMillis())
+            return (.ok, Array("{}".utf8))
         case (.POST, "/sim/fault"):
             guard let name = query["kind"], let kind = FaultKind(rawValue: name) else {
                 return VenueError.invalidParameter("kind").reply

@@ -165,6 +165,7 @@ final class StreamHub: @unchecked Sendable {
     // MARK: Subscriptions
 
     /// Registers a connection; returns the names that are not valid streams.
+    @discardableResult
     func register(_ channel: Channel, combined: Bool, route: StreamName.Route, names: [String]) -> [String] {
         let sub = Subscriber(channel: channel, combined: combined, route: route)
         subscribers[ObjectIdentifier(channel)] = sub
@@ -266,6 +267,25 @@ final class StreamHub: @unchecked Sendable {
             }
         }
         for c in touched.values { c.flush() }
+    }
+
+    /// Margin calls and liquidations at the current marks; liquidations go out on the `forceOrder` streams.
+    func checkMargins(nowMillis: Int64) {
+        var touched: [ObjectIdentifier: Channel] = [:]
+        checkMargins(nowMillis: nowMillis, touched: &touched)
+        deliverUserEvents()
+        for channel in touched.values { channel.flush() }
+    }
+
+    private func checkMargins(nowMillis: Int64, touched: inout [ObjectIdentifier: Channel]) {
+        exchange.checkMargins(marks: markets.mapValues(\.markPrice), nowMillis: nowMillis)
+        for l in exchange.drainLiquidations() {
+            guard let instrument = markets[l.symbol]?.script.instrument else { continue }
+            let text = UserStreamJSON.forceOrder(l, instrument: instrument, nowMillis: nowMillis)
+            send(symbol: l.symbol, allMarket: true, touched: &touched, matching: { $0 == .forceOrder }) { name, out in
+                out += Array((name.map { #"{"stream":"\#($0)","data":"# + text + "}" } ?? text).utf8)
+            }
+        }
     }
 
     /// How `apiKey`'s requests are verified (`nil`: no such account).
@@ -507,14 +527,7 @@ final class StreamHub: @unchecked Sendable {
             if sawDepth { exchange.onDepth(market) }
             for t in trades { exchange.onTrade(t, nowMillis: nowMillis) }
         }
-        exchange.checkMargins(marks: markets.mapValues(\.markPrice), nowMillis: nowMillis)
-        for l in exchange.drainLiquidations() {
-            guard let instrument = markets[l.symbol]?.script.instrument else { continue }
-            let text = UserStreamJSON.forceOrder(l, instrument: instrument, nowMillis: nowMillis)
-            send(symbol: l.symbol, allMarket: true, touched: &touched, matching: { $0 == .forceOrder }) { name, out in
-                out += Array((name.map { #"{"stream":"\#($0)","data":"# + text + "}" } ?? text).utf8)
-            }
-        }
+        checkMargins(nowMillis: nowMillis, touched: &touched)
         fireCountdowns(nowMillis: nowMillis)
         settleFundingIfDue(nowMillis: self.nowMillis())
         deliverUserEvents()

@@ -64,8 +64,9 @@ final class MarketStreamHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let invalid = hub.register(context.channel, combined: request.combined, route: request.route, names: request.names)
-        if !invalid.isEmpty { close(context: context, code: .policyViolation) }
+        // Names in the URL that are not streams are ignored, as Binance does: clients such as CCXT connect to
+        // `/ws/<n>` and subscribe afterwards.
+        hub.register(context.channel, combined: request.combined, route: request.route, names: request.names.filter { StreamName($0) != nil })
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -47,8 +47,11 @@ public struct SimMarket: Sendable {
 
     public var symbol: Symbol { script.instrument.symbol }
 
-    /// The mark price: the book's mid (the venue has no index of other exchanges to weigh it against).
-    public var markPrice: Price { book.topOfBook(isSynced: true).mid ?? tape.last?.price ?? .zero }
+    /// The mark price: the book's mid (the venue has no index of other exchanges to weigh it against),
+    /// unless held elsewhere by `markOverride`.
+    public var markPrice: Price { markOverride ?? book.topOfBook(isSynced: true).mid ?? tape.last?.price ?? .zero }
+    /// A mark price held away from the mid (for exercising margin calls and liquidations).
+    public var markOverride: Price?
 
     /// Settles the current period at the current rate and mark, and returns the settlement.
     @discardableResult
