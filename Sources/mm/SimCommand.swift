@@ -12,10 +12,11 @@ struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the simulated Binance USDⓈ-M venue on loopback.",
         discussion: """
-            Replays recorded market data (default: the shipped BTCUSDT recording) on Binance's wire protocol: \
-            REST (/fapi/v1/ping, time, exchangeInfo, depth) and market streams (/ws/<stream>, \
-            /stream?streams=a/b, also under /public and /market) on one port. Point any Binance client at the \
-            printed URLs. Stops on SIGINT or SIGTERM.
+            Replays recorded market data (default: the shipped BTCUSDT recording) on Binance's wire protocol, \
+            on one port: REST (public, signed and the venue's /sim controls), the WebSocket API on /ws-fapi/v1, \
+            market streams routed as Binance routes them (/public/ws|stream for depth and book tickers, \
+            /market/ws|stream for the rest; the legacy /ws and /stream carry only /public's) and user data on \
+            /private/ws?listenKey=…. Point any Binance client at the printed URLs. Stops on SIGINT or SIGTERM.
             """
     )
 
@@ -97,8 +98,9 @@ struct Sim: AsyncParsableCommand {
         }
         printLine("simulated Binance USDⓈ-M venue: \(server.symbols.map(\.description).joined(separator: ", ")) at \(speed)x")
         printLine("  REST           \(server.restURL)/fapi/v1/depth?symbol=\(server.symbols[0])")
-        printLine("  market streams \(server.streamURL)/stream?streams=\(server.symbols[0].lowercased)@depth@100ms/\(server.symbols[0].lowercased)@bookTicker")
-        printLine("  raw stream     \(server.streamURL)/ws/\(server.symbols[0].lowercased)@depth@0ms")
+        printLine("  book streams   \(server.streamURL)/public/stream?streams=\(server.symbols[0].lowercased)@depth@100ms/\(server.symbols[0].lowercased)@bookTicker")
+        printLine("  market streams \(server.streamURL)/market/stream?streams=\(server.symbols[0].lowercased)@aggTrade/\(server.symbols[0].lowercased)@markPrice@1s")
+        printLine("  raw stream     \(server.streamURL)/public/ws/\(server.symbols[0].lowercased)@depth@0ms")
         if let demo = server.demoAccount {
             // A throwaway account of this local venue only; printing it is how a person gets to use it.
             printLine("  demo account   API key \(demo.apiKey)")
