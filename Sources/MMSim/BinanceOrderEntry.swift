@@ -116,7 +116,7 @@ extension VenueError {
         case .duplicateClientOrderID: self = .duplicateClientID
         case .noMarket: self = VenueError(-1013, "INVALID_MESSAGE.")
         case .reduceOnlyRejected: self = .reduceOnlyRejected
-        case .insufficientMargin: self = .marginInsufficient
+        case .insufficientMargin, .insufficientBalance: self = .marginInsufficient
         case .postOnlyWouldTake: self = .postOnlyWouldTake
         case .unknownOrder: self = .unknownOrder
         case .sideMismatch: self = .badSide

@@ -247,6 +247,9 @@ final class StreamHub: @unchecked Sendable {
                 }))
             case .accountConfig(let symbol, let leverage, let multiAssets):
                 messages.append(("ACCOUNT_CONFIG_UPDATE", { UserStreamJSON.accountConfig(symbol: symbol, leverage: leverage, multiAssets: multiAssets, nowMillis: now) }))
+            case .balances:
+                // Spot balances: USDⓈ-M lists no spot symbols.
+                continue
             case .marginCall(_, let wallet, let positions):
                 messages.append(("MARGIN_CALL", {
                     guard let account = self.exchange.accounts[apiKey] else { return nil }

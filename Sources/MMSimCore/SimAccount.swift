@@ -22,6 +22,8 @@ public struct SimAccount: Sendable {
     /// Wallet balance per asset: deposits + realized PnL − fees ± funding.
     public internal(set) var wallets: [String: Notional]
     public internal(set) var positions: [PositionKey: SimPosition] = [:]
+    /// Spot balances per asset, free and locked.
+    public internal(set) var balances: [String: AssetBalance] = [:]
     public internal(set) var feesPaid = Notional.zero
     public internal(set) var fills: [SimFill] = []
     /// Funding paid (negative) or received, per settlement.
@@ -38,11 +40,15 @@ public struct SimAccount: Sendable {
     /// Margin assets whose margin call has been sent and not yet cleared.
     var marginCalled: Set<String> = []
 
-    /// An account with `wallet` in each of USDT and USDC.
-    public init(id: String, wallet: Notional = Notional(units: 10_000)) {
+    /// An account with `wallet` in each of USDT and USDC for futures, and `spot` balances (all free).
+    public init(id: String, wallet: Notional = Notional(units: 10_000), spot: [String: Notional] = [:]) {
         self.id = id
         wallets = ["USDT": wallet, "USDC": wallet]
+        balances = spot.mapValues { AssetBalance(free: $0) }
     }
+
+    /// The spot balance of `asset`.
+    public func balance(_ asset: String) -> AssetBalance { balances[asset] ?? AssetBalance() }
 
     /// The wallet of `asset` (zero when the account has none).
     public func wallet(_ asset: String) -> Notional { wallets[asset] ?? .zero }

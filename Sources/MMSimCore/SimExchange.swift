@@ -9,6 +9,8 @@ public struct SimExchange: Sendable {
     public internal(set) var accounts: [String: SimAccount] = [:]
     /// User-stream events not yet delivered, with the account they belong to.
     public internal(set) var events: [(account: String, event: UserEvent)] = []
+    /// Symbols traded spot, with their assets (the others are perpetuals).
+    public var spotPairs: [Symbol: SpotPair] = [:]
     /// Liquidations not yet published.
     public internal(set) var liquidations: [Liquidation] = []
     var nextTradeID: Int64 = 500_000_000
@@ -99,7 +101,9 @@ public struct SimExchange: Sendable {
         if !reducing && !instrument.meetsMinNotional(price: reference, quantity: quantity) {
             return .failure(.notionalBelowMinimum(instrument.minNotional))
         }
-        if !reducing && !hasMargin(account, for: r.symbol, adding: Notional(price: reference, quantity: quantity), mark: market.markPrice) {
+        let pair = spotPairs[r.symbol]
+        if pair != nil && (r.reduceOnly || r.positionSide != .both) { return .failure(.positionSideMismatch) }
+        if pair == nil && !reducing && !hasMargin(account, for: r.symbol, adding: Notional(price: reference, quantity: quantity), mark: market.markPrice) {
             return .failure(.insufficientMargin)
         }
         let crosses = r.kind == .market
@@ -110,6 +114,23 @@ public struct SimExchange: Sendable {
             orderID: nextOrderID, clientOrderID: clientID, symbol: r.symbol, side: r.side, kind: r.kind,
             timeInForce: r.kind == .market ? .goodTillCancel : r.timeInForce, price: price, quantity: quantity, executed: .zero,
             status: .new, reduceOnly: r.reduceOnly, positionSide: r.positionSide, updateTimeMillis: nowMillis)
+        if let pair {
+            // A buy holds its cost in the quote (at the limit, or what taking the book would cost), a sell its
+            // quantity in the base.
+            let asset = r.side == .buy ? pair.quote : pair.base
+            let hold: Notional
+            if r.side == .sell {
+                hold = Notional(raw: quantity.raw)
+            } else if r.kind == .limit {
+                hold = Notional(price: price, quantity: quantity) ?? Notional(raw: .max)
+            } else {
+                hold = costToTake(market, side: .buy, quantity: quantity)
+            }
+            guard account.balance(asset).free >= hold else { return .failure(.insufficientBalance) }
+            account.balances[asset, default: AssetBalance()].free -= hold
+            account.balances[asset, default: AssetBalance()].locked += hold
+            order.locked = hold
+        }
         events.append((id, .order(order, execution: .new, fill: nil)))
         if crosses {
             take(id, &account, &order, market: &market, nowMillis: nowMillis)
@@ -124,10 +145,36 @@ public struct SimExchange: Sendable {
             account.open[order.orderID] = order
             account.byClientID[clientID] = order.orderID
         } else {
+            release(&account, &order)
             account.closed[order.orderID] = order
         }
+        if let pair { events.append((id, .balances(assets: [pair.base, pair.quote]))) }
         accounts[id] = account
         return .success(order)
+    }
+
+    /// What buying `quantity` from the displayed asks would cost (the whole book's depth at most).
+    func costToTake(_ market: SimMarket, side: Side, quantity: Quantity) -> Notional {
+        let grid = market.script.instrument.bookGrid
+        var left = quantity
+        var cost = Notional.zero
+        var i = 0
+        while left.raw > 0, let l = market.book.level(side == .buy ? .ask : .bid, i) {
+            let q = min(left, grid.quantity(l.lots))
+            cost += Notional(price: grid.price(l.ticks), quantity: q) ?? .zero
+            left -= q
+            i += 1
+        }
+        return cost
+    }
+
+    /// Returns what a spot order still holds to the free balance.
+    func release(_ account: inout SimAccount, _ order: inout SimOrder) {
+        guard order.locked.raw > 0, let pair = spotPairs[order.symbol] else { return }
+        let asset = order.side == .buy ? pair.quote : pair.base
+        account.balances[asset, default: AssetBalance()].locked -= order.locked
+        account.balances[asset, default: AssetBalance()].free += order.locked
+        order.locked = .zero
     }
 
     /// Cross margin per margin asset: the wallet plus this symbol's unrealized PnL must cover, at the
@@ -192,6 +239,10 @@ public struct SimExchange: Sendable {
         guard quantity.raw > 0 else { return }
         let notional = Notional(price: price, quantity: quantity) ?? .zero
         let rate = maker ? makerFee : takerFee
+        if let pair = spotPairs[order.symbol] {
+            spotFill(id, &account, &order, pair: pair, quantity: quantity, price: price, notional: notional, rate: rate, maker: maker, nowMillis: nowMillis)
+            return
+        }
         let fee = Notional(raw: Int64(Int128(notional.raw) * Int128(rate.raw) / Int128(FixedPointScale.unit)))
         let key = PositionKey(order.symbol, order.positionSide)
         var position = account.positions[key] ?? SimPosition()
@@ -201,6 +252,18 @@ public struct SimExchange: Sendable {
         let asset = marginAsset(of: order.symbol)
         account.wallets[asset, default: .zero] += realized - fee
         account.feesPaid += fee
+        let f = execute(&account, &order, quantity: quantity, price: price, maker: maker, fee: fee, asset: asset, realized: realized, nowMillis: nowMillis)
+        record(.fill(account: id, symbol: order.symbol, position: account.position(order.symbol).quantity, nanos: MonotonicInstant.now().nanos))
+        events.append((id, .order(order, execution: .trade, fill: f)))
+        events.append((id, .account(symbol: order.symbol, reason: .trade)))
+    }
+
+    /// Moves an order on by one execution and records the fill.
+    private mutating func execute(
+        _ account: inout SimAccount, _ order: inout SimOrder, quantity: Quantity, price: Price, maker: Bool, fee: Notional, asset: String,
+        realized: Notional, nowMillis: Int64
+    ) -> SimFill {
+        let notional = Notional(price: price, quantity: quantity) ?? .zero
         order.executed += quantity
         order.cumQuote += notional
         order.status = order.remaining.raw == 0 ? .filled : .partiallyFilled
@@ -210,9 +273,31 @@ public struct SimExchange: Sendable {
             orderID: order.orderID, tradeID: nextTradeID, symbol: order.symbol, side: order.side, positionSide: order.positionSide,
             price: price, quantity: quantity, maker: maker, fee: fee, commissionAsset: asset, realized: realized, timeMillis: nowMillis)
         account.fills.append(f)
-        record(.fill(account: id, symbol: order.symbol, position: account.position(order.symbol).quantity, nanos: MonotonicInstant.now().nanos))
+        return f
+    }
+
+    /// A spot execution: the buyer receives the base less the fee (charged in what it receives) and pays
+    /// the quote from what its order holds; the seller the other way round.
+    private mutating func spotFill(
+        _ id: String, _ account: inout SimAccount, _ order: inout SimOrder, pair: SpotPair, quantity: Quantity, price: Price,
+        notional: Notional, rate: Ratio, maker: Bool, nowMillis: Int64
+    ) {
+        let received = order.side == .buy ? Notional(raw: quantity.raw) : notional
+        let fee = Notional(raw: Int64(Int128(received.raw) * Int128(rate.raw) / Int128(FixedPointScale.unit)))
+        let (paid, gets) = order.side == .buy ? (pair.quote, pair.base) : (pair.base, pair.quote)
+        let spent = order.side == .buy ? notional : Notional(raw: quantity.raw)
+        // A limit buy holds its limit price; a better fill gives the difference back.
+        let held = order.side == .buy && order.kind == .limit ? (Notional(price: order.price, quantity: quantity) ?? spent) : spent
+        let taken = min(held, order.locked)
+        order.locked -= taken
+        account.balances[paid, default: AssetBalance()].locked -= taken
+        account.balances[paid, default: AssetBalance()].free += taken - spent
+        account.balances[gets, default: AssetBalance()].free += received - fee
+        account.feesPaid += order.side == .buy ? .zero : fee
+        let f = execute(&account, &order, quantity: quantity, price: price, maker: maker, fee: fee, asset: gets, realized: .zero, nowMillis: nowMillis)
+        if order.remaining.raw == 0 { release(&account, &order) }
         events.append((id, .order(order, execution: .trade, fill: f)))
-        events.append((id, .account(symbol: order.symbol, reason: .trade)))
+        events.append((id, .balances(assets: [pair.base, pair.quote])))
     }
 
     /// Fills resting orders from a public trade: a trade through an order's price fills it; a trade at its
@@ -282,6 +367,7 @@ public struct SimExchange: Sendable {
         guard var account = accounts[id] else { return .failure(.unknownAccount) }
         guard let orderID = find(account, reference), var order = account.open.removeValue(forKey: orderID) else { return .failure(.unknownOrder) }
         account.byClientID[order.clientOrderID] = nil
+        release(&account, &order)
         order.status = .canceled
         order.updateTimeMillis = nowMillis
         account.closed[orderID] = order
@@ -327,6 +413,8 @@ public struct SimExchange: Sendable {
             return .failure(.unknownOrder)
         }
         guard side == order.side else { return .failure(.sideMismatch) }
+        // Spot venues replace orders rather than amend them.
+        guard spotPairs[order.symbol] == nil else { return .failure(.cannotModify) }
         let instrument = market.script.instrument
         guard instrument.ticks(price) != nil else { return .failure(.priceOffTick) }
         guard instrument.lots(quantity) != nil else { return .failure(.quantityOffStep) }
@@ -356,6 +444,7 @@ public struct SimExchange: Sendable {
         for (orderID, var order) in account.open.sorted(by: { $0.key < $1.key }) where order.symbol == symbol {
             account.open[orderID] = nil
             account.byClientID[order.clientOrderID] = nil
+            release(&account, &order)
             order.status = .canceled
             order.updateTimeMillis = nowMillis
             account.closed[orderID] = order

@@ -86,6 +86,8 @@ public enum Rejection: Error, Sendable, Equatable {
     /// A reduce-only (or hedge-mode closing) order that would not shrink the position.
     case reduceOnlyRejected
     case insufficientMargin
+    /// A spot order the account's free balance cannot cover.
+    case insufficientBalance
     case postOnlyWouldTake
     case unknownOrder
     /// A modify naming the other side than the order's.
@@ -120,6 +122,8 @@ public struct SimOrder: Sendable, Equatable {
     public var queueAhead = Quantity.zero
     /// Σ fill price × fill quantity.
     public var cumQuote = Notional.zero
+    /// What a spot order holds locked of the account's balance (quote for a buy, base for a sell).
+    public var locked = Notional.zero
 
     /// Average fill price, or zero before any fill.
     public var averagePrice: Price {
@@ -176,6 +180,8 @@ public enum UserEvent: Sendable, Equatable {
     case account(symbol: Symbol, reason: AccountChange, balanceChange: Notional = .zero)
     /// A symbol's leverage, or the multi-assets mode, changed.
     case accountConfig(symbol: Symbol?, leverage: Int64?, multiAssets: Bool?)
+    /// Spot balances of these assets changed.
+    case balances(assets: [String])
     /// The account's margin in `asset` is close to its maintenance requirement.
     case marginCall(asset: String, crossWallet: Notional, positions: [MarginCallPosition])
 }
@@ -189,6 +195,30 @@ public struct Liquidation: Sendable, Equatable {
     public var averagePrice: Price
     public var quantity: Quantity
     public var timeMillis: Int64
+}
+
+/// A spot instrument's assets: orders on it move balances instead of opening positions.
+public struct SpotPair: Sendable, Hashable {
+    public var base: String
+    public var quote: String
+
+    public init(base: String, quote: String) {
+        self.base = base
+        self.quote = quote
+    }
+}
+
+/// An asset balance of a spot account: available, and held by open orders (8 decimals).
+public struct AssetBalance: Sendable, Equatable {
+    public var free: Notional
+    public var locked: Notional
+
+    public init(free: Notional = .zero, locked: Notional = .zero) {
+        self.free = free
+        self.locked = locked
+    }
+
+    public var total: Notional { free + locked }
 }
 
 /// The asset a symbol's margin, PnL, fees and funding settle in: its quote, USDT or USDC.

@@ -128,3 +128,55 @@ struct SimCoreTests {
         #expect(account.wallet.raw >= 0, "a negative balance is cleared")
     }
 }
+
+@Suite("Simulated venue core: spot balances")
+struct SpotBalanceTests {
+    let btc = Symbol("BTCUSDT")!
+
+    func venue() throws -> (SimExchange, SimMarket) {
+        let instrument = try Instrument(symbol: btc, tickSize: "0.10", stepSize: "0.001", minQuantity: "0.001", maxQuantity: "1000", minNotional: "5")
+        let script = SyntheticMarket.script(.init(seed: 3, seconds: 10, depth: 50), instrument: instrument)
+        var exchange = SimExchange(accounts: [SimAccount(id: "s", spot: ["USDT": Notional(units: 1_000), "BTC": Notional("0.01")!])])
+        exchange.spotPairs[btc] = SpotPair(base: "BTC", quote: "USDT")
+        return (exchange, SimMarket(script: script))
+    }
+
+    @Test func ordersLockReleaseAndSettleBalances() throws {
+        var (exchange, market) = try venue()
+        let top = market.book.topOfBook(isSynced: true)
+        // A resting buy holds its cost in USDT; cancelling gives it back.
+        let bidPrice = top.bidPrice - Price(units: 10)
+        let bid = OrderRequest(symbol: btc, side: .buy, kind: .limit, price: bidPrice, quantity: Quantity("0.010")!)
+        let resting = try exchange.place(bid, account: "s", market: &market, nowMillis: 0).get()
+        let cost = Notional(price: bidPrice, quantity: Quantity("0.010")!)!
+        #expect(exchange.accounts["s"]!.balance("USDT") == AssetBalance(free: Notional(units: 1_000) - cost, locked: cost))
+        _ = try exchange.cancel(.venue(resting.orderID), account: "s", nowMillis: 1).get()
+        #expect(exchange.accounts["s"]!.balance("USDT") == AssetBalance(free: Notional(units: 1_000)))
+        // More than the free balance is refused; no position, no margin.
+        let tooMuch = OrderRequest(symbol: btc, side: .sell, kind: .market, quantity: Quantity("0.011")!)
+        #expect(exchange.place(tooMuch, account: "s", market: &market, nowMillis: 2) == .failure(.insufficientBalance))
+        #expect(exchange.place(OrderRequest(symbol: btc, side: .sell, kind: .market, quantity: Quantity("0.001")!, positionSide: .long), account: "s", market: &market, nowMillis: 2) == .failure(.positionSideMismatch))
+        // A market sell pays the base and receives the quote less the taker fee, in the quote.
+        let sold = try exchange.place(OrderRequest(symbol: btc, side: .sell, kind: .market, quantity: Quantity("0.004")!), account: "s", market: &market, nowMillis: 3).get()
+        let proceeds = sold.cumQuote
+        let fee = Notional(raw: proceeds.raw * 50_000 / 100_000_000)
+        var account = exchange.accounts["s"]!
+        #expect(account.balance("BTC") == AssetBalance(free: Notional("0.006")!))
+        #expect(account.balance("USDT") == AssetBalance(free: Notional(units: 1_000) + proceeds - fee))
+        #expect(account.fills.last?.commissionAsset == "USDT" && account.positions.isEmpty)
+        // A limit buy through the ask fills at the ask: the difference to its limit comes back, the fee is in BTC.
+        let limit = top.askPrice + Price(units: 5)
+        let usdtBefore = account.balance("USDT").free
+        let bought = try exchange.place(
+            OrderRequest(symbol: btc, side: .buy, kind: .limit, timeInForce: .immediateOrCancel, price: limit, quantity: Quantity("0.002")!),
+            account: "s", market: &market, nowMillis: 4).get()
+        account = exchange.accounts["s"]!
+        #expect(bought.status == .filled && bought.averagePrice <= limit)
+        #expect(account.balance("USDT") == AssetBalance(free: usdtBefore - bought.cumQuote), "nothing stays locked")
+        #expect(account.balance("BTC").free == Notional("0.008")! - Notional(raw: 200_000 * 50_000 / 100_000_000))
+        #expect(account.fills.last?.commissionAsset == "BTC")
+        // Spot orders are replaced, not amended.
+        let again = try exchange.place(bid, account: "s", market: &market, nowMillis: 5).get()
+        #expect(exchange.amend(.venue(again.orderID), side: .buy, price: bidPrice - Price(units: 1), quantity: again.quantity, account: "s", market: market, nowMillis: 6) == .failure(.cannotModify))
+    }
+}

@@ -133,7 +133,10 @@ struct ConformanceTests {
             Case(method: "DELETE", path: "/fapi/v1/batchOrders", params: s + "&orderIdList=" + percent(batchesWithAnError ? "[\(v.resting[1]),1]" : "[\(v.resting[1])]"), auth: .signed),
             Case(method: "POST", path: "/fapi/v1/countdownCancelAll", params: s + "&countdownTime=60000", auth: .signed),
             Case(method: "DELETE", path: "/fapi/v1/allOpenOrders", params: s, auth: .signed),
+            // Flat and without orders, the account may change its margin type and position mode.
+            Case(method: "POST", path: "/fapi/v1/order", params: s + "&side=SELL&type=MARKET&quantity=0.010&reduceOnly=true", auth: .signed),
             Case(method: "POST", path: "/fapi/v1/marginType", params: s + "&marginType=ISOLATED", auth: .signed),
+            Case(method: "POST", path: "/fapi/v1/positionSide/dual", params: "dualSidePosition=true", auth: .signed),
         ]
     }
 
