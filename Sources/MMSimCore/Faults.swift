@@ -6,13 +6,13 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable {
     case gap
     /// Send no market data for `duration` seconds.
     case stall
-    /// Answer REST requests with 503 and `-1001`.
+    /// Answer REST requests with a server error (503).
     case http5xx = "http_5xx"
-    /// Answer every REST request with 429 / `-1003` and `Retry-After` for `duration` seconds.
+    /// Refuse every REST request as rate limited (429 with `Retry-After`) for `duration` seconds.
     case rateLimit = "rate_limit"
-    /// Move the venue's clock by `ms` milliseconds (timestamps checked against it: `-1021`).
+    /// Move the venue's clock by `ms` milliseconds (signed timestamps are checked against it).
     case clockSkew = "clock_skew"
-    /// Expire every listen key now.
+    /// Expire every user-data-stream key now.
     case listenKeyExpire = "listen_key_expire"
     /// Hold REST responses back for `ms` milliseconds.
     case delay
@@ -23,7 +23,7 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable {
     /// Send malformed frames on every market and user stream: truncated JSON, absurd and exponent numbers,
     /// an unknown symbol, bytes that are not JSON. Clients must count them and carry on.
     case garbage
-    /// Refuse `DELETE /fapi/v1/allOpenOrders` with 503 / `-1001` for `duration` seconds (every attempt).
+    /// Refuse every cancel-all request with a server error (503) for `duration` seconds.
     case cancelAllRefuse = "cancel_all_refuse"
     /// Carry out WebSocket API requests but send no reply, for `duration` seconds.
     case wsAPIDrop = "ws_api_drop"
