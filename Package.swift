@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MMExecution", targets: ["MMExecution"]),
         .library(name: "MMBinanceWire", targets: ["MMBinanceWire"]),
         .library(name: "MMReplay", targets: ["MMReplay"]),
+        .library(name: "MMVenue", targets: ["MMVenue"]),
         .library(name: "MMSimCore", targets: ["MMSimCore"]),
         .library(name: "MMSim", targets: ["MMSim"]),
         .library(name: "MMBacktest", targets: ["MMBacktest"]),
@@ -46,9 +47,11 @@ let package = Package(
         // Request signing (HMAC-SHA256), kept apart so the wire formats stay free of crypto and C libraries.
         .target(name: "MMBinanceAuth", dependencies: ["CSigning"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // The venue-neutral trading model: venues, markets, order references and states, balances, errors, retries.
+        .target(name: "MMVenue", dependencies: ["MMCore"]),
         // The simulated venue's core, free of any venue's protocol and of NIO: markets replayed or synthetic,
         // matching with queue position and market impact, accounts, positions, margin, funding, liquidation.
-        .target(name: "MMSimCore", dependencies: ["MMCore", "MMBook"]),
+        .target(name: "MMSimCore", dependencies: ["MMCore", "MMBook", "MMVenue"]),
         .target(name: "MMReplay", dependencies: ["MMCore", "MMBook", "MMBinanceWire", "MMSimCore", "CZlib"]),
         // The engine's network side for Binance: market-data ingest (and, later, orders and user data).
         .target(
@@ -130,6 +133,7 @@ let package = Package(
             dependencies: ["MMRisk", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
+        .testTarget(name: "MMVenueTests", dependencies: ["MMVenue", "TestSupport"]),
         .testTarget(name: "MMSimCoreTests", dependencies: ["MMSimCore", "MMBook", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
         .testTarget(name: "MMBacktestTests", dependencies: ["MMBacktest", "MMBook", "MMSimCore", "MMReplay", "MMStrategy", "MMExecution", "MMRisk", "TestSupport"]),

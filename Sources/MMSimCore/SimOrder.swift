@@ -1,4 +1,5 @@
 import MMCore
+@_exported import MMVenue
 
 /// How an order executes.
 public enum OrderKind: Sendable, Hashable {
@@ -206,19 +207,6 @@ public struct SpotPair: Sendable, Hashable {
         self.base = base
         self.quote = quote
     }
-}
-
-/// An asset balance of a spot account: available, and held by open orders (8 decimals).
-public struct AssetBalance: Sendable, Equatable {
-    public var free: Notional
-    public var locked: Notional
-
-    public init(free: Notional = .zero, locked: Notional = .zero) {
-        self.free = free
-        self.locked = locked
-    }
-
-    public var total: Notional { free + locked }
 }
 
 /// The asset a symbol's margin, PnL, fees and funding settle in: its quote, USDT or USDC.

@@ -1,5 +1,6 @@
 import MMBook
 import MMCore
+import MMVenue
 @testable import MMSimCore
 import Testing
 
