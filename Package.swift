@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Pure modules: standard library (and Synchronization) only, so their tests build in seconds.
@@ -49,6 +50,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The venue-neutral trading model: venues, markets, order references and states, balances, errors, retries.
         .target(name: "MMVenue", dependencies: ["MMCore"]),
+        // AES-256-GCM and randomness over the system's libcrypto, for the account store.
+        .target(name: "CCipher", linkerSettings: [.linkedLibrary("crypto")]),
+        // Venue accounts with their keys sealed under a master key, in SQLite.
+        .target(name: "MMAccounts", dependencies: ["MMVenue", "CCipher", .product(name: "GRDB", package: "GRDB.swift")]),
         // The simulated venue's core, free of any venue's protocol and of NIO: markets replayed or synthetic,
         // matching with queue position and market impact, accounts, positions, margin, funding, liquidation.
         .target(name: "MMSimCore", dependencies: ["MMCore", "MMBook", "MMVenue"]),
@@ -110,7 +115,8 @@ let package = Package(
         .executableTarget(
             name: "mm",
             dependencies: [
-                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim", "MMEngine", "MMBinance", "MMTelemetry", "MMBacktest",
+                "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim", "MMEngine", "MMBinance", "MMTelemetry", "MMBacktest", "MMAccounts",
+                "MMBinanceAuth", "MMVenue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -134,6 +140,7 @@ let package = Package(
         ),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMVenueTests", dependencies: ["MMVenue", "TestSupport"]),
+        .testTarget(name: "MMAccountsTests", dependencies: ["MMAccounts", "MMVenue", "TestSupport"]),
         .testTarget(name: "MMSimCoreTests", dependencies: ["MMSimCore", "MMBook", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),
         .testTarget(name: "MMBacktestTests", dependencies: ["MMBacktest", "MMBook", "MMSimCore", "MMReplay", "MMStrategy", "MMExecution", "MMRisk", "TestSupport"]),

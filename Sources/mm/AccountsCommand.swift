@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import MMAccounts
+import MMBinance
+import MMBinanceAuth
+import MMBinanceWire
+import MMCore
+import MMVenue
+
+/// `mm accounts`: venue accounts with their keys sealed under the master key.
+struct Accounts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage venue accounts: API keys and secrets encrypted (AES-256-GCM) under a master key, in SQLite.",
+        discussion: """
+            The master key comes from MM_MASTER_KEY (64 hex digits) or a key file only its owner can read \
+            (MM_MASTER_KEY_FILE, default ~/.config/mm/master.key). The store is MM_ACCOUNT_STORE or \
+            ~/.local/share/mm/accounts.sqlite. Secrets are read from the environment (MM_ACCOUNT_API_KEY, \
+            MM_ACCOUNT_API_SECRET) or standard input, never from arguments, and never printed.
+            """,
+        subcommands: [AccountsAdd.self, AccountsList.self, AccountsTest.self, AccountsRemove.self, AccountsRotateMaster.self, AccountsNewMasterKey.self]
+    )
+}
+
+/// Where the store is and how it opens, shared by the subcommands.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "Account store (SQLite file).")
+    var store: String?
+
+    func open(_ env: [String: String]) throws -> AccountStore {
+        let path = store ?? env["MM_ACCOUNT_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (env["HOME"] ?? NSHomeDirectory()) + "/.local/share/mm/accounts.sqlite"
+        do {
+            let key = try MasterKeySource.load(environment: env)
+            return try AccountStore(storage: try SQLiteAccountStorage(path: path), key: key)
+        } catch let e as AccountStoreError {
+            printError("mm accounts: \(e)")
+            throw ExitCode(2)
+        } catch {
+            printError("mm accounts: account store \(path): \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+func failing<T>(_ body: () throws(AccountStoreError) -> T) throws -> T {
+    do { return try body() } catch {
+        printError("mm accounts: \(error)")
+        throw ExitCode(2)
+    }
+}
+
+struct AccountsAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add an account: the API key and secret from MM_ACCOUNT_API_KEY/MM_ACCOUNT_API_SECRET, or two lines on standard input.")
+    @OptionGroup var options: StoreOptions
+    @Option(name: .long, help: "Account name (letters, digits, '-', '_', '.').")
+    var name: String
+    @Option(name: .long, help: "Venue: \(VenueID.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var venue: String
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let venueID = VenueID(rawValue: venue) else {
+            printError("mm accounts: unknown venue '\(venue)'; one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ExitCode(2)
+        }
+        var key = env["MM_ACCOUNT_API_KEY"] ?? ""
+        var secret = env["MM_ACCOUNT_API_SECRET"] ?? ""
+        if key.isEmpty || secret.isEmpty {
+            key = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces) ?? ""
+            secret = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces) ?? ""
+        }
+        let store = try options.open(env)
+        try failing { () throws(AccountStoreError) in try store.add(name: name, venue: venueID, apiKey: key, secret: secret, nowMillis: UnixNanos.now().millis) }
+        printLine(#"{"event":"account.added","account":"\#(name)","venue":"\#(venueID.rawValue)","key":"\#(try failing { () throws(AccountStoreError) in try store.account(name) }.maskedKeyID)"}"#)
+    }
+}
+
+struct AccountsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the accounts: name, venue and a masked key ID.")
+    @OptionGroup var options: StoreOptions
+
+    func run() async throws {
+        let store = try options.open(ProcessInfo.processInfo.environment)
+        for a in try failing({ () throws(AccountStoreError) in try store.list() }) {
+            printLine(#"{"account":"\#(a.name)","venue":"\#(a.venue.rawValue)","key":"\#(a.maskedKeyID)"}"#)
+        }
+    }
+}
+
+struct AccountsRemove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove an account.")
+    @OptionGroup var options: StoreOptions
+    @Option(name: .long, help: "Account name.")
+    var name: String
+
+    func run() async throws {
+        let store = try options.open(ProcessInfo.processInfo.environment)
+        try failing { () throws(AccountStoreError) in try store.remove(name) }
+        printLine(#"{"event":"account.removed","account":"\#(name)"}"#)
+    }
+}
+
+struct AccountsRotateMaster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-master",
+        abstract: "Re-encrypt every account under a new master key (MM_NEW_MASTER_KEY, or --new-key-file), in one transaction.")
+    @OptionGroup var options: StoreOptions
+    @Option(name: .long, help: "Key file of the new master key (owner-only, 64 hex digits).")
+    var newKeyFile: String?
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let store = try options.open(env)
+        let newKey: MasterKey = try failing { () throws(AccountStoreError) in
+            if let file = newKeyFile { return try MasterKeySource.read(file) }
+            guard let hex = env["MM_NEW_MASTER_KEY"], let key = MasterKey(hex: hex) else {
+                throw AccountStoreError("the new master key: set MM_NEW_MASTER_KEY (64 hex digits) or --new-key-file")
+            }
+            return key
+        }
+        let rotated = try failing { () throws(AccountStoreError) in try store.rotate(to: newKey) }
+        printLine(#"{"event":"master_key.rotated","accounts":\#(try failing { () throws(AccountStoreError) in try rotated.list() }.count)}"#)
+    }
+}
+
+struct AccountsNewMasterKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new-master-key", abstract: "Write a new random master key to a file readable by its owner only (never overwrites).")
+    @Option(name: .long, help: "Key file to create.")
+    var out: String
+
+    func run() async throws {
+        _ = try failing { () throws(AccountStoreError) in try MasterKeySource.create(at: out) }
+        printLine(#"{"event":"master_key.created","file":"\#(out)"}"#)
+    }
+}
+
+struct AccountsTest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test", abstract: "Open an account's key and secret and ask its venue for the balance with them.")
+    @OptionGroup var options: StoreOptions
+    @Option(name: .long, help: "Account name.")
+    var name: String
+    @Option(name: .long, help: "REST base URL (default: the venue's).")
+    var restUrl: String?
+
+    func run() async throws {
+        let store = try options.open(ProcessInfo.processInfo.environment)
+        let account = try failing { () throws(AccountStoreError) in try store.account(name) }
+        switch account.venue {
+        case .binanceUSDM:
+            let url = restUrl ?? "https://fapi.binance.com"
+            guard let endpoint = Endpoint(url: url) else {
+                printError("mm accounts: --rest-url '\(url)' is not a URL")
+                throw ExitCode(2)
+            }
+            let signer: RequestSigner
+            do { signer = try RequestSigner(secret: account.secret) } catch {
+                printError("mm accounts: account \(name): the secret is not a usable key: \(error.description)")
+                throw ExitCode(2)
+            }
+            var q = "timestamp=\(UnixNanos.now().millis)&recvWindow=10000"
+            q += "&signature=" + signer.signature(of: q, urlEncoded: true)
+            let reply = try await VenueREST.send("GET", endpoint, path: "/fapi/v2/balance?" + q, headers: [("X-MBX-APIKEY", account.apiKey)])
+            guard reply.status == 200 else {
+                let doc = try? JSONValue.parse(reply.body)
+                let failure = VenueFailure(venue: account.venue, httpStatus: reply.status, code: doc?["code"]?.int64.map(Int.init), message: doc?["msg"]?.text ?? "")
+                printLine(#"{"account":"\#(name)","ok":false,"http":\#(reply.status),"code":\#(failure.code ?? 0),"kind":"\#(failure.kind)"}"#)
+                throw ExitCode(1)
+            }
+            printLine(#"{"account":"\#(name)","venue":"\#(account.venue.rawValue)","key":"\#(account.maskedKeyID)","ok":true}"#)
+        default:
+            printError("mm accounts: no client for venue \(account.venue.rawValue) yet; the key and secret open with the master key")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import MMSim
+import TestSupport
+import Testing
+
+/// `mm accounts` end to end: the binary, a store on disk, a master key file, and the simulated venue
+/// checking the stored key and secret. No output of any command holds the key or the secret.
+@Suite("mm accounts", .serialized)
+struct AccountsCommandTests {
+    /// Runs `mm` with `environment` added and `input` on standard input.
+    func mm(_ arguments: [String], environment: [String: String], input: String = "") throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Tools.mm())
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let stdin = Pipe()
+        let out = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func addListTestRotateAndRemoveWithoutEverShowingASecret() async throws {
+        let account = SimServer.Credentials.random()
+        let sim = try await SimServer.start(.init(recordings: [EngineTests.recording], accounts: [account]))
+        let dir = Fixtures.temporaryPath("accounts-\(UInt64.random(in: 0 ... .max))")
+        let env = ["MM_MASTER_KEY_FILE": dir + "/master.key", "MM_ACCOUNT_STORE": dir + "/accounts.sqlite"]
+        let url = "http://127.0.0.1:\(sim.port)"
+        var outputs: [String] = []
+        func step(_ args: [String], _ extra: [String: String] = [:], input: String = "") async throws -> (status: Int32, output: String) {
+            let r = try await onThread { try self.mm(["accounts"] + args, environment: env.merging(extra) { $1 }, input: input) }
+            outputs.append(r.output)
+            return r
+        }
+        #expect(try await step(["new-master-key", "--out", dir + "/master.key"]).status == 0)
+        // The key and secret on standard input.
+        let added = try await step(["add", "--name", "usdm", "--venue", "binance-usdm"], input: account.apiKey + "\n" + account.secret + "\n")
+        #expect(added.status == 0, "\(added.output)")
+        // From the environment, with a wrong secret.
+        let wrong = try await step(["add", "--name", "wrong", "--venue", "binance-usdm"], ["MM_ACCOUNT_API_KEY": account.apiKey, "MM_ACCOUNT_API_SECRET": "not-the-secret"])
+        #expect(wrong.status == 0)
+        let listed = try await step(["list"])
+        #expect(listed.output.contains(#""account":"usdm""#) && listed.output.contains(#""account":"wrong""#))
+        let ok = try await step(["test", "--name", "usdm", "--rest-url", url])
+        #expect(ok.status == 0 && ok.output.contains(#""ok":true"#), "\(ok.output)")
+        let refused = try await step(["test", "--name", "wrong", "--rest-url", url])
+        #expect(refused.status == 1 && refused.output.contains(#""code":-1022"#) && refused.output.contains(#""kind":"auth""#), "\(refused.output)")
+        // Rotation: the old key no longer opens the store, the new one does.
+        let newKey = String(repeating: "5a", count: 32)
+        #expect(try await step(["rotate-master"], ["MM_NEW_MASTER_KEY": newKey]).status == 0)
+        let stale = try await step(["list"])
+        #expect(stale.status == 2 && stale.output.contains("wrong master key"))
+        let rotated = try await step(["test", "--name", "usdm", "--rest-url", url], ["MM_MASTER_KEY": newKey])
+        #expect(rotated.status == 0, "\(rotated.output)")
+        #expect(try await step(["remove", "--name", "wrong"], ["MM_MASTER_KEY": newKey]).status == 0)
+        let unknown = try await step(["add", "--name", "x", "--venue", "nope"], ["MM_MASTER_KEY": newKey])
+        #expect(unknown.status == 2 && unknown.output.contains("unknown venue 'nope'"))
+        for text in outputs {
+            #expect(!text.contains(account.secret) && !text.contains(account.apiKey), "\(text)")
+        }
+        let database = try Data(contentsOf: URL(fileURLWithPath: dir + "/accounts.sqlite"))
+        #expect(database.range(of: Data(account.secret.utf8)) == nil && database.range(of: Data(account.apiKey.utf8)) == nil, "ciphertext only")
+        try await sim.shutdown()
+    }
+}
