@@ -23,6 +23,9 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
+    @Option(help: "Venue to simulate: binance-usdm (replayed recordings) or mexc (spot, synthetic QRL/USDT).")
+    var venue = "binance-usdm"
+
     @Option(name: .long, help: "Recording to replay (repeat for several files of one session).")
     var recording: [String] = []
 
@@ -64,13 +67,20 @@ struct Sim: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let files = recording.isEmpty ? (synthetic ? [] : [try shippedRecording()]) : recording
         let key = apiKey ?? environment("MM_SIM_API_KEY")
         let secret = apiSecret ?? environment("MM_SIM_API_SECRET")
         if (key == nil) != (secret == nil) {
             throw ValidationError("give both an API key and a secret (MM_SIM_API_KEY and MM_SIM_API_SECRET), or neither for a demo account")
         }
         let accounts = key.map { [SimServer.Credentials(apiKey: $0, secret: secret!)] } ?? []
+        switch venue {
+        case "binance-usdm": break
+        case "mexc": return try await runMexc(accounts)
+        default:
+            printError("mm sim: unknown --venue '\(venue)'; binance-usdm or mexc")
+            throw ExitCode(2)
+        }
+        let files = recording.isEmpty ? (synthetic ? [] : [try shippedRecording()]) : recording
         var configuration = SimServer.Configuration(recordings: files, port: port, speed: speed, accounts: accounts)
         guard let wallet = Notional(balance), wallet.raw > 0 else {
             printError("mm sim: --balance \(balance) is not a positive decimal")
@@ -115,6 +125,31 @@ struct Sim: AsyncParsableCommand {
         let injected = counts.filter { $0.value > 0 }.sorted { $0.key.rawValue < $1.key.rawValue }
             .map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
         printLine("stopped" + (injected.isEmpty ? "" : "; faults injected: " + injected))
+    }
+}
+
+extension Sim {
+    /// The simulated MEXC spot venue.
+    func runMexc(_ accounts: [SimServer.Credentials]) async throws {
+        let server: MexcSimServer
+        do {
+            server = try await MexcSimServer.start(.init(port: port, speed: speed, seed: seed, accounts: accounts))
+        } catch {
+            printError("mm sim: cannot start on 127.0.0.1:\(port): \(error)")
+            throw ExitCode(1)
+        }
+        printLine("simulated MEXC spot venue: QRLUSDT (synthetic, seed \(seed)) at \(speed)x")
+        printLine("  REST           \(server.restURL)/api/v3/depth?symbol=QRLUSDT")
+        if let demo = server.demoAccount {
+            // A throwaway account of this local venue only; printing it is how a person gets to use it.
+            printLine("  demo account   API key \(demo.apiKey)")
+            printLine("                 secret  \(demo.secret)")
+        } else {
+            printLine("  account        API key from \(apiKey != nil ? "--api-key" : "MM_SIM_API_KEY")")
+        }
+        await waitForTerminationSignal()
+        try await server.shutdown()
+        printLine("stopped")
     }
 }
 
