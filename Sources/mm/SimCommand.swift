@@ -23,7 +23,7 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
-    @Option(help: "Venue to simulate: binance-usdm (replayed recordings) or mexc (spot, synthetic QRL/USDT).")
+    @Option(help: "Venue to simulate: binance-usdm (replayed recordings), binance-spot (synthetic BTCUSDT) or mexc (synthetic QRL/USDT).")
     var venue = "binance-usdm"
 
     @Option(name: .long, help: "Recording to replay (repeat for several files of one session).")
@@ -75,9 +75,10 @@ struct Sim: AsyncParsableCommand {
         let accounts = key.map { [SimServer.Credentials(apiKey: $0, secret: secret!)] } ?? []
         switch venue {
         case "binance-usdm": break
-        case "mexc": return try await runMexc(accounts)
+        case "mexc": return try await runSpot(.mexc, accounts)
+        case "binance-spot": return try await runSpot(.binanceSpot, accounts)
         default:
-            printError("mm sim: unknown --venue '\(venue)'; binance-usdm or mexc")
+            printError("mm sim: unknown --venue '\(venue)'; binance-usdm, binance-spot or mexc")
             throw ExitCode(2)
         }
         let files = recording.isEmpty ? (synthetic ? [] : [try shippedRecording()]) : recording
@@ -129,17 +130,18 @@ struct Sim: AsyncParsableCommand {
 }
 
 extension Sim {
-    /// The simulated MEXC spot venue.
-    func runMexc(_ accounts: [SimServer.Credentials]) async throws {
-        let server: MexcSimServer
+    /// A simulated spot venue: MEXC or Binance spot.
+    func runSpot(_ dialect: SpotSimServer.Dialect, _ accounts: [SimServer.Credentials]) async throws {
+        let server: SpotSimServer
         do {
-            server = try await MexcSimServer.start(.init(port: port, speed: speed, seed: seed, accounts: accounts))
+            server = try await SpotSimServer.start(.init(dialect: dialect, port: port, speed: speed, seed: seed, accounts: accounts))
         } catch {
             printError("mm sim: cannot start on 127.0.0.1:\(port): \(error)")
             throw ExitCode(1)
         }
-        printLine("simulated MEXC spot venue: QRLUSDT (synthetic, seed \(seed)) at \(speed)x")
-        printLine("  REST           \(server.restURL)/api/v3/depth?symbol=QRLUSDT")
+        let symbol = dialect == .mexc ? "QRLUSDT" : "BTCUSDT"
+        printLine("simulated \(dialect == .mexc ? "MEXC" : "Binance") spot venue: \(symbol) (synthetic, seed \(seed)) at \(speed)x")
+        printLine("  REST           \(server.restURL)/api/v3/depth?symbol=\(symbol)")
         if let demo = server.demoAccount {
             // A throwaway account of this local venue only; printing it is how a person gets to use it.
             printLine("  demo account   API key \(demo.apiKey)")

@@ -14,7 +14,7 @@ struct MexcSimTests {
     static let docSignature = "fd3e4e8543c5188531eb7279d68ae7d26a573d0fc5ab0d18eb692451654d837a"
 
     @Test func signaturesAsDocumentedAndMEXCsErrors() async throws {
-        let server = try await MexcSimServer.start(.init(accounts: [Self.docAccount]))
+        let server = try await SpotSimServer.start(.init(accounts: [Self.docAccount]))
         let port = server.port
         func post(_ body: String, key: String = Self.docAccount.apiKey) throws -> (Int, String) {
             let r = try httpRequest(port: port, method: "POST", path: "/api/v3/order", headers: [("X-MEXC-APIKEY", key)], body: body)
@@ -45,7 +45,7 @@ struct MexcSimTests {
     func ccxtMexc() async throws {
         try Tools.requirePython("ccxt", hint: "pip install ccxt; .ci/run installs it")
         let account = SimServer.Credentials.random()
-        let server = try await MexcSimServer.start(.init(accounts: [account]))
+        let server = try await SpotSimServer.start(.init(accounts: [account]))
         let port = server.port
         let result = try await onThread {
             try run(["python3", Fixtures.packageRoot + "/scripts/ccxt_mexc_check.py", String(port), account.apiKey, account.secret])
@@ -57,5 +57,45 @@ struct MexcSimTests {
         // 200 QRL sold at market; nothing left locked.
         #expect(balances["QRL"] == AssetBalance(free: Notional(units: 199_800)))
         #expect(balances["USDT"].map { $0.locked.isZero && $0.free > Notional(units: 10_000) } == true)
+    }
+}
+
+@Suite("Simulated Binance spot venue", .serialized)
+struct BinanceSpotSimTests {
+    @Test func signedRequestsAndBinanceSpotsErrors() async throws {
+        let account = SimServer.Credentials.random()
+        let server = try await SpotSimServer.start(.init(dialect: .binanceSpot, accounts: [account]))
+        let client = SignedClient(port: server.port, credentials: account)
+        let badSignature = try client.send("GET", "/api/v3/account", "", signature: String(repeating: "0", count: 64))
+        #expect(badSignature.text == #"{"code":-1022,"msg":"Signature for this request is not valid."}"#)
+        let account0 = try client.send("GET", "/api/v3/account", "")
+        let balances = account0.json["balances"]?.arrayValue ?? []
+        #expect(balances.first { $0["asset"]?.text == "USDT" }?["free"]?.text == "10000.00000000")
+        let unknown = try client.send("GET", "/api/v3/order", "symbol=BTCUSDT&orderId=1")
+        #expect(unknown.text == #"{"code":-2013,"msg":"Order does not exist."}"#)
+        let tooBig = try client.send("POST", "/api/v3/order", "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=2&price=70000")
+        #expect(tooBig.text == #"{"code":-2010,"msg":"Account has insufficient balance for requested action."}"#)
+        let gtx = try client.send("POST", "/api/v3/order", "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTX&quantity=0.001&price=50000")
+        #expect(gtx.text.contains("-1115"), "GTX is a futures time in force")
+        #expect(try httpGet(port: server.port, path: "/api/v3/exchangeInfo?symbol=ETHUSDT").status == 400)
+        let info = try JSONValue.parse(try httpGet(port: server.port, path: #"/api/v3/exchangeInfo?symbols=%5B%22BTCUSDT%22%5D"#).body)
+        #expect(info["symbols"]?.arrayValue?.first?["filters"]?.arrayValue?.count == 3)
+        try await server.shutdown()
+    }
+
+    @Test("CCXT binance (spot), unchanged but for its URLs")
+    func ccxtBinanceSpot() async throws {
+        try Tools.requirePython("ccxt", hint: "pip install ccxt; .ci/run installs it")
+        let account = SimServer.Credentials.random()
+        let server = try await SpotSimServer.start(.init(dialect: .binanceSpot, accounts: [account]))
+        let port = server.port
+        let result = try await onThread {
+            try run(["python3", Fixtures.packageRoot + "/scripts/ccxt_binance_spot_check.py", String(port), account.apiKey, account.secret])
+        }
+        let balances = try await server.balances(apiKey: account.apiKey)
+        try await server.shutdown()
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("ccxt binance spot ok"))
+        #expect(balances["BTC"] == AssetBalance(free: Notional("0.999")!), "0.001 BTC sold; nothing locked")
     }
 }

@@ -3,9 +3,9 @@ import MMCore
 import MMSimCore
 import NIOCore
 
-/// The simulated MEXC spot venue's state on its event loop: spot markets on the venue core, accounts with
-/// free and locked balances, and the market clock. Confined to one event loop, as `StreamHub` is.
-final class MexcVenue: @unchecked Sendable {
+/// A simulated spot venue's state on its event loop: spot markets on the venue core, accounts with free and
+/// locked balances, and the market clock. Confined to one event loop, as `StreamHub` is.
+final class SpotVenue: @unchecked Sendable {
     let eventLoop: EventLoop
     var markets: [Symbol: SimMarket] = [:]
     var exchange: SimExchange
@@ -15,7 +15,10 @@ final class MexcVenue: @unchecked Sendable {
     private var startNanos: Int64 = 0
     private var task: RepeatedTask?
 
-    init(eventLoop: EventLoop, scripts: [(MarketScript, SpotPair)], speed: Double, credentials: [SimServer.Credentials], balances: [String: Notional]) {
+    init(
+        eventLoop: EventLoop, scripts: [(MarketScript, SpotPair)], speed: Double, credentials: [SimServer.Credentials], balances: [String: Notional],
+        makerFee: Ratio, takerFee: Ratio
+    ) {
         self.eventLoop = eventLoop
         self.speed = speed
         var m: [Symbol: SimMarket] = [:]
@@ -28,9 +31,8 @@ final class MexcVenue: @unchecked Sendable {
         pairs = p
         exchange = SimExchange(accounts: credentials.map { SimAccount(id: $0.apiKey, wallet: .zero, spot: balances) })
         exchange.spotPairs = p
-        // MEXC's spot fees: 0% maker, 0.05% taker (its published base rates).
-        exchange.makerFee = .zero
-        exchange.takerFee = Ratio(raw: 50_000)
+        exchange.makerFee = makerFee
+        exchange.takerFee = takerFee
         verifiers = Dictionary(credentials.map { ($0.apiKey, SignatureVerifier(secret: $0.secret)) }, uniquingKeysWith: { a, _ in a })
     }
 

@@ -5,11 +5,19 @@ import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-/// The simulated MEXC spot venue on loopback: MEXC's spot v3 REST API over the venue core, on a seeded
-/// synthetic QRL/USDT market with MEXC-like filters (5 decimals of price, 2 of quantity, 5 USDT minimum).
-public final class MexcSimServer: Sendable {
+/// A simulated spot venue on loopback, over the venue core: MEXC's spot v3 REST API on a seeded synthetic
+/// QRL/USDT market with MEXC-like filters (5 decimals of price, 2 of quantity, 5 USDT minimum), or Binance's
+/// spot REST API on a seeded synthetic BTCUSDT market with Binance spot's filters.
+public final class SpotSimServer: Sendable {
+    /// Which venue's protocol.
+    public enum Dialect: String, Sendable {
+        case mexc
+        case binanceSpot = "binance-spot"
+    }
+
     /// What to run.
     public struct Configuration: Sendable {
+        public var dialect: Dialect
         public var host = "127.0.0.1"
         /// 0 picks a free port.
         public var port = 0
@@ -18,14 +26,24 @@ public final class MexcSimServer: Sendable {
         /// Accounts that may trade; with none, a demo account is made.
         public var accounts: [SimServer.Credentials] = []
         /// Starting balances of every account, all free.
-        public var balances: [String: Notional] = ["USDT": Notional(units: 10_000), "QRL": Notional(units: 200_000)]
+        public var balances: [String: Notional]
 
-        public init(port: Int = 0, speed: Double = 1.0, seed: UInt64 = 1, accounts: [SimServer.Credentials] = []) {
+        public init(dialect: Dialect = .mexc, port: Int = 0, speed: Double = 1.0, seed: UInt64 = 1, accounts: [SimServer.Credentials] = []) {
+            self.dialect = dialect
+            balances = dialect == .mexc
+                ? ["USDT": Notional(units: 10_000), "QRL": Notional(units: 200_000)]
+                : ["USDT": Notional(units: 10_000), "BTC": Notional(units: 1)]
             self.port = port
             self.speed = speed
             self.seed = seed
             self.accounts = accounts
         }
+    }
+
+    /// BTCUSDT with Binance spot's filters: 0.01 tick, 0.00001 step, 5 USDT minimum notional.
+    public static func btcUSDTSpot() -> Instrument {
+        // Force-try: constant, valid filters.
+        try! Instrument(symbol: Symbol("BTCUSDT")!, tickSize: "0.01", stepSize: "0.00001", minQuantity: "0.00001", maxQuantity: "9000", minNotional: "5")
     }
 
     /// QRL/USDT with MEXC's precision fields: quote 5 decimals, base 2, 5 USDT minimum order amount.
@@ -36,8 +54,9 @@ public final class MexcSimServer: Sendable {
 
     let group: MultiThreadedEventLoopGroup
     let channel: Channel
-    let venue: MexcVenue
+    let venue: SpotVenue
     public let port: Int
+    public let dialect: Dialect
     /// The demo account the venue made for itself, when none was given.
     public let demoAccount: SimServer.Credentials?
     private let shutDown = Atomic<Bool>(false)
@@ -45,7 +64,8 @@ public final class MexcSimServer: Sendable {
     /// `http://host:port` for REST.
     public var restURL: String { "http://127.0.0.1:\(port)" }
 
-    init(group: MultiThreadedEventLoopGroup, channel: Channel, venue: MexcVenue, port: Int, demo: SimServer.Credentials?) {
+    init(group: MultiThreadedEventLoopGroup, channel: Channel, venue: SpotVenue, port: Int, dialect: Dialect, demo: SimServer.Credentials?) {
+        self.dialect = dialect
         self.group = group
         self.channel = channel
         self.venue = venue
@@ -53,29 +73,35 @@ public final class MexcSimServer: Sendable {
         demoAccount = demo
     }
 
-    public static func start(_ configuration: Configuration) async throws -> MexcSimServer {
-        let instrument = qrlUSDT()
-        let script = SyntheticMarket.script(
-            .init(seed: configuration.seed, seconds: 600, intervalMillis: 100, startPrice: Price("0.05")!, depth: 200), instrument: instrument)
+    public static func start(_ configuration: Configuration) async throws -> SpotSimServer {
+        let mexc = configuration.dialect == .mexc
+        let instrument = mexc ? qrlUSDT() : btcUSDTSpot()
+        let spec = mexc
+            ? SyntheticMarket.Spec(seed: configuration.seed, seconds: 600, intervalMillis: 100, startPrice: Price("0.05")!, depth: 200)
+            : SyntheticMarket.Spec(seed: configuration.seed, seconds: 600, intervalMillis: 100, startPrice: Price(units: 60_000), depth: 200)
+        let pair = mexc ? SpotPair(base: "QRL", quote: "USDT") : SpotPair(base: "BTC", quote: "USDT")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let demo = configuration.accounts.isEmpty ? SimServer.Credentials.random() : nil
-        let venue = MexcVenue(
-            eventLoop: loop, scripts: [(script, SpotPair(base: "QRL", quote: "USDT"))], speed: configuration.speed,
-            credentials: configuration.accounts + (demo.map { [$0] } ?? []), balances: configuration.balances)
+        // MEXC's spot base rates: 0 maker, 0.05% taker; Binance spot's: 0.1% both.
+        let venue = SpotVenue(
+            eventLoop: loop, scripts: [(SyntheticMarket.script(spec, instrument: instrument), pair)], speed: configuration.speed,
+            credentials: configuration.accounts + (demo.map { [$0] } ?? []), balances: configuration.balances,
+            makerFee: mexc ? .zero : Ratio(raw: 100_000), takerFee: mexc ? Ratio(raw: 50_000) : Ratio(raw: 100_000))
         do {
             let channel = try await ServerBootstrap(group: loop)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(MexcRESTHandler(venue: venue))
+                        let front: any SpotFront = mexc ? MexcFront(venue: venue) : BinanceSpotFront(venue: venue)
+                        try channel.pipeline.syncOperations.addHandler(SpotHTTPHandler(front: front))
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port)
                 .get()
             try await loop.submit { venue.start() }.get()
-            return MexcSimServer(group: group, channel: channel, venue: venue, port: channel.localAddress?.port ?? configuration.port, demo: demo)
+            return SpotSimServer(group: group, channel: channel, venue: venue, port: channel.localAddress?.port ?? configuration.port, dialect: configuration.dialect, demo: demo)
         } catch {
             try? await group.shutdownGracefully()
             throw error

@@ -46,41 +46,13 @@ struct MexcError: Error, Equatable {
     }
 }
 
-/// Serves MEXC spot v3's REST API over the venue core. Runs on the venue's event loop.
-final class MexcRESTHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let venue: MexcVenue
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
-
-    init(venue: MexcVenue) { self.venue = venue }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let h):
-            head = h
-            body.removeAll(keepingCapacity: true)
-        case .body(var chunk):
-            if body.count < 1 << 20, let bytes = chunk.readBytes(length: chunk.readableBytes) { body.append(contentsOf: bytes) }
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let (status, payload) = route(head, body: String(decoding: body, as: UTF8.self))
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: "application/json")
-            headers.add(name: "Content-Length", value: String(payload.count))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: payload)))), promise: nil)
-            let keepAlive = head.isKeepAlive
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in if !keepAlive { context.close(promise: nil) } }
-        }
-    }
+/// MEXC spot v3's REST API over the venue core.
+struct MexcFront: SpotFront {
+    let venue: SpotVenue
 
     private func ok(_ text: String) -> (HTTPResponseStatus, [UInt8]) { (.ok, Array(text.utf8)) }
 
-    private func route(_ head: HTTPRequestHead, body: String) -> (HTTPResponseStatus, [UInt8]) {
+    func route(_ head: HTTPRequestHead, body: String) -> (HTTPResponseStatus, [UInt8]) {
         let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(parts[0])
         let rawQuery = parts.count > 1 ? String(parts[1]) : ""
