@@ -50,6 +50,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The venue-neutral trading model: venues, markets, order references and states, balances, errors, retries.
         .target(name: "MMVenue", dependencies: ["MMCore"]),
+        // The spot rebalancer's decisions: planning rules, fill tracking, average cost (pure).
+        .target(name: "MMRebalance", dependencies: ["MMCore", "MMVenue"]),
         // AES-256-GCM and randomness over the system's libcrypto, for the account store.
         .target(name: "CCipher", linkerSettings: [.linkedLibrary("crypto")]),
         // Venue accounts with their keys sealed under a master key, in SQLite.
@@ -140,6 +142,7 @@ let package = Package(
         ),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMVenueTests", dependencies: ["MMVenue", "TestSupport"]),
+        .testTarget(name: "MMRebalanceTests", dependencies: ["MMRebalance", "MMVenue", "TestSupport"]),
         .testTarget(name: "MMAccountsTests", dependencies: ["MMAccounts", "MMVenue", "TestSupport"]),
         .testTarget(name: "MMSimCoreTests", dependencies: ["MMSimCore", "MMBook", "TestSupport"]),
         .testTarget(name: "MMReplayTests", dependencies: ["MMReplay", "TestSupport"]),

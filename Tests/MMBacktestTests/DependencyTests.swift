@@ -11,7 +11,7 @@ struct DependencyTests {
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         var targets: [String: [String: Any]] = [:]
         for t in doc["targets"] as? [[String: Any]] ?? [] { targets[t["name"] as! String] = t }
-        for root in ["MMBacktest", "MMSimCore", "MMVenue"] {
+        for root in ["MMBacktest", "MMSimCore", "MMVenue", "MMRebalance"] {
             var seen: Set<String> = []
             var stack = [root]
             var products: [String] = []
