@@ -514,10 +514,10 @@ final class StreamHub: @unchecked Sendable {
         for rule in faults.due(nowMillis: nowMillis) { trigger(rule) }
         var touched: [ObjectIdentifier: Channel] = [:]
         for symbol in markets.keys.sorted() {
-            var market = markets[symbol]!
             var trades: [Trade] = []
             var sawDepth = false
-            market.advance(to: marketNanos, nowMillis: nowMillis) { event in
+            // In place: a copy taken out of the dictionary would copy the book's storage on its first write.
+            markets[symbol]!.advance(to: marketNanos, nowMillis: nowMillis) { event in
                 self.publish(event, symbol: symbol, touched: &touched)
                 switch event {
                 case .trade(let t): trades.append(t)
@@ -525,9 +525,8 @@ final class StreamHub: @unchecked Sendable {
                 default: break
                 }
             }
-            markets[symbol] = market
             // Resting orders see the tick's book, then its trades.
-            if sawDepth { exchange.onDepth(market) }
+            if sawDepth { exchange.onDepth(markets[symbol]!) }
             for t in trades { exchange.onTrade(t, nowMillis: nowMillis) }
         }
         checkMargins(nowMillis: nowMillis, touched: &touched)
