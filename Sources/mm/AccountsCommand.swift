@@ -5,7 +5,50 @@ import MMBinance
 import MMBinanceAuth
 import MMBinanceWire
 import MMCore
+import MMSpotClients
 import MMVenue
+
+/// The spot REST client of a stored account, at `restUrl` or the venue's own address.
+func spotClient(_ account: AccountCredentials, restUrl: String?) throws -> SpotRESTClient {
+    let url = restUrl ?? SpotRESTClient.defaultURL(account.venue)
+    guard let endpoint = Endpoint(url: url) else {
+        printError("mm: --rest-url '\(url)' is not a URL")
+        throw ExitCode(2)
+    }
+    do { return try SpotRESTClient(venue: account.venue, endpoint: endpoint, apiKey: account.apiKey, secret: account.secret) } catch {
+        printError("mm: \(error.message)")
+        throw ExitCode(2)
+    }
+}
+
+/// `mm balance`: an account's balances at its venue, one JSON line per asset.
+struct Balance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show an account's balances at its venue (spot venues: free and locked per asset).")
+    @OptionGroup var options: StoreOptions
+    @Option(name: .long, help: "Account name (see `mm accounts list`).")
+    var account: String
+    @Option(name: .long, help: "REST base URL (default: the venue's).")
+    var restUrl: String?
+
+    func run() async throws {
+        let store = try options.open(ProcessInfo.processInfo.environment)
+        let credentials = try failing { () throws(AccountStoreError) in try store.account(account) }
+        guard credentials.venue == .mexc || credentials.venue == .binanceSpot else {
+            printError("mm balance: no balance client for venue \(credentials.venue.rawValue) yet")
+            throw ExitCode(1)
+        }
+        let client = try spotClient(credentials, restUrl: restUrl)
+        let balances: [String: AssetBalance]
+        do { balances = try await client.balances() } catch {
+            printError("mm balance: \(error) (\(error.kind))")
+            throw ExitCode(1)
+        }
+        for asset in balances.keys.sorted() {
+            let b = balances[asset]!
+            printLine(#"{"account":"\#(account)","asset":"\#(asset)","free":"\#(b.free)","locked":"\#(b.locked)","total":"\#(b.total)"}"#)
+        }
+    }
+}
 
 /// `mm accounts`: venue accounts with their keys sealed under the master key.
 struct Accounts: AsyncParsableCommand {
@@ -167,6 +210,15 @@ struct AccountsTest: AsyncParsableCommand {
                 let doc = try? JSONValue.parse(reply.body)
                 let failure = VenueFailure(venue: account.venue, httpStatus: reply.status, code: doc?["code"]?.int64.map(Int.init), message: doc?["msg"]?.text ?? "")
                 printLine(#"{"account":"\#(name)","ok":false,"http":\#(reply.status),"code":\#(failure.code ?? 0),"kind":"\#(failure.kind)"}"#)
+                throw ExitCode(1)
+            }
+            printLine(#"{"account":"\#(name)","venue":"\#(account.venue.rawValue)","key":"\#(account.maskedKeyID)","ok":true}"#)
+        case .mexc, .binanceSpot:
+            let client = try spotClient(account, restUrl: restUrl)
+            do {
+                _ = try await client.balances()
+            } catch {
+                printLine(#"{"account":"\#(name)","ok":false,"http":\#(error.httpStatus),"code":\#(error.code ?? 0),"kind":"\#(error.kind)"}"#)
                 throw ExitCode(1)
             }
             printLine(#"{"account":"\#(name)","venue":"\#(account.venue.rawValue)","key":"\#(account.maskedKeyID)","ok":true}"#)

@@ -64,6 +64,18 @@ struct AccountsCommandTests {
         for text in outputs {
             #expect(!text.contains(account.secret) && !text.contains(account.apiKey), "\(text)")
         }
+        // A MEXC account: tested and its balances shown against the simulated MEXC venue.
+        let mexcAccount = SimServer.Credentials.random()
+        let mexc = try await SpotSimServer.start(.init(dialect: .mexc, accounts: [mexcAccount]))
+        let mexcURL = "http://127.0.0.1:\(mexc.port)"
+        #expect(try await step(["add", "--name", "qrl", "--venue", "mexc"], ["MM_MASTER_KEY": newKey], input: mexcAccount.apiKey + "\n" + mexcAccount.secret + "\n").status == 0)
+        let mexcTest = try await step(["test", "--name", "qrl", "--rest-url", mexcURL], ["MM_MASTER_KEY": newKey])
+        #expect(mexcTest.status == 0 && mexcTest.output.contains(#""ok":true"#), "\(mexcTest.output)")
+        let balance = try await onThread { try self.mm(["balance", "--account", "qrl", "--rest-url", mexcURL], environment: env.merging(["MM_MASTER_KEY": newKey]) { $1 }) }
+        outputs.append(balance.output)
+        #expect(balance.status == 0 && balance.output.contains(#""asset":"QRL","free":"200000","locked":"0","total":"200000""#), "\(balance.output)")
+        try await mexc.shutdown()
+        for text in outputs { #expect(!text.contains(mexcAccount.secret) && !text.contains(mexcAccount.apiKey)) }
         let database = try Data(contentsOf: URL(fileURLWithPath: dir + "/accounts.sqlite"))
         #expect(database.range(of: Data(account.secret.utf8)) == nil && database.range(of: Data(account.apiKey.utf8)) == nil, "ciphertext only")
         try await sim.shutdown()

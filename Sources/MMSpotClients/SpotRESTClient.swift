@@ -1,0 +1,138 @@
+import MMBinance
+import MMBinanceAuth
+import MMBinanceWire
+import MMCore
+import MMVenue
+
+/// A spot venue's REST API for the operator tools and the rebalancer: Binance spot (`/api/v3`, header
+/// `X-MBX-APIKEY`) and MEXC spot v3 (`/api/v3`, header `X-MEXC-APIKEY`). Both sign the query string with
+/// HMAC-SHA256 (hex); they differ in market fields, order IDs and codes, which this maps onto the model.
+public struct SpotRESTClient: Sendable {
+    public let venue: VenueID
+    public let endpoint: Endpoint
+    let apiKey: String
+    let signer: HMACSigner
+
+    public init(venue: VenueID, endpoint: Endpoint, apiKey: String, secret: String) throws(VenueFailure) {
+        guard venue == .mexc || venue == .binanceSpot else {
+            throw VenueFailure(venue: venue, httpStatus: 0, code: nil, message: "no spot REST client for \(venue.rawValue)")
+        }
+        self.venue = venue
+        self.endpoint = endpoint
+        self.apiKey = apiKey
+        signer = HMACSigner(secret: secret)
+    }
+
+    /// The venue's own default address.
+    public static func defaultURL(_ venue: VenueID) -> String { venue == .mexc ? "https://api.mexc.com" : "https://api.binance.com" }
+
+    private var keyHeader: String { venue == .mexc ? "X-MEXC-APIKEY" : "X-MBX-APIKEY" }
+
+    /// One request; a refusal or an unreadable answer is a `VenueFailure` with its kind.
+    func request(_ method: String, _ path: String, _ query: String = "", signed: Bool = false) async throws(VenueFailure) -> JSONValue {
+        var q = query
+        if signed {
+            q += (q.isEmpty ? "" : "&") + "timestamp=\(UnixNanos.now().millis)&recvWindow=5000"
+            q += "&signature=" + signer.signature(of: q)
+        }
+        let reply: HTTPReply
+        do {
+            reply = try await VenueREST.send(method, endpoint, path: path + (q.isEmpty ? "" : "?" + q), headers: signed ? [(keyHeader, apiKey)] : [])
+        } catch {
+            throw VenueFailure(venue: venue, httpStatus: 0, code: nil, message: "\(error)")
+        }
+        let doc = try? JSONValue.parse(reply.body)
+        guard reply.status == 200, let doc else {
+            let retry = reply.headers.first(name: "Retry-After").flatMap { Int64($0) }
+            throw VenueFailure(
+                venue: venue, httpStatus: reply.status, code: doc?["code"]?.int64.map(Int.init), message: doc?["msg"]?.text ?? String(decoding: reply.body.prefix(200), as: UTF8.self),
+                retryAfterSeconds: retry)
+        }
+        return doc
+    }
+
+    /// The venue's spot markets, and those left out with the reason.
+    public func markets() async throws(VenueFailure) -> (markets: [MarketSpec], skipped: [MarketSpec.Skip]) {
+        let info = try await request("GET", "/api/v3/exchangeInfo")
+        var specs: [MarketSpec] = []
+        var skipped: [MarketSpec.Skip] = []
+        for s in info["symbols"]?.arrayValue ?? [] {
+            let name = s["symbol"]?.text ?? "?"
+            let base = s["baseAsset"]?.text ?? ""
+            let quote = s["quoteAsset"]?.text ?? ""
+            let result: Result<MarketSpec, MarketSpec.Skip>
+            if venue == .mexc {
+                // MEXC: precisions as digit counts, the minimum quantity and order amount as decimals.
+                let tick = Self.decimal(digits: s["quoteAssetPrecision"]?.int64 ?? s["quotePrecision"]?.int64)
+                let step = Self.decimal(digits: s["baseAssetPrecision"]?.int64)
+                let status: MarketStatus = s["status"]?.text == "1" && s["isSpotTradingAllowed"] == .bool(true) ? .trading : .halted
+                result = MarketSpec.make(
+                    venue: venue, type: .spot, venueSymbol: name, base: base, quote: quote, tickSize: tick ?? "", stepSize: step ?? "",
+                    minQuantity: s["baseSizePrecision"]?.text, minNotional: s["quoteAmountPrecision"]?.text ?? "0", status: status)
+            } else {
+                let filters = s["filters"]?.arrayValue ?? []
+                func filter(_ type: String) -> JSONValue? { filters.first { $0["filterType"]?.text == type } }
+                let status: MarketStatus = s["status"]?.text == "TRADING" ? .trading : s["status"]?.text == "BREAK" ? .halted : .delisted
+                result = MarketSpec.make(
+                    venue: venue, type: .spot, venueSymbol: name, base: base, quote: quote, tickSize: filter("PRICE_FILTER")?["tickSize"]?.text ?? "",
+                    stepSize: filter("LOT_SIZE")?["stepSize"]?.text ?? "", minQuantity: filter("LOT_SIZE")?["minQty"]?.text,
+                    maxQuantity: filter("LOT_SIZE")?["maxQty"]?.text ?? "0",
+                    minNotional: (filter("NOTIONAL") ?? filter("MIN_NOTIONAL"))?["minNotional"]?.text ?? "0", status: status)
+            }
+            switch result {
+            case .success(let spec): specs.append(spec)
+            case .failure(let skip): skipped.append(skip)
+            }
+        }
+        return (specs, skipped)
+    }
+
+    /// `10^-digits` as a decimal string (`nil` when absent or negative).
+    static func decimal(digits: Int64?) -> String? {
+        guard let d = digits, d >= 0 else { return nil }
+        return d == 0 ? "1" : "0." + String(repeating: "0", count: Int(d) - 1) + "1"
+    }
+
+    /// Free and locked balances per asset.
+    public func balances() async throws(VenueFailure) -> [String: AssetBalance] {
+        let account = try await request("GET", "/api/v3/account", signed: true)
+        var out: [String: AssetBalance] = [:]
+        for b in account["balances"]?.arrayValue ?? [] {
+            guard let asset = b["asset"]?.text, let free = b["free"]?.text.flatMap({ try? Notional(parsing: $0) }),
+                let locked = b["locked"]?.text.flatMap({ try? Notional(parsing: $0) })
+            else { continue }
+            out[asset] = AssetBalance(free: free, locked: locked)
+        }
+        return out
+    }
+
+    /// A limit order with the client's ID; the venue's reference to it.
+    public func placeLimit(symbol: String, side: Side, price: Price, quantity: Quantity, clientOrderID: String) async throws(VenueFailure) -> VenueOrderRef {
+        guard ClientOrderIDScheme.of(venue).accepts(clientOrderID) else {
+            throw VenueFailure(venue: venue, httpStatus: 0, code: nil, message: "client order ID '\(clientOrderID)' breaks \(venue.rawValue)'s rule")
+        }
+        var q = "symbol=\(symbol)&side=\(side)&type=LIMIT&quantity=\(quantity)&price=\(price)&newClientOrderId=\(clientOrderID)"
+        if venue == .binanceSpot { q += "&timeInForce=GTC" }
+        let answer = try await request("POST", "/api/v3/order", q, signed: true)
+        guard let id = answer["orderId"]?.text, let ref = VenueOrderRef(id) else {
+            throw VenueFailure(venue: venue, httpStatus: 200, code: nil, message: "no orderId in the answer")
+        }
+        return ref
+    }
+
+    /// An order by the client's ID: its reference, state and executed quantity.
+    public func order(symbol: String, clientOrderID: String) async throws(VenueFailure) -> (ref: VenueOrderRef, status: VenueOrderStatus, executed: Quantity) {
+        let o = try await request("GET", "/api/v3/order", "symbol=\(symbol)&origClientOrderId=\(clientOrderID)", signed: true)
+        guard let id = o["orderId"]?.text, let ref = VenueOrderRef(id), let text = o["status"]?.text,
+            let status = VenueOrderStatus(venue: venue, text), let executed = o["executedQty"]?.text.flatMap({ try? Quantity(parsing: $0) })
+        else {
+            throw VenueFailure(venue: venue, httpStatus: 200, code: nil, message: "an order answer the model cannot read")
+        }
+        return (ref, status, executed)
+    }
+
+    /// Cancels an order by its reference.
+    public func cancel(symbol: String, _ ref: VenueOrderRef) async throws(VenueFailure) {
+        _ = try await request("DELETE", "/api/v3/order", "symbol=\(symbol)&orderId=\(ref)", signed: true)
+    }
+}
