@@ -32,7 +32,7 @@ public protocol AccountStorage: Sendable {
 
 /// The SQLite store (GRDB), with its migrations.
 public final class SQLiteAccountStorage: AccountStorage {
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws {
@@ -51,6 +51,31 @@ public final class SQLiteAccountStorage: AccountStorage {
                 t.column("sealed_key", .blob).notNull()
                 t.column("sealed_secret", .blob).notNull()
                 t.column("created_at_ms", .integer).notNull()
+            }
+        }
+        migrator.registerMigration("v2 markets") { db in
+            try db.create(table: "markets") { t in
+                t.column("venue", .text).notNull()
+                t.column("venue_symbol", .text).notNull()
+                t.column("type", .text).notNull()
+                t.column("base", .text).notNull()
+                t.column("quote", .text).notNull()
+                t.column("settle", .text)
+                t.column("tick_size", .text).notNull()
+                t.column("step_size", .text).notNull()
+                t.column("min_qty", .text).notNull()
+                t.column("max_qty", .text).notNull()
+                t.column("min_notional", .text).notNull()
+                t.column("contract_size", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("updated_at_ms", .integer).notNull()
+                t.primaryKey(["venue", "venue_symbol"])
+            }
+            try db.create(table: "market_skips") { t in
+                t.column("venue", .text).notNull()
+                t.column("venue_symbol", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.primaryKey(["venue", "venue_symbol"])
             }
         }
         try migrator.migrate(queue)

@@ -69,9 +69,20 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "Account store (SQLite file).")
     var store: String?
 
+    func path(_ env: [String: String]) -> String {
+        store ?? env["MM_ACCOUNT_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? (env["HOME"] ?? NSHomeDirectory()) + "/.local/share/mm/accounts.sqlite"
+    }
+
+    /// The store's database, for what it holds besides accounts (markets).
+    func storage(_ env: [String: String]) throws -> SQLiteAccountStorage {
+        do { return try SQLiteAccountStorage(path: path(env)) } catch {
+            printError("mm: account store \(path(env)): \(error)")
+            throw ExitCode(2)
+        }
+    }
+
     func open(_ env: [String: String]) throws -> AccountStore {
-        let path = store ?? env["MM_ACCOUNT_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (env["HOME"] ?? NSHomeDirectory()) + "/.local/share/mm/accounts.sqlite"
+        let path = path(env)
         do {
             let key = try MasterKeySource.load(environment: env)
             return try AccountStore(storage: try SQLiteAccountStorage(path: path), key: key)

@@ -74,6 +74,17 @@ struct AccountsCommandTests {
         let balance = try await onThread { try self.mm(["balance", "--account", "qrl", "--rest-url", mexcURL], environment: env.merging(["MM_MASTER_KEY": newKey]) { $1 }) }
         outputs.append(balance.output)
         #expect(balance.status == 0 && balance.output.contains(#""asset":"QRL","free":"200000","locked":"0","total":"200000""#), "\(balance.output)")
+        // Markets: the first sync adds QRLUSDT; a second with nothing changed reports nothing.
+        let markets = ["markets", "sync", "--account", "qrl", "--rest-url", mexcURL]
+        let first = try await onThread { try self.mm(markets, environment: env.merging(["MM_MASTER_KEY": newKey]) { $1 }) }
+        #expect(first.status == 0 && first.output.contains(#""event":"market.added","venue":"mexc","symbol":"QRLUSDT","unified":"QRL/USDT""#), "\(first.output)")
+        #expect(first.output.contains(#""min_notional":"5""#))
+        let second = try await onThread { try self.mm(markets, environment: env.merging(["MM_MASTER_KEY": newKey]) { $1 }) }
+        let lines = second.output.split(separator: "\n")
+        #expect(second.status == 0 && lines.count == 1 && lines[0].contains(#""added":0,"updated":0,"delisted":0,"skipped":0"#), "\(second.output)")
+        let shown = try await onThread { try self.mm(["markets", "show", "--venue", "mexc"], environment: env.merging(["MM_MASTER_KEY": newKey]) { $1 }) }
+        #expect(shown.output.contains(#""symbol":"QRLUSDT""#) && shown.output.contains(#""tick_size":"0.00001""#), "\(shown.output)")
+        outputs += [first.output, second.output, shown.output]
         try await mexc.shutdown()
         for text in outputs { #expect(!text.contains(mexcAccount.secret) && !text.contains(mexcAccount.apiKey)) }
         let database = try Data(contentsOf: URL(fileURLWithPath: dir + "/accounts.sqlite"))

@@ -108,3 +108,29 @@ struct VenueModelTests {
         #expect(plain.decide(after: 2, .rateLimited(retryAfterMillis: nil), nature: .placement) == .retry(afterMillis: 2000))
     }
 }
+
+@Suite("Market sync differences")
+struct MarketDiffTests {
+    func spec(_ symbol: String, tick: String = "0.00001", minNotional: String = "5", status: MarketStatus = .trading) -> MarketSpec {
+        try! MarketSpec.make(
+            venue: .mexc, type: .spot, venueSymbol: symbol, base: String(symbol.dropLast(4)), quote: "USDT", tickSize: tick, stepSize: "0.01",
+            minNotional: minNotional, status: status
+        ).get()
+    }
+
+    @Test func addedUpdatedDelistedAndSkipped() {
+        let skip = MarketSpec.Skip(venueSymbol: "PEPEUSDT", reason: "tickSize 0.0000000001 is finer than 1e-8")
+        let first = MarketDiff.between(stored: [], listed: [spec("QRLUSDT"), spec("MXUSDT")], skipped: [skip])
+        #expect(first.added.map(\.venueSymbol) == ["MXUSDT", "QRLUSDT"] && first.skipped == [skip])
+        // The same again, with the skip recorded: nothing to report.
+        #expect(MarketDiff.between(stored: first.added, listed: [spec("QRLUSDT"), spec("MXUSDT")], skipped: [skip], skippedBefore: [skip]).isEmpty)
+        // A new minimum, a halt, a market gone.
+        let next = MarketDiff.between(
+            stored: first.added, listed: [spec("QRLUSDT", minNotional: "1", status: .halted)], skipped: [skip], skippedBefore: [skip])
+        #expect(next.added.isEmpty && next.skipped.isEmpty)
+        #expect(next.updated.map(\.changes) == [["minNotional: 5 → 1", "status: trading → halted"]])
+        #expect(next.delisted.map(\.venueSymbol) == ["MXUSDT"] && next.delisted[0].status == .delisted)
+        // Stored as delisted already: not reported again.
+        #expect(MarketDiff.between(stored: [spec("QRLUSDT", minNotional: "1", status: .halted)] + next.delisted, listed: [spec("QRLUSDT", minNotional: "1", status: .halted)], skipped: []).isEmpty)
+    }
+}
