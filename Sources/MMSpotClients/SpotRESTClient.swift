@@ -131,6 +131,30 @@ public struct SpotRESTClient: Sendable {
         return (ref, status, executed)
     }
 
+    /// One order as the operator tools show it.
+    public struct OrderView: Sendable, Equatable {
+        public var ref: VenueOrderRef
+        public var clientOrderID: String
+        public var side: String
+        public var price: String
+        public var quantity: String
+        public var executed: String
+        public var status: VenueOrderStatus
+    }
+
+    /// The open orders of `symbol`.
+    public func openOrders(symbol: String) async throws(VenueFailure) -> [OrderView] {
+        let list = try await request("GET", "/api/v3/openOrders", "symbol=\(symbol)", signed: true)
+        return (list.arrayValue ?? []).compactMap { o in
+            guard let id = o["orderId"]?.text, let ref = VenueOrderRef(id), let text = o["status"]?.text, let status = VenueOrderStatus(venue: venue, text) else {
+                return nil
+            }
+            return OrderView(
+                ref: ref, clientOrderID: o["clientOrderId"]?.text ?? "", side: o["side"]?.text ?? "", price: o["price"]?.text ?? "",
+                quantity: o["origQty"]?.text ?? "", executed: o["executedQty"]?.text ?? "", status: status)
+        }
+    }
+
     /// Cancels an order by its reference.
     public func cancel(symbol: String, _ ref: VenueOrderRef) async throws(VenueFailure) {
         _ = try await request("DELETE", "/api/v3/order", "symbol=\(symbol)&orderId=\(ref)", signed: true)

@@ -85,6 +85,26 @@ struct AccountsCommandTests {
         let shown = try await onThread { try self.mm(["markets", "show", "--venue", "mexc"], environment: env.merging(["MM_MASTER_KEY": newKey]) { $1 }) }
         #expect(shown.output.contains(#""symbol":"QRLUSDT""#) && shown.output.contains(#""tick_size":"0.00001""#), "\(shown.output)")
         outputs += [first.output, second.output, shown.output]
+        // Orders by client ID: placing the same ID twice finds the first; get, list, cancel.
+        func order(_ args: [String]) async throws -> (status: Int32, output: String) {
+            let r = try await onThread {
+                try self.mm(["order"] + args + ["--account", "qrl", "--symbol", "QRLUSDT", "--rest-url", mexcURL], environment: env.merging(["MM_MASTER_KEY": newKey]) { $1 })
+            }
+            outputs.append(r.output)
+            return r
+        }
+        let place = ["place", "--side", "buy", "--price", "0.04", "--quantity", "500", "--client-id", "op-1"]
+        let placed = try await order(place)
+        #expect(placed.status == 0 && placed.output.contains(#""event":"order.placed""#), "\(placed.output)")
+        let again = try await order(place)
+        #expect(again.status == 0 && again.output.contains(#""event":"order.exists""#) && again.output.contains(#""status":"NEW""#), "\(again.output)")
+        let open = try await order(["list"])
+        #expect(open.output.split(separator: "\n").count == 1 && open.output.contains(#""client_id":"op-1""#), "\(open.output)")
+        #expect(try await order(["get", "--client-id", "op-1"]).output.contains(#""normalized":"NEW""#))
+        #expect(try await order(["cancel", "--client-id", "op-1"]).status == 0)
+        #expect(try await order(["get", "--client-id", "op-1"]).output.contains(#""status":"CANCELED""#))
+        let small = try await order(["place", "--side", "buy", "--price", "0.04", "--quantity", "10", "--client-id", "op-2"])
+        #expect(small.status == 1 && small.output.contains(#""kind":"belowMinNotional""#), "\(small.output)")
         try await mexc.shutdown()
         for text in outputs { #expect(!text.contains(mexcAccount.secret) && !text.contains(mexcAccount.apiKey)) }
         let database = try Data(contentsOf: URL(fileURLWithPath: dir + "/accounts.sqlite"))
