@@ -182,15 +182,16 @@ public struct SimExchange: Sendable {
     func hasMargin(_ account: SimAccount, for symbol: Symbol, adding: Notional?, mark: Price) -> Bool {
         guard mark.raw > 0 else { return true }
         let asset = marginAsset(of: symbol)
+        let held = account.positions(in: asset)
         var committed = Int128(0)
-        for (key, pos) in account.positions(in: asset) {
+        for (key, pos) in held {
             committed += Int128(pos.notional(at: key.symbol == symbol ? mark : pos.entryPrice).raw)
         }
         for o in account.open.values where marginAsset(of: o.symbol) == asset {
             committed += Int128(Notional(price: o.price, quantity: o.remaining)?.raw ?? 0)
         }
         var equity = Int128(account.wallet(asset).raw)
-        for (key, pos) in account.positions(in: asset) where key.symbol == symbol { equity += Int128(pos.unrealized(at: mark).raw) }
+        for (key, pos) in held where key.symbol == symbol { equity += Int128(pos.unrealized(at: mark).raw) }
         let needed = (committed + Int128(adding?.raw ?? .max)) / Int128(account.leverage(symbol))
         return equity >= needed
     }
@@ -436,11 +437,11 @@ public struct SimExchange: Sendable {
         return .success(order)
     }
 
-    /// Cancels every open order of an account on `symbol`; returns how many.
+    /// Cancels every open order of an account on `symbol`; returns them, cancelled, in order of arrival.
     @discardableResult
-    public mutating func cancelAll(account id: String, symbol: Symbol, nowMillis: Int64) -> Int {
-        guard var account = accounts[id] else { return 0 }
-        var n = 0
+    public mutating func cancelAll(account id: String, symbol: Symbol, nowMillis: Int64) -> [SimOrder] {
+        guard var account = accounts[id] else { return [] }
+        var cancelled: [SimOrder] = []
         for (orderID, var order) in account.open.sorted(by: { $0.key < $1.key }) where order.symbol == symbol {
             account.open[orderID] = nil
             account.byClientID[order.clientOrderID] = nil
@@ -449,9 +450,9 @@ public struct SimExchange: Sendable {
             order.updateTimeMillis = nowMillis
             account.closed[orderID] = order
             events.append((id, .order(order, execution: .canceled, fill: nil)))
-            n += 1
+            cancelled.append(order)
         }
         accounts[id] = account
-        return n
+        return cancelled
     }
 }

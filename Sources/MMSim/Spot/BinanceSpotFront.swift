@@ -53,7 +53,7 @@ struct BinanceSpotFront: SpotFront {
             return ok(exchangeInfo(listed))
         case "/api/v3/depth":
             return withMarket(q["symbol"]) { m in
-                let limit = min(max(Int(q["limit"] ?? "100") ?? 100, 1), 5000)
+                let limit = SpotVenue.limit(q["limit"], default: 100, max: 5000)
                 func side(_ s: BookSide) -> String {
                     m.book.levels(s, limit: limit).map { #"["\#($0.price.formatted(minFractionDigits: 8))","\#($0.quantity.formatted(minFractionDigits: 8))"]"# }.joined(separator: ",")
                 }
@@ -61,7 +61,7 @@ struct BinanceSpotFront: SpotFront {
             }
         case "/api/v3/trades":
             return withMarket(q["symbol"]) { m in
-                let limit = min(max(Int(q["limit"] ?? "500") ?? 500, 1), 1000)
+                let limit = SpotVenue.limit(q["limit"], default: 500, max: 1000)
                 return "[" + m.tape.recent(limit: limit).map { p in
                     #"{"id":\#(p.id),"price":"\#(p.price.formatted(minFractionDigits: 8))","qty":"\#(p.quantity.formatted(minFractionDigits: 8))","quoteQty":"\#((Notional(price: p.price, quantity: p.quantity) ?? .zero).formatted(minFractionDigits: 8))","time":\#(p.timeMillis),"isBuyerMaker":\#(p.buyerIsMaker),"isBestMatch":true}"#
                 }.joined(separator: ",") + "]"
@@ -69,18 +69,14 @@ struct BinanceSpotFront: SpotFront {
         case "/api/v3/klines":
             guard let name = q["interval"], let interval = CandleInterval(name) else { return VenueError(-1120, "Invalid interval.").reply }
             return withMarket(q["symbol"]) { m in
-                let limit = min(max(Int(q["limit"] ?? "500") ?? 500, 1), 1000)
+                let limit = SpotVenue.limit(q["limit"], default: 500, max: 1000)
                 return "[" + m.tape.trades.candles(interval, start: q["startTime"].flatMap { Int64($0) }, end: q["endTime"].flatMap { Int64($0) }, limit: limit).map { c in
                     let prices = [c.open, c.high, c.low, c.close].map { #""\#($0.formatted(minFractionDigits: 8))""# }.joined(separator: ",")
                     return #"[\#(c.openTime),\#(prices),"\#(c.volume.formatted(minFractionDigits: 8))",\#(interval.next(after: c.openTime) - 1),"\#(c.quoteVolume.formatted(minFractionDigits: 8))",\#(c.count),"\#(c.takerBuyVolume.formatted(minFractionDigits: 8))","\#(c.takerBuyQuoteVolume.formatted(minFractionDigits: 8))","0"]"#
                 }.joined(separator: ",") + "]"
             }
         case "/api/v3/ticker/price", "/api/v3/ticker/bookTicker", "/api/v3/ticker/24hr":
-            var list = symbols
-            if let name = q["symbol"] {
-                guard let s = Symbol(name), venue.markets[s] != nil else { return VenueError.badSymbol.reply }
-                list = [s]
-            }
+            guard let list = venue.symbols(named: q["symbol"]) else { return VenueError.badSymbol.reply }
             let rows = list.map { ticker(path, venue.markets[$0]!) }
             return ok(q["symbol"] != nil ? rows[0] : "[" + rows.joined(separator: ",") + "]")
         default:
@@ -133,15 +129,13 @@ struct BinanceSpotFront: SpotFront {
         }
     }
 
-    static func status(_ o: SimOrder) -> String { o.status == .partiallyFilled ? "PARTIALLY_FILLED" : o.status.rawValue }
-
     static func type(_ o: SimOrder) -> String {
         o.kind == .market ? "MARKET" : o.timeInForce == .postOnly ? "LIMIT_MAKER" : "LIMIT"
     }
 
     static func order(_ o: SimOrder, full: Bool) -> String {
         let tif = o.kind == .market || o.timeInForce == .postOnly ? "GTC" : o.timeInForce.binance
-        var s = #"{"symbol":"\#(o.symbol)","orderId":\#(o.orderID),"orderListId":-1,"clientOrderId":"\#(o.clientOrderID)","price":"\#(o.price.formatted(minFractionDigits: 8))","origQty":"\#(o.quantity.formatted(minFractionDigits: 8))","executedQty":"\#(o.executed.formatted(minFractionDigits: 8))","cummulativeQuoteQty":"\#(o.cumQuote.formatted(minFractionDigits: 8))","status":"\#(status(o))","timeInForce":"\#(tif)","type":"\#(type(o))","side":"\#(o.side)""#
+        var s = #"{"symbol":"\#(o.symbol)","orderId":\#(o.orderID),"orderListId":-1,"clientOrderId":"\#(o.clientOrderID)","price":"\#(o.price.formatted(minFractionDigits: 8))","origQty":"\#(o.quantity.formatted(minFractionDigits: 8))","executedQty":"\#(o.executed.formatted(minFractionDigits: 8))","cummulativeQuoteQty":"\#(o.cumQuote.formatted(minFractionDigits: 8))","status":"\#(o.status.rawValue)","timeInForce":"\#(tif)","type":"\#(type(o))","side":"\#(o.side)""#
         if full {
             s += #","stopPrice":"0.00000000","icebergQty":"0.00000000","time":\#(o.updateTimeMillis),"updateTime":\#(o.updateTimeMillis),"isWorking":true,"workingTime":\#(o.updateTimeMillis),"origQuoteOrderQty":"0.00000000","selfTradePreventionMode":"EXPIRE_MAKER""#
         }
@@ -190,15 +184,9 @@ struct BinanceSpotFront: SpotFront {
                 return VenueError.invalidParameter("newClientOrderId").reply
             }
             let request = OrderRequest(symbol: m.symbol, side: side, kind: kind, timeInForce: tif, price: price, quantity: quantity, clientOrderID: p["newClientOrderId"])
-            if path.hasSuffix("/test") {
-                var scratch = venue.exchange
-                var copy = m
-                switch scratch.place(request, account: apiKey, market: &copy, nowMillis: now) {
-                case .success: return ok("{}")
-                case .failure(let r): return Self.error(r).reply
-                }
-            }
-            switch venue.exchange.place(request, account: apiKey, market: &venue.markets[m.symbol]!, nowMillis: now) {
+            let test = path.hasSuffix("/test")
+            switch venue.place(request, account: apiKey, test: test, nowMillis: now) {
+            case .success where test: return ok("{}")
             case .success(let o):
                 let fills = venue.exchange.accounts[apiKey]!.fills.filter { $0.orderID == o.orderID }.map { f in
                     #"{"price":"\#(f.price.formatted(minFractionDigits: 8))","qty":"\#(f.quantity.formatted(minFractionDigits: 8))","commission":"\#(f.fee.formatted(minFractionDigits: 8))","commissionAsset":"\#(f.commissionAsset)","tradeId":\#(f.tradeID)}"#
@@ -227,19 +215,13 @@ struct BinanceSpotFront: SpotFront {
         case (.GET, "/api/v3/openOrders"):
             return ok("[" + venue.exchange.openOrders(account: apiKey, symbol: m.symbol).map { Self.order($0, full: true) }.joined(separator: ",") + "]")
         case (.DELETE, "/api/v3/openOrders"):
-            let open = venue.exchange.openOrders(account: apiKey, symbol: m.symbol)
-            venue.exchange.cancelAll(account: apiKey, symbol: m.symbol, nowMillis: now)
-            let closed = open.compactMap { try? venue.exchange.query(.venue($0.orderID), account: apiKey).get() }
-            return ok("[" + closed.map { Self.order($0, full: false) }.joined(separator: ",") + "]")
+            let cancelled = venue.exchange.cancelAll(account: apiKey, symbol: m.symbol, nowMillis: now)
+            return ok("[" + cancelled.map { Self.order($0, full: false) }.joined(separator: ",") + "]")
         case (.GET, "/api/v3/allOrders"):
-            let account = venue.exchange.accounts[apiKey]!
-            let all = (Array(account.open.values) + Array(account.closed.values)).filter { $0.symbol == m.symbol }.sorted { $0.orderID < $1.orderID }
-            let limit = min(max(Int(p["limit"] ?? "500") ?? 500, 1), 1000)
-            return ok("[" + all.suffix(limit).map { Self.order($0, full: true) }.joined(separator: ",") + "]")
+            let all = venue.allOrders(account: apiKey, symbol: m.symbol, limit: SpotVenue.limit(p["limit"], default: 500, max: 1000))
+            return ok("[" + all.map { Self.order($0, full: true) }.joined(separator: ",") + "]")
         default:  // GET /api/v3/myTrades
-            let account = venue.exchange.accounts[apiKey]!
-            let limit = min(max(Int(p["limit"] ?? "500") ?? 500, 1), 1000)
-            let rows = account.fills.filter { $0.symbol == m.symbol }.suffix(limit).map { f in
+            let rows = venue.fills(account: apiKey, symbol: m.symbol, limit: SpotVenue.limit(p["limit"], default: 500, max: 1000)).map { f, _ in
                 #"{"symbol":"\#(f.symbol)","id":\#(f.tradeID),"orderId":\#(f.orderID),"orderListId":-1,"price":"\#(f.price.formatted(minFractionDigits: 8))","qty":"\#(f.quantity.formatted(minFractionDigits: 8))","quoteQty":"\#((Notional(price: f.price, quantity: f.quantity) ?? .zero).formatted(minFractionDigits: 8))","commission":"\#(f.fee.formatted(minFractionDigits: 8))","commissionAsset":"\#(f.commissionAsset)","time":\#(f.timeMillis),"isBuyer":\#(f.side == .buy),"isMaker":\#(f.maker),"isBestMatch":true}"#
             }
             return ok("[" + rows.joined(separator: ",") + "]")

@@ -113,7 +113,7 @@ struct MexcFront: SpotFront {
             switch market(q["symbol"]) {
             case .failure(let e): return e.reply
             case .success(let m):
-                let limit = min(max(Int(q["limit"] ?? "100") ?? 100, 1), 5000)
+                let limit = SpotVenue.limit(q["limit"], default: 100, max: 5000)
                 let i = m.script.instrument
                 func side(_ s: BookSide) -> String {
                     m.book.levels(s, limit: limit).map { #"["\#($0.price.formatted(minFractionDigits: i.priceFractionDigits))","\#($0.quantity.formatted(minFractionDigits: i.quantityFractionDigits))"]"# }
@@ -125,7 +125,7 @@ struct MexcFront: SpotFront {
             switch market(q["symbol"]) {
             case .failure(let e): return e.reply
             case .success(let m):
-                let limit = min(max(Int(q["limit"] ?? "500") ?? 500, 1), 1000)
+                let limit = SpotVenue.limit(q["limit"], default: 500, max: 1000)
                 let i = m.script.instrument
                 let rows = m.tape.recent(limit: limit).map { p in
                     #"{"id":null,"price":"\#(p.price.formatted(minFractionDigits: i.priceFractionDigits))","qty":"\#(p.quantity.formatted(minFractionDigits: i.quantityFractionDigits))","quoteQty":"\#((Notional(price: p.price, quantity: p.quantity) ?? .zero).formatted(minFractionDigits: i.priceFractionDigits))","time":\#(p.timeMillis),"isBuyerMaker":\#(p.buyerIsMaker),"isBestMatch":true,"tradeType":"\#(p.buyerIsMaker ? "ASK" : "BID")"}"#
@@ -139,7 +139,7 @@ struct MexcFront: SpotFront {
                 // MEXC's names: 1m 5m 15m 30m 60m 4h 1d 1W 1M.
                 let names = ["1m": "1m", "5m": "5m", "15m": "15m", "30m": "30m", "60m": "1h", "4h": "4h", "1d": "1d", "1W": "1w", "1M": "1M"]
                 guard let name = q["interval"], let mapped = names[name], let interval = CandleInterval(mapped) else { return MexcError.paramError.reply }
-                let limit = min(max(Int(q["limit"] ?? "500") ?? 500, 1), 1000)
+                let limit = SpotVenue.limit(q["limit"], default: 500, max: 1000)
                 let i = m.script.instrument
                 let rows = m.tape.trades.candles(interval, start: q["startTime"].flatMap { Int64($0) }, end: q["endTime"].flatMap { Int64($0) }, limit: limit).map { c in
                     let pd = i.priceFractionDigits
@@ -148,11 +148,7 @@ struct MexcFront: SpotFront {
                 return ok("[" + rows.joined(separator: ",") + "]")
             }
         case "/api/v3/ticker/price", "/api/v3/ticker/bookTicker", "/api/v3/ticker/24hr":
-            var list = symbols
-            if let name = q["symbol"] {
-                guard let s = Symbol(name), venue.markets[s] != nil else { return MexcError.badSymbol.reply }
-                list = [s]
-            }
+            guard let list = venue.symbols(named: q["symbol"]) else { return MexcError.badSymbol.reply }
             let rows = list.map { ticker(path, venue.markets[$0]!) }
             return ok(q["symbol"] != nil ? rows[0] : "[" + rows.joined(separator: ",") + "]")
         default:
@@ -231,16 +227,9 @@ struct MexcFront: SpotFront {
             }
             if let client = p["newClientOrderId"], !ClientOrderIDScheme.of(.mexc).accepts(client) { return MexcError.paramError.reply }
             let request = OrderRequest(symbol: m.symbol, side: side, kind: kind, timeInForce: tif, price: price, quantity: quantity, clientOrderID: p["newClientOrderId"])
-            if path.hasSuffix("/test") {
-                var scratch = venue.exchange
-                var copy = m
-                switch scratch.place(request, account: apiKey, market: &copy, nowMillis: now) {
-                case .success: return ok("{}")
-                case .failure(let r): return MexcError(r).reply
-                }
-            }
-            switch venue.exchange.place(request, account: apiKey, market: &venue.markets[m.symbol]!, nowMillis: now) {
-            case .success(let o): return ok(MexcJSON.placed(o, i))
+            let test = path.hasSuffix("/test")
+            switch venue.place(request, account: apiKey, test: test, nowMillis: now) {
+            case .success(let o): return ok(test ? "{}" : MexcJSON.placed(o, i))
             case .failure(let r): return MexcError(r).reply
             }
         case (.DELETE, "/api/v3/order"), (.GET, "/api/v3/order"):
@@ -259,21 +248,14 @@ struct MexcFront: SpotFront {
         case (.GET, "/api/v3/openOrders"):
             return ok("[" + venue.exchange.openOrders(account: apiKey, symbol: m.symbol).map { MexcJSON.order($0, i, full: true) }.joined(separator: ",") + "]")
         case (.DELETE, "/api/v3/openOrders"):
-            let open = venue.exchange.openOrders(account: apiKey, symbol: m.symbol)
-            venue.exchange.cancelAll(account: apiKey, symbol: m.symbol, nowMillis: now)
-            let closed = open.compactMap { try? venue.exchange.query(.venue($0.orderID), account: apiKey).get() }
-            return ok("[" + closed.map { MexcJSON.order($0, i, full: false) }.joined(separator: ",") + "]")
+            let cancelled = venue.exchange.cancelAll(account: apiKey, symbol: m.symbol, nowMillis: now)
+            return ok("[" + cancelled.map { MexcJSON.order($0, i, full: false) }.joined(separator: ",") + "]")
         case (.GET, "/api/v3/allOrders"):
-            let account = venue.exchange.accounts[apiKey]!
-            let all = (Array(account.open.values) + Array(account.closed.values)).filter { $0.symbol == m.symbol }.sorted { $0.orderID < $1.orderID }
-            let limit = min(max(Int(p["limit"] ?? "500") ?? 500, 1), 1000)
-            return ok("[" + all.suffix(limit).map { MexcJSON.order($0, i, full: true) }.joined(separator: ",") + "]")
+            let all = venue.allOrders(account: apiKey, symbol: m.symbol, limit: SpotVenue.limit(p["limit"], default: 500, max: 1000))
+            return ok("[" + all.map { MexcJSON.order($0, i, full: true) }.joined(separator: ",") + "]")
         default:  // GET /api/v3/myTrades
-            let account = venue.exchange.accounts[apiKey]!
-            let limit = min(max(Int(p["limit"] ?? "500") ?? 500, 1), 1000)
             let pd = i.priceFractionDigits
-            let rows = account.fills.filter { $0.symbol == m.symbol }.suffix(limit).map { f in
-                let client = account.open[f.orderID]?.clientOrderID ?? account.closed[f.orderID]?.clientOrderID ?? ""
+            let rows = venue.fills(account: apiKey, symbol: m.symbol, limit: SpotVenue.limit(p["limit"], default: 500, max: 1000)).map { f, client in
                 return #"{"symbol":"\#(f.symbol)","id":"\#(f.tradeID)","orderId":"\#(MexcJSON.orderID(f.orderID))","orderListId":-1,"price":"\#(f.price.formatted(minFractionDigits: pd))","qty":"\#(f.quantity.formatted(minFractionDigits: i.quantityFractionDigits))","quoteQty":"\#((Notional(price: f.price, quantity: f.quantity) ?? .zero).formatted(minFractionDigits: pd))","commission":"\#(f.fee)","commissionAsset":"\#(f.commissionAsset)","time":\#(f.timeMillis),"isBuyer":\#(f.side == .buy),"isMaker":\#(f.maker),"isBestMatch":true,"isSelfTrade":false,"clientOrderId":"\#(client)"}"#
             }
             return ok("[" + rows.joined(separator: ",") + "]")

@@ -38,6 +38,41 @@ final class SpotVenue: @unchecked Sendable {
 
     func signer(for apiKey: String) -> SignatureVerifier? { verifiers[apiKey] }
 
+    /// The symbols a request names: `name`, or every market without one; `nil` when the venue lists no such
+    /// symbol.
+    func symbols(named name: String?) -> [Symbol]? {
+        guard let name else { return markets.keys.sorted() }
+        guard let s = Symbol(name), markets[s] != nil else { return nil }
+        return [s]
+    }
+
+    /// A `limit` parameter: `fallback` when absent or unreadable, clamped to 1 ... `max`.
+    static func limit(_ text: String?, default fallback: Int, max: Int) -> Int {
+        Swift.min(Swift.max(text.flatMap { Int($0) } ?? fallback, 1), max)
+    }
+
+    /// A new order, or with `test` its dry run on copies of the venue and the market (nothing changes).
+    func place(_ r: OrderRequest, account: String, test: Bool, nowMillis: Int64) -> Result<SimOrder, Rejection> {
+        guard test else { return exchange.place(r, account: account, market: &markets[r.symbol]!, nowMillis: nowMillis) }
+        var scratch = exchange
+        var market = markets[r.symbol]!
+        return scratch.place(r, account: account, market: &market, nowMillis: nowMillis)
+    }
+
+    /// An account's orders on `symbol`, open and recently closed, the newest `limit` in order of arrival.
+    func allOrders(account: String, symbol: Symbol, limit: Int) -> [SimOrder] {
+        guard let a = exchange.accounts[account] else { return [] }
+        return (Array(a.open.values) + Array(a.closed.values)).filter { $0.symbol == symbol }.sorted { $0.orderID < $1.orderID }.suffix(limit)
+    }
+
+    /// An account's newest `limit` fills on `symbol`, each with its order's client ID.
+    func fills(account: String, symbol: Symbol, limit: Int) -> [(fill: SimFill, clientOrderID: String)] {
+        guard let a = exchange.accounts[account] else { return [] }
+        return a.fills.filter { $0.symbol == symbol }.suffix(limit).map { f in
+            (f, a.open[f.orderID]?.clientOrderID ?? a.closed[f.orderID]?.clientOrderID ?? "")
+        }
+    }
+
     func start() {
         startNanos = MonotonicInstant.now().nanos
         task = eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(10)) { [self] _ in tick() }
