@@ -21,6 +21,20 @@ func spotClient(_ account: AccountCredentials, restUrl: String?) throws -> SpotR
     }
 }
 
+extension StoreOptions {
+    /// A stored spot account (Binance spot or MEXC) and its client, at `restUrl` or the venue's address.
+    /// `command` and `what` word the refusal of other venues ("mm order: no order client for …").
+    func spotAccount(_ name: String, restUrl: String?, command: String, what: String) throws -> (AccountCredentials, SpotRESTClient) {
+        let store = try open(ProcessInfo.processInfo.environment)
+        let credentials = try failing { () throws(AccountStoreError) in try store.account(name) }
+        guard credentials.venue == .mexc || credentials.venue == .binanceSpot else {
+            printError("\(command): no \(what) client for venue \(credentials.venue.rawValue) yet")
+            throw ExitCode(1)
+        }
+        return (credentials, try spotClient(credentials, restUrl: restUrl))
+    }
+}
+
 /// `mm balance`: an account's balances at its venue, one JSON line per asset.
 struct Balance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show an account's balances at its venue (spot venues: free and locked per asset).")
@@ -31,13 +45,7 @@ struct Balance: AsyncParsableCommand {
     var restUrl: String?
 
     func run() async throws {
-        let store = try options.open(ProcessInfo.processInfo.environment)
-        let credentials = try failing { () throws(AccountStoreError) in try store.account(account) }
-        guard credentials.venue == .mexc || credentials.venue == .binanceSpot else {
-            printError("mm balance: no balance client for venue \(credentials.venue.rawValue) yet")
-            throw ExitCode(1)
-        }
-        let client = try spotClient(credentials, restUrl: restUrl)
+        let (_, client) = try options.spotAccount(account, restUrl: restUrl, command: "mm balance", what: "balance")
         let balances: [String: AssetBalance]
         do { balances = try await client.balances() } catch {
             printError("mm balance: \(error) (\(error.kind))")

@@ -33,14 +33,8 @@ struct MarketsSync: AsyncParsableCommand {
             printError("mm markets: --type \(type): only spot markets can be synced so far")
             throw ExitCode(2)
         }
-        let store = try options.open(env)
         let storage = try options.storage(env)
-        let credentials = try failing { () throws(AccountStoreError) in try store.account(account) }
-        guard credentials.venue == .mexc || credentials.venue == .binanceSpot else {
-            printError("mm markets: no market client for venue \(credentials.venue.rawValue) yet")
-            throw ExitCode(1)
-        }
-        let client = try spotClient(credentials, restUrl: restUrl)
+        let (credentials, client) = try options.spotAccount(account, restUrl: restUrl, command: "mm markets", what: "market")
         var fetched: (markets: [MarketSpec], skipped: [MarketSpec.Skip])
         do { fetched = try await client.markets() } catch {
             printError("mm markets: \(error) (\(error.kind))")

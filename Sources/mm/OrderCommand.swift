@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MMAccounts
+import MMBinanceWire
 import MMCore
 import MMSpotClients
 import MMVenue
@@ -23,23 +24,13 @@ struct OrderTarget: ParsableArguments {
     var restUrl: String?
 
     func client() throws -> SpotRESTClient {
-        let store = try options.open(ProcessInfo.processInfo.environment)
-        let credentials = try failing { () throws(AccountStoreError) in try store.account(account) }
-        guard credentials.venue == .mexc || credentials.venue == .binanceSpot else {
-            printError("mm order: no order client for venue \(credentials.venue.rawValue) yet")
-            throw ExitCode(1)
-        }
-        return try spotClient(credentials, restUrl: restUrl)
+        try options.spotAccount(account, restUrl: restUrl, command: "mm order", what: "order").1
     }
 }
 
 func orderFailure(_ error: VenueFailure) -> ExitCode {
-    printLine(#"{"ok":false,"http":\#(error.httpStatus),"code":\#(error.code ?? 0),"kind":"\#(error.kind)","message":\#(jsonQuoted(error.message))}"#)
+    printLine(#"{"ok":false,"http":\#(error.httpStatus),"code":\#(error.code ?? 0),"kind":"\#(error.kind)","message":\#(JSONString.quoted(error.message))}"#)
     return ExitCode(1)
-}
-
-func jsonQuoted(_ s: String) -> String {
-    "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
 }
 
 struct OrderPlace: AsyncParsableCommand {

@@ -112,13 +112,7 @@ struct Sim: AsyncParsableCommand {
         printLine("  book streams   \(server.streamURL)/public/stream?streams=\(server.symbols[0].lowercased)@depth@100ms/\(server.symbols[0].lowercased)@bookTicker")
         printLine("  market streams \(server.streamURL)/market/stream?streams=\(server.symbols[0].lowercased)@aggTrade/\(server.symbols[0].lowercased)@markPrice@1s")
         printLine("  raw stream     \(server.streamURL)/public/ws/\(server.symbols[0].lowercased)@depth@0ms")
-        if let demo = server.demoAccount {
-            // A throwaway account of this local venue only; printing it is how a person gets to use it.
-            printLine("  demo account   API key \(demo.apiKey)")
-            printLine("                 secret  \(demo.secret)")
-        } else {
-            printLine("  account        API key from \(apiKey != nil ? "--api-key" : "MM_SIM_API_KEY")")
-        }
+        printAccount(server.demoAccount)
         printLine("  faults         POST \(server.restURL)/sim/fault?kind=gap   counts: GET \(server.restURL)/sim/faults")
         await waitForTerminationSignal()
         let counts = try await server.faultCounts()
@@ -130,6 +124,17 @@ struct Sim: AsyncParsableCommand {
 }
 
 extension Sim {
+    /// The account lines of the banner: the demo account's key and secret, or where the given key came from.
+    func printAccount(_ demo: SimServer.Credentials?) {
+        if let demo {
+            // A throwaway account of this local venue only; printing it is how a person gets to use it.
+            printLine("  demo account   API key \(demo.apiKey)")
+            printLine("                 secret  \(demo.secret)")
+        } else {
+            printLine("  account        API key from \(apiKey != nil ? "--api-key" : "MM_SIM_API_KEY")")
+        }
+    }
+
     /// A simulated spot venue: MEXC or Binance spot.
     func runSpot(_ dialect: SpotSimServer.Dialect, _ accounts: [SimServer.Credentials]) async throws {
         let server: SpotSimServer
@@ -142,13 +147,7 @@ extension Sim {
         let symbol = dialect == .mexc ? "QRLUSDT" : "BTCUSDT"
         printLine("simulated \(dialect == .mexc ? "MEXC" : "Binance") spot venue: \(symbol) (synthetic, seed \(seed)) at \(speed)x")
         printLine("  REST           \(server.restURL)/api/v3/depth?symbol=\(symbol)")
-        if let demo = server.demoAccount {
-            // A throwaway account of this local venue only; printing it is how a person gets to use it.
-            printLine("  demo account   API key \(demo.apiKey)")
-            printLine("                 secret  \(demo.secret)")
-        } else {
-            printLine("  account        API key from \(apiKey != nil ? "--api-key" : "MM_SIM_API_KEY")")
-        }
+        printAccount(server.demoAccount)
         await waitForTerminationSignal()
         try await server.shutdown()
         printLine("stopped")
