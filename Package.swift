@@ -106,6 +106,7 @@ let package = Package(
             name: "MMEngine",
             dependencies: [
                 "MMCore", "MMRing", "MMBook", "MMStrategy", "MMRisk", "MMExecution", "MMBinanceWire", "MMBinanceAuth", "MMBinance", "MMReplay", "MMSim", "MMTelemetry",
+                "MMVenue", "MMRebalance", "MMSpotClients", "MMAccounts",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -160,7 +161,7 @@ let package = Package(
             ]),
         .testTarget(name: "MMBinanceAuthTests", dependencies: ["MMBinanceAuth", "MMBinanceWire", "TestSupport"]),
         .testTarget(
-            name: "MMEngineTests", dependencies: ["MMEngine", "MMBinance", "MMSim", "MMReplay", "MMBinanceWire", "MMBinanceAuth", "MMTelemetry", "TestSupport"]),
+            name: "MMEngineTests", dependencies: ["MMEngine", "MMBinance", "MMSim", "MMReplay", "MMBinanceWire", "MMBinanceAuth", "MMTelemetry", "MMAccounts", "MMRebalance", "MMVenue", "TestSupport"]),
         .testTarget(
             name: "MMSimTests",
             dependencies: [

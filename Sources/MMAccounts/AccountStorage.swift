@@ -78,6 +78,7 @@ public final class SQLiteAccountStorage: AccountStorage {
                 t.primaryKey(["venue", "venue_symbol"])
             }
         }
+        Self.registerTradingRecords(&migrator)
         try migrator.migrate(queue)
         chmod(path, 0o600)
     }

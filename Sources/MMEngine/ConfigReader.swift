@@ -31,6 +31,13 @@ struct ConfigReader {
         return e.text
     }
 
+    /// Every key under `prefix.` with its text, in file order; all count as read.
+    mutating func entries(under prefix: String) -> [(key: String, text: String)] {
+        let found = source.entries.filter { $0.key.hasPrefix(prefix + ".") }.sorted { ($0.value.line ?? 0, $0.key) < ($1.value.line ?? 0, $1.key) }
+        for (k, _) in found { used.append(k) }
+        return found.map { (String($0.key.dropFirst(prefix.count + 1)), $0.value.text) }
+    }
+
     mutating func bool(_ key: String, _ fallback: Bool) -> Bool {
         guard let e = entry(key) else { return fallback }
         switch e.text.lowercased() {

@@ -43,9 +43,13 @@ struct ConfigSource {
     /// Environment variables that start with `MM_` but configure something else than this file.
     static let reservedEnvironment: Set<String> = [
         "MM_SIM_API_KEY", "MM_SIM_API_SECRET", "MM_CONTROL_TOKEN", "MM_CONTROL_PORT", "MM_METRICS_PORT", "MM_CONFIG", "MM_BIN", "MM_FIXTURES",
+        "MM_MASTER_KEY", "MM_MASTER_KEY_FILE", "MM_NEW_MASTER_KEY", "MM_ACCOUNT_STORE", "MM_ACCOUNT_API_KEY", "MM_ACCOUNT_API_SECRET",
     ]
+    /// Prefixes of other documents' overrides (`MM_REBALANCE_…` configure the rebalancer, not the engine).
+    static let reservedPrefixes = ["MM_REBALANCE_"]
 
-    init(yaml raw: String, environment: [String: String], knownKeys: [String]) {
+    /// `environmentPrefix` starts the names of the variables that override single keys.
+    init(yaml raw: String, environment: [String: String], knownKeys: [String], environmentPrefix: String = "MM_") {
         let text = expand(raw, environment: environment)
         do {
             if let root = try Yams.compose(yaml: text) {
@@ -56,7 +60,7 @@ struct ConfigSource {
         } catch {
             problems.append(ConfigProblem(key: "", message: "not valid YAML: \(error)"))
         }
-        applyOverrides(environment, knownKeys: knownKeys)
+        applyOverrides(environment, knownKeys: knownKeys, prefix: environmentPrefix)
     }
 
     private mutating func expand(_ text: String, environment: [String: String]) -> String {
@@ -140,15 +144,17 @@ struct ConfigSource {
         }
     }
 
-    private mutating func applyOverrides(_ environment: [String: String], knownKeys: [String]) {
+    private mutating func applyOverrides(_ environment: [String: String], knownKeys: [String], prefix: String) {
         var byEnvName: [String: String] = [:]
         for key in knownKeys {
-            byEnvName["MM_" + key.replacingOccurrences(of: ".", with: "_").uppercased()] = key
+            byEnvName[prefix + key.replacingOccurrences(of: ".", with: "_").uppercased()] = key
         }
-        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("MM_") {
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix(prefix) {
             guard !Self.reservedEnvironment.contains(name) else { continue }
+            if prefix == "MM_" && Self.reservedPrefixes.contains(where: { name.hasPrefix($0) }) { continue }
             guard let key = byEnvName[name.uppercased()] else {
-                problems.append(ConfigProblem(key: "", environment: name, message: "does not name a configuration key (MM_<SECTION>_<KEY>, e.g. MM_RISK_NETMAX)"))
+                let example = (knownKeys.first { $0.contains(".") } ?? knownKeys.first).map { prefix + $0.replacingOccurrences(of: ".", with: "_").uppercased() } ?? prefix + "KEY"
+                problems.append(ConfigProblem(key: "", environment: name, message: "does not name a configuration key (\(prefix)<SECTION>_<KEY>, e.g. \(example))"))
                 continue
             }
             entries[key] = Entry(text: value, line: nil, environment: name)

@@ -119,6 +119,28 @@ public struct RebalanceResult: Sendable, Equatable {
     public var endMillis: Int64
     public var errors: [String]
 
+    public init(
+        runID: UInt64, status: RebalanceState, action: String, reason: String, order: RebalanceOrder? = nil, orderRef: VenueOrderRef? = nil,
+        executed: Quantity, fillPrice: Price? = nil, before: RebalancePosition? = nil, after: RebalancePosition? = nil, mid: Price? = nil,
+        trail: [RebalanceState], startMillis: Int64, endMillis: Int64, errors: [String]
+    ) {
+        self.runID = runID
+        self.status = status
+        self.action = action
+        self.reason = reason
+        self.order = order
+        self.orderRef = orderRef
+        self.executed = executed
+        self.fillPrice = fillPrice
+        self.before = before
+        self.after = after
+        self.mid = mid
+        self.trail = trail
+        self.startMillis = startMillis
+        self.endMillis = endMillis
+        self.errors = errors
+    }
+
     /// The result as one JSON object.
     public var json: String {
         func q(_ s: String) -> String {
@@ -180,6 +202,8 @@ public struct RebalanceRun: Sendable {
     /// The tracking limits (30 polls, 300 s by default).
     public var maxPolls = 30
     public var maxTrackMillis: Int64 = 300_000
+    /// Plan and validate, but send nothing: the run holds with the order it would have placed.
+    public var dryRun = false
 
     public private(set) var state = RebalanceState.start
     public private(set) var trail: [RebalanceState] = [.start]
@@ -277,6 +301,7 @@ public struct RebalanceRun: Sendable {
             let id = ClientOrderIDScheme.of(market.venue).make(prefix: "rb", sequence: runID)
             let o = RebalanceOrder(side: side, price: price, quantity: quantity, clientOrderID: id)
             order = o
+            if dryRun { return hold("dry run: \(side) \(quantity) @ \(price) not sent", now) }
             enter(.executing)
             return [.send(.place(o), afterMillis: 0)]
         }

@@ -162,6 +162,27 @@ public struct CandleSeries: Sendable {
         return minutes.count - 1
     }
 
+    /// Fills the span before `endMillis` with a history of closes, one per `intervalMillis` (a whole number
+    /// of minutes), oldest first: each interval opens at the previous close and ends at its own. Only an
+    /// empty series takes a history.
+    public mutating func seed(closes: [Price], intervalMillis: Int64, endingAt endMillis: Int64) {
+        guard minutes.isEmpty, let first = closes.first, intervalMillis >= 60_000 else { return }
+        let perInterval = Int(intervalMillis / 60_000)
+        let end = floorDiv(endMillis, intervalMillis) * intervalMillis
+        let keep = min(closes.count, Self.capacity / perInterval)
+        var t = end - Int64(keep) * intervalMillis
+        var previous = closes.count > keep ? closes[closes.count - keep - 1] : first
+        for close in closes.suffix(keep) {
+            for m in 0..<perInterval {
+                var c = Candle(openTime: t + Int64(m) * 60_000, price: m == 0 ? previous : close)
+                c.add(close)
+                minutes.append(c)
+            }
+            previous = close
+            t += intervalMillis
+        }
+    }
+
     /// Records a price with no volume (a mark or index sample).
     public mutating func sample(_ price: Price, at millis: Int64) {
         let i = minute(at: millis, price: price)
@@ -254,6 +275,11 @@ public struct MarketTape: Sendable {
         last = t
         tradeCount += 1
         trades.trade(price: t.price, quantity: t.quantity, buyerIsMaker: t.buyerIsMaker, at: t.timeMillis)
+    }
+
+    /// A price history before the first trade (see `CandleSeries.seed`).
+    public mutating func seed(closes: [Price], intervalMillis: Int64, endingAt endMillis: Int64) {
+        trades.seed(closes: closes, intervalMillis: intervalMillis, endingAt: endMillis)
     }
 
     /// Records the mark and index prices at a moment.

@@ -53,6 +53,11 @@ public struct SimMarket: Sendable {
     /// A mark price held away from the mid (for exercising margin calls and liquidations).
     public var markOverride: Price?
 
+    /// Gives the market a kline history ending at `endMillis` (closes oldest first, one per interval).
+    public mutating func seedHistory(closes: [Price], intervalMillis: Int64, endingAt endMillis: Int64) {
+        tape.seed(closes: closes, intervalMillis: intervalMillis, endingAt: endMillis)
+    }
+
     /// Settles the current period at the current rate and mark, and returns the settlement.
     @discardableResult
     public mutating func settleFunding(nowMillis: Int64) -> FundingSettlement {

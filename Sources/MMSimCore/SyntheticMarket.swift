@@ -114,4 +114,19 @@ public enum SyntheticMarket {
         return MarketScript(
             instrument: instrument, snapshot: snapshot, diffs: diffs, tickers: tickers, trades: trades, timeline: timeline)
     }
+
+    /// A seeded kline history of `count` closes on `tick` ending at `endPrice`: a walk of steps within
+    /// ±`stepBasisPoints` taken backwards from the end, oldest first.
+    public static func history(seed: UInt64, count: Int, endPrice: Price, tick: Price, stepBasisPoints: Int64 = 50) -> [Price] {
+        guard count > 0, tick.raw > 0 else { return [] }
+        var rng = SimRandom(seed: seed ^ 0x6B6C_696E_6573)
+        var closes = [endPrice]
+        var p = endPrice.raw
+        for _ in 1..<count {
+            let bps = Int64(rng.next() % UInt64(2 * stepBasisPoints + 1)) - stepBasisPoints
+            p = max(tick.raw, (p + p / 10_000 * bps) / tick.raw * tick.raw)
+            closes.append(Price(raw: p))
+        }
+        return closes.reversed()
+    }
 }

@@ -120,15 +120,97 @@ public struct SpotRESTClient: Sendable {
         return ref
     }
 
-    /// An order by the client's ID: its reference, state and executed quantity.
-    public func order(symbol: String, clientOrderID: String) async throws(VenueFailure) -> (ref: VenueOrderRef, status: VenueOrderStatus, executed: Quantity) {
+    /// An order's state as the venue reports it.
+    public struct OrderState: Sendable, Equatable {
+        public var ref: VenueOrderRef
+        public var status: VenueOrderStatus
+        public var executed: Quantity
+        /// Executed quote value over executed quantity; nil before any fill.
+        public var averagePrice: Price?
+    }
+
+    /// An order by the client's ID: its reference, state, executed quantity and average price.
+    public func order(symbol: String, clientOrderID: String) async throws(VenueFailure) -> OrderState {
         let o = try await request("GET", "/api/v3/order", "symbol=\(symbol)&origClientOrderId=\(clientOrderID)", signed: true)
         guard let id = o["orderId"]?.text, let ref = VenueOrderRef(id), let text = o["status"]?.text,
             let status = VenueOrderStatus(venue: venue, text), let executed = o["executedQty"]?.text.flatMap({ try? Quantity(parsing: $0) })
         else {
             throw VenueFailure(venue: venue, httpStatus: 200, code: nil, message: "an order answer the model cannot read")
         }
-        return (ref, status, executed)
+        var average: Price?
+        if executed.raw > 0, let quote = o["cummulativeQuoteQty"]?.text.flatMap({ try? Notional(parsing: $0) }), quote.raw > 0 {
+            average = Price(raw: Int64(Int128(quote.raw) * Int128(FixedPointScale.unit) / Int128(executed.raw)))
+        }
+        return OrderState(ref: ref, status: status, executed: executed, averagePrice: average)
+    }
+
+    /// The venue's clock, in Unix milliseconds.
+    public func serverTime() async throws(VenueFailure) -> Int64 {
+        guard let t = try await request("GET", "/api/v3/time")["serverTime"]?.int64 else {
+            throw VenueFailure(venue: venue, httpStatus: 200, code: nil, message: "no serverTime in the answer")
+        }
+        return t
+    }
+
+    /// The best bid and ask.
+    public func bookTicker(symbol: String) async throws(VenueFailure) -> (bid: Price, ask: Price) {
+        let t = try await request("GET", "/api/v3/ticker/bookTicker", "symbol=\(symbol)")
+        guard let bid = t["bidPrice"]?.text.flatMap({ try? Price(parsing: $0) }), let ask = t["askPrice"]?.text.flatMap({ try? Price(parsing: $0) }) else {
+            throw VenueFailure(venue: venue, httpStatus: 200, code: nil, message: "a book ticker the model cannot read")
+        }
+        return (bid, ask)
+    }
+
+    /// One kline.
+    public struct Kline: Sendable, Equatable {
+        public var openTime: Int64
+        public var open: Price
+        public var high: Price
+        public var low: Price
+        public var close: Price
+        public var volume: Quantity
+    }
+
+    /// Klines of `interval` in Binance's names (`1m` … `1h` … `1M`), oldest first; MEXC's own names
+    /// (`60m`, `1W`) are used on the wire for MEXC.
+    public func klines(symbol: String, interval: String, limit: Int) async throws(VenueFailure) -> [Kline] {
+        let wire = venue == .mexc ? (["1h": "60m", "1w": "1W"][interval] ?? interval) : interval
+        let rows = try await request("GET", "/api/v3/klines", "symbol=\(symbol)&interval=\(wire)&limit=\(limit)")
+        var out: [Kline] = []
+        for r in rows.arrayValue ?? [] {
+            guard let a = r.arrayValue, a.count >= 6, let t = a[0].int64 else { continue }
+            let p = (1...4).map { a[$0].text.flatMap { try? Price(parsing: $0) } }
+            guard let o = p[0], let h = p[1], let l = p[2], let c = p[3], let v = a[5].text.flatMap({ try? Quantity(parsing: $0) }) else { continue }
+            out.append(Kline(openTime: t, open: o, high: h, low: l, close: c, volume: v))
+        }
+        return out
+    }
+
+    /// One of the account's trades.
+    public struct Trade: Sendable, Equatable {
+        public var tradeID: String
+        public var orderRef: VenueOrderRef?
+        public var side: Side
+        public var price: Price
+        public var quantity: Quantity
+        public var commission: String
+        public var commissionAsset: String
+        public var timeMillis: Int64
+        public var maker: Bool
+    }
+
+    /// The account's trades in `symbol`, oldest first.
+    public func myTrades(symbol: String, limit: Int = 500) async throws(VenueFailure) -> [Trade] {
+        let rows = try await request("GET", "/api/v3/myTrades", "symbol=\(symbol)&limit=\(limit)", signed: true)
+        return (rows.arrayValue ?? []).compactMap { t in
+            guard let price = t["price"]?.text.flatMap({ try? Price(parsing: $0) }), let qty = t["qty"]?.text.flatMap({ try? Quantity(parsing: $0) }) else {
+                return nil
+            }
+            return Trade(
+                tradeID: t["id"]?.text ?? "", orderRef: t["orderId"]?.text.flatMap { VenueOrderRef($0) }, side: t["isBuyer"] == .bool(true) ? .buy : .sell,
+                price: price, quantity: qty, commission: t["commission"]?.text ?? "0", commissionAsset: t["commissionAsset"]?.text ?? "",
+                timeMillis: t["time"]?.int64 ?? 0, maker: t["isMaker"] == .bool(true))
+        }
     }
 
     /// One order as the operator tools show it.

@@ -27,6 +27,14 @@ public final class SpotSimServer: Sendable {
         public var accounts: [SimServer.Credentials] = []
         /// Starting balances of every account, all free.
         public var balances: [String: Notional]
+        /// The market's starting mid (default: 0.05 for QRL/USDT, 60,000 for BTCUSDT).
+        public var startPrice: Price?
+        /// The market's filters (default: the venue's usual ones for the symbol).
+        public var instrument: Instrument?
+        /// Kline closes before the start, oldest first, one per `historyIntervalMillis` (default: a seeded
+        /// walk of 48 hours ending at the starting price).
+        public var history: [Price]?
+        public var historyIntervalMillis: Int64 = 3_600_000
 
         public init(dialect: Dialect = .mexc, port: Int = 0, speed: Double = 1.0, seed: UInt64 = 1, accounts: [SimServer.Credentials] = []) {
             self.dialect = dialect
@@ -75,10 +83,11 @@ public final class SpotSimServer: Sendable {
 
     public static func start(_ configuration: Configuration) async throws -> SpotSimServer {
         let mexc = configuration.dialect == .mexc
-        let instrument = mexc ? qrlUSDT() : btcUSDTSpot()
-        let spec = mexc
-            ? SyntheticMarket.Spec(seed: configuration.seed, seconds: 600, intervalMillis: 100, startPrice: Price("0.05")!, depth: 200)
-            : SyntheticMarket.Spec(seed: configuration.seed, seconds: 600, intervalMillis: 100, startPrice: Price(units: 60_000), depth: 200)
+        let instrument = configuration.instrument ?? (mexc ? qrlUSDT() : btcUSDTSpot())
+        let start = configuration.startPrice ?? (mexc ? Price("0.05")! : Price(units: 60_000))
+        let spec = SyntheticMarket.Spec(seed: configuration.seed, seconds: 600, intervalMillis: 100, startPrice: start, depth: 200)
+        let history = configuration.history
+            ?? SyntheticMarket.history(seed: configuration.seed, count: 48, endPrice: start, tick: instrument.tickSize)
         let pair = mexc ? SpotPair(base: "QRL", quote: "USDT") : SpotPair(base: "BTC", quote: "USDT")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
@@ -100,7 +109,11 @@ public final class SpotSimServer: Sendable {
                 }
                 .bind(host: configuration.host, port: configuration.port)
                 .get()
-            try await loop.submit { venue.start() }.get()
+            let interval = configuration.historyIntervalMillis
+            try await loop.submit {
+                venue.markets[instrument.symbol]!.seedHistory(closes: history, intervalMillis: interval, endingAt: venue.nowMillis())
+                venue.start()
+            }.get()
             return SpotSimServer(group: group, channel: channel, venue: venue, port: channel.localAddress?.port ?? configuration.port, dialect: configuration.dialect, demo: demo)
         } catch {
             try? await group.shutdownGracefully()
