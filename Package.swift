@@ -53,7 +53,7 @@ let package = Package(
         // The spot rebalancer's decisions: planning rules, fill tracking, average cost (pure).
         .target(name: "MMRebalance", dependencies: ["MMCore", "MMVenue"]),
         // Spot venues' REST APIs (Binance spot, MEXC) onto the venue-neutral model.
-        .target(name: "MMSpotClients", dependencies: ["MMVenue", "MMBinance", "MMBinanceAuth", "MMBinanceWire", "MMCore"]),
+        .target(name: "MMVenueClients", dependencies: ["MMVenue", "MMBinance", "MMBinanceAuth", "MMBinanceWire", "MMCore"]),
         // AES-256-GCM and randomness over the system's libcrypto, for the account store.
         .target(name: "CCipher", linkerSettings: [.linkedLibrary("crypto")]),
         // Venue accounts with their keys sealed under a master key, in SQLite.
@@ -106,7 +106,7 @@ let package = Package(
             name: "MMEngine",
             dependencies: [
                 "MMCore", "MMRing", "MMBook", "MMStrategy", "MMRisk", "MMExecution", "MMBinanceWire", "MMBinanceAuth", "MMBinance", "MMReplay", "MMSim", "MMTelemetry",
-                "MMVenue", "MMRebalance", "MMSpotClients", "MMAccounts",
+                "MMVenue", "MMRebalance", "MMVenueClients", "MMAccounts",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -121,7 +121,7 @@ let package = Package(
             name: "mm",
             dependencies: [
                 "MMCore", "MMBook", "MMBinanceWire", "MMReplay", "MMSim", "MMEngine", "MMBinance", "MMTelemetry", "MMBacktest", "MMAccounts",
-                "MMBinanceAuth", "MMVenue", "MMSpotClients",
+                "MMBinanceAuth", "MMVenue", "MMVenueClients",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMVenueTests", dependencies: ["MMVenue", "TestSupport"]),
-        .testTarget(name: "MMSpotClientsTests", dependencies: ["MMSpotClients", "MMSim", "MMVenue", "MMBinance", "TestSupport"]),
+        .testTarget(name: "MMVenueClientsTests", dependencies: ["MMVenueClients", "MMSim", "MMVenue", "MMBinance", "TestSupport"]),
         .testTarget(name: "MMRebalanceTests", dependencies: ["MMRebalance", "MMVenue", "TestSupport"]),
         .testTarget(name: "MMAccountsTests", dependencies: ["MMAccounts", "MMVenue", "TestSupport"]),
         .testTarget(name: "MMSimCoreTests", dependencies: ["MMSimCore", "MMBook", "TestSupport"]),

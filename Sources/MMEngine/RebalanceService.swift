@@ -2,7 +2,7 @@ import MMAccounts
 import MMBinanceWire
 import MMCore
 import MMRebalance
-import MMSpotClients
+import MMVenueClients
 import MMVenue
 
 /// Carries out rebalance runs: feeds `RebalanceRun` the venue's answers, waits where it says, writes its

@@ -5,39 +5,58 @@ import MMBinance
 import MMBinanceAuth
 import MMBinanceWire
 import MMCore
-import MMSpotClients
+import MMVenueClients
 import MMVenue
 
-/// The spot REST client of a stored account, at `restUrl` or the venue's own address.
-func spotClient(_ account: AccountCredentials, restUrl: String?) throws -> SpotRESTClient {
-    let url = restUrl ?? SpotRESTClient.defaultURL(account.venue)
+/// The trading client of a stored account (Binance USDⓈ-M, Binance spot, MEXC), at `restUrl` or the venue's
+/// own address; `nil` for a venue with no client yet.
+func tradingClient(_ account: AccountCredentials, restUrl: String?) throws -> (any TradingClient)? {
+    let url: String
+    switch account.venue {
+    case .binanceUSDM: url = restUrl ?? USDMRESTClient.defaultURL
+    case .mexc, .binanceSpot: url = restUrl ?? SpotRESTClient.defaultURL(account.venue)
+    case .bybit, .okx: return nil
+    }
     guard let endpoint = Endpoint(url: url) else {
         printError("mm: --rest-url '\(url)' is not a URL")
         throw ExitCode(2)
     }
-    do { return try SpotRESTClient(venue: account.venue, endpoint: endpoint, apiKey: account.apiKey, secret: account.secret) } catch {
-        printError("mm: \(error.message)")
+    do {
+        if account.venue == .binanceUSDM { return try USDMRESTClient(endpoint: endpoint, apiKey: account.apiKey, secret: account.secret) }
+        return try SpotRESTClient(venue: account.venue, endpoint: endpoint, apiKey: account.apiKey, secret: account.secret)
+    } catch {
+        printError("mm: account \(account.name): \(error.message)")
         throw ExitCode(2)
     }
 }
 
 extension StoreOptions {
-    /// A stored spot account (Binance spot or MEXC) and its client, at `restUrl` or the venue's address.
-    /// `command` and `what` word the refusal of other venues ("mm order: no order client for …").
-    func spotAccount(_ name: String, restUrl: String?, command: String, what: String) throws -> (AccountCredentials, SpotRESTClient) {
+    /// A stored account and its trading client, at `restUrl` or the venue's address. `command` and `what`
+    /// word the refusal of venues without one ("mm order: no order client for …").
+    func tradingAccount(_ name: String, restUrl: String?, command: String, what: String) throws -> (AccountCredentials, any TradingClient) {
         let store = try open(ProcessInfo.processInfo.environment)
         let credentials = try failing { () throws(AccountStoreError) in try store.account(name) }
-        guard credentials.venue == .mexc || credentials.venue == .binanceSpot else {
+        guard let client = try tradingClient(credentials, restUrl: restUrl) else {
             printError("\(command): no \(what) client for venue \(credentials.venue.rawValue) yet")
             throw ExitCode(1)
         }
-        return (credentials, try spotClient(credentials, restUrl: restUrl))
+        return (credentials, client)
+    }
+
+    /// A stored spot account (Binance spot or MEXC) and its spot client.
+    func spotAccount(_ name: String, restUrl: String?, command: String, what: String) throws -> (AccountCredentials, SpotRESTClient) {
+        let (credentials, client) = try tradingAccount(name, restUrl: restUrl, command: command, what: what)
+        guard let spot = client as? SpotRESTClient else {
+            printError("\(command): account \(name) is on \(credentials.venue.rawValue); a spot account (mexc, binance-spot) is needed")
+            throw ExitCode(1)
+        }
+        return (credentials, spot)
     }
 }
 
 /// `mm balance`: an account's balances at its venue, one JSON line per asset.
 struct Balance: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show an account's balances at its venue (spot venues: free and locked per asset).")
+    static let configuration = CommandConfiguration(abstract: "Show an account's balances at its venue: free and locked per asset (USDⓈ-M: available and in use per margin asset).")
     @OptionGroup var options: StoreOptions
     @Option(name: .long, help: "Account name (see `mm accounts list`).")
     var account: String
@@ -45,7 +64,7 @@ struct Balance: AsyncParsableCommand {
     var restUrl: String?
 
     func run() async throws {
-        let (_, client) = try options.spotAccount(account, restUrl: restUrl, command: "mm balance", what: "balance")
+        let (_, client) = try options.tradingAccount(account, restUrl: restUrl, command: "mm balance", what: "balance")
         let balances: [String: AssetBalance]
         do { balances = try await client.balances() } catch {
             printError("mm balance: \(error) (\(error.kind))")
@@ -210,40 +229,16 @@ struct AccountsTest: AsyncParsableCommand {
     func run() async throws {
         let store = try options.open(ProcessInfo.processInfo.environment)
         let account = try failing { () throws(AccountStoreError) in try store.account(name) }
-        switch account.venue {
-        case .binanceUSDM:
-            let url = restUrl ?? "https://fapi.binance.com"
-            guard let endpoint = Endpoint(url: url) else {
-                printError("mm accounts: --rest-url '\(url)' is not a URL")
-                throw ExitCode(2)
-            }
-            let signer: RequestSigner
-            do { signer = try RequestSigner(secret: account.secret) } catch {
-                printError("mm accounts: account \(name): the secret is not a usable key: \(error.description)")
-                throw ExitCode(2)
-            }
-            var q = "timestamp=\(UnixNanos.now().millis)&recvWindow=10000"
-            q += "&signature=" + signer.signature(of: q, urlEncoded: true)
-            let reply = try await VenueREST.send("GET", endpoint, path: "/fapi/v2/balance?" + q, headers: [("X-MBX-APIKEY", account.apiKey)])
-            guard reply.status == 200 else {
-                let doc = try? JSONValue.parse(reply.body)
-                let failure = VenueFailure(venue: account.venue, httpStatus: reply.status, code: doc?["code"]?.int64.map(Int.init), message: doc?["msg"]?.text ?? "")
-                printLine(#"{"account":"\#(name)","ok":false,"http":\#(reply.status),"code":\#(failure.code ?? 0),"kind":"\#(failure.kind)"}"#)
-                throw ExitCode(1)
-            }
-            printLine(#"{"account":"\#(name)","venue":"\#(account.venue.rawValue)","key":"\#(account.maskedKeyID)","ok":true}"#)
-        case .mexc, .binanceSpot:
-            let client = try spotClient(account, restUrl: restUrl)
-            do {
-                _ = try await client.balances()
-            } catch {
-                printLine(#"{"account":"\#(name)","ok":false,"http":\#(error.httpStatus),"code":\#(error.code ?? 0),"kind":"\#(error.kind)"}"#)
-                throw ExitCode(1)
-            }
-            printLine(#"{"account":"\#(name)","venue":"\#(account.venue.rawValue)","key":"\#(account.maskedKeyID)","ok":true}"#)
-        default:
+        guard let client = try tradingClient(account, restUrl: restUrl) else {
             printError("mm accounts: no client for venue \(account.venue.rawValue) yet; the key and secret open with the master key")
             throw ExitCode(1)
         }
+        do {
+            _ = try await client.balances()
+        } catch {
+            printLine(#"{"account":"\#(name)","ok":false,"http":\#(error.httpStatus),"code":\#(error.code ?? 0),"kind":"\#(error.kind)"}"#)
+            throw ExitCode(1)
+        }
+        printLine(#"{"account":"\#(name)","venue":"\#(account.venue.rawValue)","key":"\#(account.maskedKeyID)","ok":true}"#)
     }
 }

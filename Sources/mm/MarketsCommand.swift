@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import MMAccounts
 import MMCore
-import MMSpotClients
+import MMVenueClients
 import MMVenue
 
 /// `mm markets`: a venue's markets, synced into the store and shown from it.
@@ -18,8 +18,8 @@ struct MarketsSync: AsyncParsableCommand {
     @OptionGroup var options: StoreOptions
     @Option(name: .long, help: "Account name (its venue is synced).")
     var account: String
-    @Option(name: .long, help: "Market type: spot (the spot venues list only spot).")
-    var type = "spot"
+    @Option(name: .long, help: "Market type: spot (Binance spot, MEXC) or swap (Binance USDⓈ-M perpetuals); default: the venue's.")
+    var type: String?
     @Option(name: .long, help: "Only markets quoted in this asset.")
     var quote: String?
     @Option(name: .long, parsing: .upToNextOption, help: "Only these venue symbols.")
@@ -29,12 +29,17 @@ struct MarketsSync: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        guard type == "spot" else {
-            printError("mm markets: --type \(type): only spot markets can be synced so far")
+        if let type, MarketType(rawValue: type) == nil {
+            printError("mm markets: --type \(type): spot or swap")
             throw ExitCode(2)
         }
         let storage = try options.storage(env)
-        let (credentials, client) = try options.spotAccount(account, restUrl: restUrl, command: "mm markets", what: "market")
+        let (credentials, client) = try options.tradingAccount(account, restUrl: restUrl, command: "mm markets", what: "market")
+        let listed: MarketType = credentials.venue == .binanceUSDM ? .linearPerpetual : .spot
+        if let type, type != listed.rawValue {
+            printError("mm markets: account \(account) is on \(credentials.venue.rawValue), which lists \(listed.rawValue) markets, not \(type)")
+            throw ExitCode(2)
+        }
         var fetched: (markets: [MarketSpec], skipped: [MarketSpec.Skip])
         do { fetched = try await client.markets() } catch {
             printError("mm markets: \(error) (\(error.kind))")

@@ -3,13 +3,13 @@ import Foundation
 import MMAccounts
 import MMBinanceWire
 import MMCore
-import MMSpotClients
+import MMVenueClients
 import MMVenue
 
 /// `mm order`: one order at a time through an account's venue, with idempotent client IDs.
 struct Order: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Place, look up, cancel and list orders on a spot account's venue (Binance spot, MEXC).",
+        abstract: "Place, look up, cancel and list limit orders on an account's venue (Binance USDⓈ-M, Binance spot, MEXC).",
         subcommands: [OrderPlace.self, OrderGet.self, OrderCancel.self, OrderList.self])
 }
 
@@ -23,8 +23,8 @@ struct OrderTarget: ParsableArguments {
     @Option(name: .long, help: "REST base URL (default: the venue's).")
     var restUrl: String?
 
-    func client() throws -> SpotRESTClient {
-        try options.spotAccount(account, restUrl: restUrl, command: "mm order", what: "order").1
+    func client() throws -> any TradingClient {
+        try options.tradingAccount(account, restUrl: restUrl, command: "mm order", what: "order").1
     }
 }
 

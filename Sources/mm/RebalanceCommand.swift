@@ -6,7 +6,7 @@ import MMCore
 import MMEngine
 import MMRebalance
 import MMSim
-import MMSpotClients
+import MMVenueClients
 import MMTelemetry
 import MMVenue
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import MMEngine
 import MMSim
 import TestSupport
 import Testing
@@ -110,5 +111,60 @@ struct AccountsCommandTests {
         let database = try Data(contentsOf: URL(fileURLWithPath: dir + "/accounts.sqlite"))
         #expect(database.range(of: Data(account.secret.utf8)) == nil && database.range(of: Data(account.apiKey.utf8)) == nil, "ciphertext only")
         try await sim.shutdown()
+    }
+
+    /// Binance USDⓈ-M through the same tools: markets (perpetuals, unified `BASE/QUOTE:SETTLE`), balance and
+    /// orders by client ID; and a spot venue whose tick size changed between two syncs reports it as an update.
+    @Test func usdmMarketsBalanceAndOrdersAndATickSizeChange() async throws {
+        let account = SimServer.Credentials.random()
+        let sim = try await SimServer.start(.init(recordings: [EngineTests.recording], accounts: [account]))
+        let dir = Fixtures.temporaryPath("accounts-usdm-\(UInt64.random(in: 0 ... .max))")
+        let env = ["MM_MASTER_KEY": String(repeating: "3c", count: 32), "MM_ACCOUNT_STORE": dir + "/accounts.sqlite"]
+        let url = "http://127.0.0.1:\(sim.port)"
+        var outputs: [String] = []
+        func run(_ args: [String], input: String = "") async throws -> (status: Int32, output: String) {
+            let r = try await onThread { try self.mm(args, environment: env, input: input) }
+            outputs.append(r.output)
+            return r
+        }
+        #expect(try await run(["accounts", "add", "--name", "futures", "--venue", "binance-usdm"], input: account.apiKey + "\n" + account.secret + "\n").status == 0)
+        let first = try await run(["markets", "sync", "--account", "futures", "--rest-url", url])
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.contains(#""event":"market.added","venue":"binance-usdm","symbol":"BTCUSDT","unified":"BTC/USDT:USDT""#), "\(first.output)")
+        #expect(first.output.contains(#""tick_size":"0.1""#) || first.output.contains(#""tick_size":"0.01""#))
+        let second = try await run(["markets", "sync", "--account", "futures", "--rest-url", url, "--type", "swap"])
+        #expect(second.status == 0 && second.output.split(separator: "\n").count == 1 && second.output.contains(#""added":0,"updated":0,"delisted":0"#), "\(second.output)")
+        let wrongType = try await run(["markets", "sync", "--account", "futures", "--rest-url", url, "--type", "spot"])
+        #expect(wrongType.status == 2 && wrongType.output.contains("lists swap markets"), "\(wrongType.output)")
+        let shown = try await run(["markets", "show", "--venue", "binance-usdm"])
+        #expect(shown.output.contains(#""type":"swap""#))
+        let balance = try await run(["balance", "--account", "futures", "--rest-url", url])
+        #expect(balance.status == 0 && balance.output.contains(#""asset":"USDT""#), "\(balance.output)")
+        func order(_ args: [String]) async throws -> (status: Int32, output: String) {
+            try await run(["order"] + args + ["--account", "futures", "--symbol", "BTCUSDT", "--rest-url", url])
+        }
+        let placed = try await order(["place", "--side", "buy", "--price", "60000", "--quantity", "0.002", "--client-id", "usdm-op-1"])
+        #expect(placed.status == 0 && placed.output.contains(#""event":"order.placed""#), "\(placed.output)")
+        let again = try await order(["place", "--side", "buy", "--price", "60000", "--quantity", "0.002", "--client-id", "usdm-op-1"])
+        #expect(again.output.contains(#""event":"order.exists""#), "\(again.output)")
+        #expect(try await order(["list"]).output.contains(#""client_id":"usdm-op-1""#))
+        #expect(try await order(["cancel", "--client-id", "usdm-op-1"]).status == 0)
+        #expect(try await order(["get", "--client-id", "usdm-op-1"]).output.contains(#""status":"CANCELED""#))
+        try await sim.shutdown()
+
+        // MEXC lists QRLUSDT with a 0.00001 tick, then (a new listing of the venue) with 0.0001.
+        let spotAccount = SimServer.Credentials.random()
+        #expect(try await run(["accounts", "add", "--name", "qrl", "--venue", "mexc"], input: spotAccount.apiKey + "\n" + spotAccount.secret + "\n").status == 0)
+        let before = try await SpotSimServer.start(.init(dialect: .mexc, accounts: [spotAccount]))
+        #expect(try await run(["markets", "sync", "--account", "qrl", "--rest-url", before.restURL]).output.contains(#""event":"market.added""#))
+        try await before.shutdown()
+        var changed = SpotSimServer.Configuration(dialect: .mexc, accounts: [spotAccount])
+        try SpotScenario.parse(yaml: "tickSize: \"0.0001\"\n").apply(to: &changed)
+        let after = try await SpotSimServer.start(changed)
+        let update = try await run(["markets", "sync", "--account", "qrl", "--rest-url", after.restURL])
+        #expect(update.output.contains(#""event":"market.updated","venue":"mexc","symbol":"QRLUSDT""#) && update.output.contains("tickSize: 0.00001 → 0.0001"), "\(update.output)")
+        #expect(update.output.contains(#""updated":1"#))
+        try await after.shutdown()
+        for text in outputs { #expect(!text.contains(account.secret) && !text.contains(spotAccount.secret) && !text.contains(spotAccount.apiKey)) }
     }
 }

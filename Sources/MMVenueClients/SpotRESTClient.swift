@@ -7,48 +7,28 @@ import MMVenue
 /// A spot venue's REST API for the operator tools and the rebalancer: Binance spot (`/api/v3`, header
 /// `X-MBX-APIKEY`) and MEXC spot v3 (`/api/v3`, header `X-MEXC-APIKEY`). Both sign the query string with
 /// HMAC-SHA256 (hex); they differ in market fields, order IDs and codes, which this maps onto the model.
-public struct SpotRESTClient: Sendable {
+public struct SpotRESTClient: TradingClient {
     public let venue: VenueID
-    public let endpoint: Endpoint
-    let apiKey: String
-    let signer: HMACSigner
+    let rest: SignedREST
 
     public init(venue: VenueID, endpoint: Endpoint, apiKey: String, secret: String) throws(VenueFailure) {
         guard venue == .mexc || venue == .binanceSpot else {
             throw VenueFailure(venue: venue, httpStatus: 0, code: nil, message: "no spot REST client for \(venue.rawValue)")
         }
         self.venue = venue
-        self.endpoint = endpoint
-        self.apiKey = apiKey
-        signer = HMACSigner(secret: secret)
+        let signer = HMACSigner(secret: secret)
+        rest = SignedREST(
+            venue: venue, endpoint: endpoint, apiKey: apiKey, keyHeader: venue == .mexc ? "X-MEXC-APIKEY" : "X-MBX-APIKEY", recvWindowMillis: 5000,
+            sign: { signer.signature(of: $0) })
     }
+
+    public var endpoint: Endpoint { rest.endpoint }
 
     /// The venue's own default address.
     public static func defaultURL(_ venue: VenueID) -> String { venue == .mexc ? "https://api.mexc.com" : "https://api.binance.com" }
 
-    private var keyHeader: String { venue == .mexc ? "X-MEXC-APIKEY" : "X-MBX-APIKEY" }
-
-    /// One request; a refusal or an unreadable answer is a `VenueFailure` with its kind.
     func request(_ method: String, _ path: String, _ query: String = "", signed: Bool = false) async throws(VenueFailure) -> JSONValue {
-        var q = query
-        if signed {
-            q += (q.isEmpty ? "" : "&") + "timestamp=\(UnixNanos.now().millis)&recvWindow=5000"
-            q += "&signature=" + signer.signature(of: q)
-        }
-        let reply: HTTPReply
-        do {
-            reply = try await VenueREST.send(method, endpoint, path: path + (q.isEmpty ? "" : "?" + q), headers: signed ? [(keyHeader, apiKey)] : [])
-        } catch {
-            throw VenueFailure(venue: venue, httpStatus: 0, code: nil, message: "\(error)")
-        }
-        let doc = try? JSONValue.parse(reply.body)
-        guard reply.status == 200, let doc else {
-            let retry = reply.headers.first(name: "Retry-After").flatMap { Int64($0) }
-            throw VenueFailure(
-                venue: venue, httpStatus: reply.status, code: doc?["code"]?.int64.map(Int.init), message: doc?["msg"]?.text ?? String(decoding: reply.body.prefix(200), as: UTF8.self),
-                retryAfterSeconds: retry)
-        }
-        return doc
+        try await rest.request(method, path, query, signed: signed)
     }
 
     /// The venue's spot markets, and those left out with the reason.
@@ -120,28 +100,10 @@ public struct SpotRESTClient: Sendable {
         return ref
     }
 
-    /// An order's state as the venue reports it.
-    public struct OrderState: Sendable, Equatable {
-        public var ref: VenueOrderRef
-        public var status: VenueOrderStatus
-        public var executed: Quantity
-        /// Executed quote value over executed quantity; nil before any fill.
-        public var averagePrice: Price?
-    }
-
     /// An order by the client's ID: its reference, state, executed quantity and average price.
     public func order(symbol: String, clientOrderID: String) async throws(VenueFailure) -> OrderState {
         let o = try await request("GET", "/api/v3/order", "symbol=\(symbol)&origClientOrderId=\(clientOrderID)", signed: true)
-        guard let id = o["orderId"]?.text, let ref = VenueOrderRef(id), let text = o["status"]?.text,
-            let status = VenueOrderStatus(venue: venue, text), let executed = o["executedQty"]?.text.flatMap({ try? Quantity(parsing: $0) })
-        else {
-            throw VenueFailure(venue: venue, httpStatus: 200, code: nil, message: "an order answer the model cannot read")
-        }
-        var average: Price?
-        if executed.raw > 0, let quote = o["cummulativeQuoteQty"]?.text.flatMap({ try? Notional(parsing: $0) }), quote.raw > 0 {
-            average = Price(raw: Int64(Int128(quote.raw) * Int128(FixedPointScale.unit) / Int128(executed.raw)))
-        }
-        return OrderState(ref: ref, status: status, executed: executed, averagePrice: average)
+        return try Parse.orderState(o, venue: venue)
     }
 
     /// The venue's clock, in Unix milliseconds.
@@ -213,28 +175,10 @@ public struct SpotRESTClient: Sendable {
         }
     }
 
-    /// One order as the operator tools show it.
-    public struct OrderView: Sendable, Equatable {
-        public var ref: VenueOrderRef
-        public var clientOrderID: String
-        public var side: String
-        public var price: String
-        public var quantity: String
-        public var executed: String
-        public var status: VenueOrderStatus
-    }
-
     /// The open orders of `symbol`.
     public func openOrders(symbol: String) async throws(VenueFailure) -> [OrderView] {
         let list = try await request("GET", "/api/v3/openOrders", "symbol=\(symbol)", signed: true)
-        return (list.arrayValue ?? []).compactMap { o in
-            guard let id = o["orderId"]?.text, let ref = VenueOrderRef(id), let text = o["status"]?.text, let status = VenueOrderStatus(venue: venue, text) else {
-                return nil
-            }
-            return OrderView(
-                ref: ref, clientOrderID: o["clientOrderId"]?.text ?? "", side: o["side"]?.text ?? "", price: o["price"]?.text ?? "",
-                quantity: o["origQty"]?.text ?? "", executed: o["executedQty"]?.text ?? "", status: status)
-        }
+        return Parse.orderViews(list, venue: venue)
     }
 
     /// Cancels an order by its reference.

@@ -1,7 +1,7 @@
 import MMBinance
 import MMCore
 import MMSim
-import MMSpotClients
+import MMVenueClients
 import MMVenue
 import TestSupport
 import Testing
