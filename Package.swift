@@ -161,7 +161,7 @@ let package = Package(
             ]),
         .testTarget(name: "MMBinanceAuthTests", dependencies: ["MMBinanceAuth", "MMBinanceWire", "TestSupport"]),
         .testTarget(
-            name: "MMEngineTests", dependencies: ["MMEngine", "MMBinance", "MMSim", "MMReplay", "MMBinanceWire", "MMBinanceAuth", "MMTelemetry", "MMAccounts", "MMRebalance", "MMVenue", "TestSupport"]),
+            name: "MMEngineTests", dependencies: ["MMEngine", "MMBinance", "MMSim", "MMReplay", "MMBinanceWire", "MMBinanceAuth", "MMTelemetry", "MMAccounts", "MMRebalance", "MMVenue", "MMVenueClients", "TestSupport"]),
         .testTarget(
             name: "MMSimTests",
             dependencies: [

@@ -64,6 +64,11 @@ def main() -> int:
     trades = ex.fetch_my_trades(SYMBOL)
     check(trades and trades[-1]["side"] == "sell" and trades[-1]["fee"]["currency"] == "USDT", trades[-1:])
     print("my trades", len(trades))
+    # A market buy sized by what it spends (quoteOrderQty).
+    bought = ex.create_market_buy_order_with_cost(SYMBOL, 20)
+    spent = ex.fetch_order(bought["id"], SYMBOL)
+    check(spent["filled"] > 0 and 0 < spent["cost"] <= 20, spent)
+    print("market buy by cost", spent["filled"], spent["cost"])
     try:
         ex.cancel_order("1", SYMBOL)
         raise AssertionError("an unknown order was cancelled")

@@ -57,6 +57,11 @@ def main() -> int:
     trades = ex.fetch_my_trades(SYMBOL)
     check(trades and trades[-1]["side"] == "sell" and trades[-1]["fee"]["currency"] == "USDT", trades[-1:])
     print("my trades", len(trades), trades[-1]["price"], trades[-1]["amount"])
+    # A market buy sized by what it spends (quoteOrderQty).
+    bought = ex.create_market_buy_order_with_cost(SYMBOL, 10)
+    spent = ex.fetch_order(bought["id"], SYMBOL)
+    check(spent["filled"] > 0 and 0 < spent["cost"] <= 10, spent)
+    print("market buy by cost", spent["filled"], spent["cost"])
     try:
         ex.cancel_order("C02__1", SYMBOL)
         raise AssertionError("an unknown order was cancelled")

@@ -41,10 +41,21 @@ public final class RebalanceService: Sendable {
 
     /// The market the configuration names, as the venue lists it now.
     func market() async throws(StartError) -> MarketSpec {
-        let listed: [MarketSpec]
-        do { listed = try await client.markets().markets } catch {
-            metrics.apiError(code: error.code, endpoint: "exchangeInfo")
-            throw StartError(description: "cannot read \(client.venue.rawValue)'s markets: \(error) (\(error.kind))")
+        var listed: [MarketSpec] = []
+        var attempt = 1
+        while true {
+            do {
+                listed = try await client.markets().markets
+                break
+            } catch {
+                metrics.apiError(code: error.code, endpoint: "exchangeInfo")
+                guard case .retry(let after) = config.retry.decide(after: attempt, error.kind, nature: .read) else {
+                    throw StartError(description: "cannot read \(client.venue.rawValue)'s markets: \(error) (\(error.kind))")
+                }
+                line(#""event":"rebalance_error","run":null,"endpoint":"exchangeInfo","code":\#(error.code.map(String.init) ?? "null"),"message":\#(JSONString.quoted(error.message)),"next":"retry in \#(after) ms""#)
+                await sleep(after)
+                attempt += 1
+            }
         }
         guard let m = listed.first(where: { $0.venueSymbol == config.symbol }) else {
             throw StartError(description: "\(client.venue.rawValue) lists no spot market \(config.symbol)")

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Dispatch
 import MMCore
+import MMEngine
 import MMSim
+import MMSimCore
 
 #if canImport(Glibc)
 import Glibc
@@ -23,8 +25,14 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
-    @Option(help: "Venue to simulate: binance-usdm (replayed recordings), binance-spot (synthetic BTCUSDT) or mexc (synthetic QRL/USDT).")
-    var venue = "binance-usdm"
+    @Option(help: """
+        Venue to simulate: binance-usdm (replayed recordings), binance-spot (synthetic BTCUSDT) or mexc (synthetic \
+        QRL/USDT). Repeat for several venues in one process, each on its own port (--port, --port+1, …).
+        """)
+    var venue: [String] = []
+
+    @Option(help: "Scenario file of a spot venue (price, filters, balances, kline history): FILE, or VENUE=FILE with several venues.")
+    var scenario: [String] = []
 
     @Option(name: .long, help: "Recording to replay (repeat for several files of one session).")
     var recording: [String] = []
@@ -73,16 +81,40 @@ struct Sim: AsyncParsableCommand {
             throw ValidationError("give both an API key and a secret (MM_SIM_API_KEY and MM_SIM_API_SECRET), or neither for a demo account")
         }
         let accounts = key.map { [SimServer.Credentials(apiKey: $0, secret: secret!)] } ?? []
-        switch venue {
-        case "binance-usdm": break
-        case "mexc": return try await runSpot(.mexc, accounts)
-        case "binance-spot": return try await runSpot(.binanceSpot, accounts)
-        default:
-            printError("mm sim: unknown --venue '\(venue)'; binance-usdm, binance-spot or mexc")
+        let venues = venue.isEmpty ? ["binance-usdm"] : venue
+        for v in venues where !["binance-usdm", "mexc", "binance-spot"].contains(v) {
+            printError("mm sim: unknown --venue '\(v)'; binance-usdm, binance-spot or mexc")
             throw ExitCode(2)
         }
+        guard Set(venues).count == venues.count else {
+            printError("mm sim: each --venue once")
+            throw ExitCode(2)
+        }
+        var plan = FaultPlan()
+        if let faults {
+            do { plan = try FaultPlan.parse(faults) } catch {
+                printError("mm sim: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        var running: [@Sendable () async throws -> Void] = []
+        for (n, v) in venues.enumerated() {
+            let p = port == 0 ? 0 : port + n
+            switch v {
+            case "mexc": running.append(try await startSpot(.mexc, accounts, port: p, faults: plan, alone: venues.count == 1))
+            case "binance-spot": running.append(try await startSpot(.binanceSpot, accounts, port: p, faults: plan, alone: venues.count == 1))
+            default: running.append(try await startFutures(accounts, port: p, faults: plan))
+            }
+        }
+        await waitForTerminationSignal()
+        for stop in running { try await stop() }
+    }
+
+    /// The simulated Binance USDⓈ-M venue; returns how to stop it.
+    func startFutures(_ accounts: [SimServer.Credentials], port: Int, faults plan: FaultPlan) async throws -> @Sendable () async throws -> Void {
         let files = recording.isEmpty ? (synthetic ? [] : [try shippedRecording()]) : recording
         var configuration = SimServer.Configuration(recordings: files, port: port, speed: speed, accounts: accounts)
+        configuration.faults = plan
         guard let wallet = Notional(balance), wallet.raw > 0 else {
             printError("mm sim: --balance \(balance) is not a positive decimal")
             throw ExitCode(2)
@@ -92,14 +124,6 @@ struct Sim: AsyncParsableCommand {
         configuration.tlsCertificatePath = tlsCert
         configuration.tlsKeyPath = tlsKey
         configuration.pingIntervalSeconds = pingInterval
-        if let faults {
-            do {
-                configuration.faults = try FaultPlan.parse(faults)
-            } catch {
-                printError("mm sim: \(error)")
-                throw ExitCode(2)
-            }
-        }
         let server: SimServer
         do {
             server = try await SimServer.start(configuration)
@@ -114,12 +138,13 @@ struct Sim: AsyncParsableCommand {
         printLine("  raw stream     \(server.streamURL)/public/ws/\(server.symbols[0].lowercased)@depth@0ms")
         printAccount(server.demoAccount)
         printLine("  faults         POST \(server.restURL)/sim/fault?kind=gap   counts: GET \(server.restURL)/sim/faults")
-        await waitForTerminationSignal()
-        let counts = try await server.faultCounts()
-        try await server.shutdown()
-        let injected = counts.filter { $0.value > 0 }.sorted { $0.key.rawValue < $1.key.rawValue }
-            .map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
-        printLine("stopped" + (injected.isEmpty ? "" : "; faults injected: " + injected))
+        return {
+            let counts = try await server.faultCounts()
+            try await server.shutdown()
+            let injected = counts.filter { $0.value > 0 }.sorted { $0.key.rawValue < $1.key.rawValue }
+                .map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
+            printLine("stopped Binance USDⓈ-M" + (injected.isEmpty ? "" : "; faults injected: " + injected))
+        }
     }
 }
 
@@ -135,22 +160,45 @@ extension Sim {
         }
     }
 
-    /// A simulated spot venue: MEXC or Binance spot.
-    func runSpot(_ dialect: SpotSimServer.Dialect, _ accounts: [SimServer.Credentials]) async throws {
+    /// The scenario file named for `dialect` (VENUE=FILE), or the only one given without a venue when
+    /// `alone` is the only venue.
+    func scenarioFile(_ dialect: SpotSimServer.Dialect, alone: Bool) -> String? {
+        for s in scenario {
+            if s.hasPrefix(dialect.rawValue + "=") { return String(s.dropFirst(dialect.rawValue.count + 1)) }
+        }
+        return alone || venue.filter({ $0 != "binance-usdm" }).count == 1 ? scenario.first { !$0.contains("=") } : nil
+    }
+
+    /// A simulated spot venue, MEXC or Binance spot; returns how to stop it.
+    func startSpot(
+        _ dialect: SpotSimServer.Dialect, _ accounts: [SimServer.Credentials], port: Int, faults: FaultPlan, alone: Bool
+    ) async throws -> @Sendable () async throws -> Void {
+        var configuration = SpotSimServer.Configuration(dialect: dialect, port: port, speed: speed, seed: seed, accounts: accounts)
+        configuration.faults = faults
+        let file = scenarioFile(dialect, alone: alone)
+        if let file {
+            do { try SpotScenario.load(path: file).apply(to: &configuration) } catch {
+                printError("mm sim: --scenario: \(error)")
+                throw ExitCode(2)
+            }
+        }
         let server: SpotSimServer
         do {
-            server = try await SpotSimServer.start(.init(dialect: dialect, port: port, speed: speed, seed: seed, accounts: accounts))
+            server = try await SpotSimServer.start(configuration)
         } catch {
             printError("mm sim: cannot start on 127.0.0.1:\(port): \(error)")
             throw ExitCode(1)
         }
         let symbol = dialect == .mexc ? "QRLUSDT" : "BTCUSDT"
-        printLine("simulated \(dialect == .mexc ? "MEXC" : "Binance") spot venue: \(symbol) (synthetic, seed \(seed)) at \(speed)x")
+        let name = dialect == .mexc ? "MEXC" : "Binance"
+        printLine("simulated \(name) spot venue: \(symbol) (synthetic, seed \(seed)\(file.map { ", scenario \($0)" } ?? "")) at \(speed)x")
         printLine("  REST           \(server.restURL)/api/v3/depth?symbol=\(symbol)")
         printAccount(server.demoAccount)
-        await waitForTerminationSignal()
-        try await server.shutdown()
-        printLine("stopped")
+        printLine("  faults         POST \(server.restURL)/sim/fault?kind=rate_limit&duration=5   counts: GET \(server.restURL)/sim/faults")
+        return {
+            try await server.shutdown()
+            printLine("stopped \(name) spot")
+        }
     }
 }
 

@@ -1,4 +1,7 @@
 import Foundation
+import FoundationNetworking
+import MMVenueClients
+import MMBinance
 import MMAccounts
 import MMCore
 import MMEngine
@@ -207,4 +210,96 @@ struct RebalanceCommandTests {
             #expect(text.contains(line), "\(line) in\n\(text)")
         }
     }
+
+    /// The venue refuses for rate (an injected fault): the run waits `Retry-After`, tries again, and goes on;
+    /// the refusal is an event and a metric.
+    @Test func aRateLimitedVenueIsWaitedOutByTheSharedPolicy() async throws {
+        let account = SimServer.Credentials.random()
+        var sim = SpotSimServer.Configuration(dialect: .mexc, accounts: [account])
+        try SpotScenario.load(path: Fixtures.packageRoot + "/configs/scenarios/mexc-qrl-golden-cross.yaml").apply(to: &sim)
+        let venue = try await SpotSimServer.start(sim)
+        var config = RebalanceConfig()
+        config.initialAverageCost = Price("0.052")!
+        config.maxTrackSeconds = 20
+        let client = try SpotRESTClient(venue: .mexc, endpoint: Endpoint(url: venue.restURL)!, apiKey: account.apiKey, secret: account.secret)
+        let dir = temporary("limited")
+        let lines = Locked<[String]>([])
+        let waits = Locked<[Int64]>([])
+        let service = RebalanceService(
+            config: config, client: client, account: "qrl", storage: try SQLiteAccountStorage(path: dir + "/records.sqlite"),
+            output: { line in lines.withLock { $0.append(line) } },
+            sleep: { ms in
+                waits.withLock { $0.append(ms) }
+                try? await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000)
+            })
+        #expect(try httpPost(venue.restURL + "/sim/fault?kind=rate_limit&duration=1") == 200)
+        let result = try await service.runOnce()
+        try await venue.shutdown()
+        #expect(result.status != .failed, "\(result.json)")
+        let first = try #require(waits.withLock { $0 }.first)
+        #expect(first >= 1000 && first <= 2000, "Retry-After (1 s) or the 1 s backoff, whichever is longer: \(first)")
+        #expect(lines.withLock { $0 }.contains { $0.contains(#""event":"rebalance_error""#) && $0.contains(#""code":429"#) })
+        #expect(service.metrics.exposition().contains(#"api_errors_total{error_code="429",endpoint="exchangeInfo"} 1"#))
+    }
+
+    @Test func oneSimProcessHostsSeveralVenuesOnTheirOwnPorts() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Tools.mm())
+        process.arguments = ["sim", "--venue", "mexc", "--venue", "binance-spot", "--port", "0", "--scenario", "mexc=configs/scenarios/mexc-qrl-golden-cross.yaml"]
+        process.currentDirectoryURL = URL(fileURLWithPath: Fixtures.packageRoot)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Read the banners until both venues have printed their REST URL.
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && text.components(separatedBy: "/api/v3/depth").count < 3 {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let urls = text.split(separator: "\n").compactMap { line -> String? in
+            guard line.contains("REST"), let r = line.range(of: "http://") else { return nil }
+            return String(line[r.lowerBound...].split(separator: "/api")[0])
+        }
+        #expect(urls.count == 2 && Set(urls).count == 2, "\(text)")
+        #expect(text.contains("simulated MEXC spot venue: QRLUSDT") && text.contains("simulated Binance spot venue: BTCUSDT"))
+        #expect(text.contains("scenario configs/scenarios/mexc-qrl-golden-cross.yaml"))
+        #expect(text.components(separatedBy: "demo account").count == 3, "each venue's demo account")
+        for (url, symbol) in zip(urls, ["QRLUSDT", "BTCUSDT"]) {
+            let (data, response) = try await URLSession.shared.data(from: URL(string: url + "/api/v3/exchangeInfo")!)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            #expect(String(decoding: data, as: UTF8.self).contains(#""symbol":"\#(symbol)""#))
+        }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// A value behind a lock, for closures that outlive a test's stack.
+final class Locked<T>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ value: T) { self.value = value }
+    func withLock<R>(_ body: (inout T) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
+
+/// POSTs to `url`; the status.
+func httpPost(_ url: String) throws -> Int {
+    var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = "POST"
+    let done = DispatchSemaphore(value: 0)
+    let status = Locked(0)
+    URLSession.shared.dataTask(with: request) { _, response, _ in
+        status.withLock { $0 = (response as? HTTPURLResponse)?.statusCode ?? 0 }
+        done.signal()
+    }.resume()
+    done.wait()
+    return status.withLock { $0 }
 }

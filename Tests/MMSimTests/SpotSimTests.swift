@@ -54,9 +54,9 @@ struct MexcSimTests {
         try await server.shutdown()
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("ccxt mexc ok"))
-        // 200 QRL sold at market; nothing left locked.
-        #expect(balances["QRL"] == AssetBalance(free: Notional(units: 199_800)))
-        #expect(balances["USDT"].map { $0.locked.isZero && $0.free > Notional(units: 10_000) } == true)
+        // 200 QRL sold at market, about 200 bought for 10 USDT; nothing left locked.
+        #expect(balances["QRL"].map { $0.locked.isZero && $0.free > Notional(units: 199_800) && $0.free < Notional(units: 200_100) } == true, "\(String(describing: balances["QRL"]))")
+        #expect(balances["USDT"].map { $0.locked.isZero && $0.free > Notional(units: 9_990) } == true)
     }
 }
 
@@ -96,6 +96,6 @@ struct BinanceSpotSimTests {
         try await server.shutdown()
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("ccxt binance spot ok"))
-        #expect(balances["BTC"] == AssetBalance(free: Notional("0.999")!), "0.001 BTC sold; nothing locked")
+        #expect(balances["BTC"].map { $0.locked.isZero && $0.free > Notional("0.999")! && $0.free < Notional("0.9994")! } == true, "0.001 BTC sold, about 0.0003 bought for 20 USDT; nothing locked")
     }
 }

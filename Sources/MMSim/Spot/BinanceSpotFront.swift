@@ -93,7 +93,7 @@ struct BinanceSpotFront: SpotFront {
                 #"{"filterType":"LOT_SIZE","minQty":"\#(i.minQuantity.formatted(minFractionDigits: 8))","maxQty":"\#(i.maxQuantity.formatted(minFractionDigits: 8))","stepSize":"\#(i.stepSize.formatted(minFractionDigits: 8))"}"#,
                 #"{"filterType":"NOTIONAL","minNotional":"\#(i.minNotional.formatted(minFractionDigits: 8))","applyMinToMarket":true,"maxNotional":"9000000.00000000","applyMaxToMarket":false,"avgPriceMins":5}"#,
             ]
-            return #"{"symbol":"\#(s)","status":"TRADING","baseAsset":"\#(pair.base)","baseAssetPrecision":8,"quoteAsset":"\#(pair.quote)","quotePrecision":8,"quoteAssetPrecision":8,"baseCommissionPrecision":8,"quoteCommissionPrecision":8,"orderTypes":["LIMIT","LIMIT_MAKER","MARKET"],"icebergAllowed":false,"ocoAllowed":false,"otoAllowed":false,"quoteOrderQtyMarketAllowed":false,"allowTrailingStop":false,"cancelReplaceAllowed":false,"isSpotTradingAllowed":true,"isMarginTradingAllowed":false,"filters":[\#(filters.joined(separator: ","))],"permissions":[],"permissionSets":[["SPOT"]],"defaultSelfTradePreventionMode":"EXPIRE_MAKER","allowedSelfTradePreventionModes":["EXPIRE_TAKER","EXPIRE_MAKER","EXPIRE_BOTH"]}"#
+            return #"{"symbol":"\#(s)","status":"TRADING","baseAsset":"\#(pair.base)","baseAssetPrecision":8,"quoteAsset":"\#(pair.quote)","quotePrecision":8,"quoteAssetPrecision":8,"baseCommissionPrecision":8,"quoteCommissionPrecision":8,"orderTypes":["LIMIT","LIMIT_MAKER","MARKET"],"icebergAllowed":false,"ocoAllowed":false,"otoAllowed":false,"quoteOrderQtyMarketAllowed":true,"allowTrailingStop":false,"cancelReplaceAllowed":false,"isSpotTradingAllowed":true,"isMarginTradingAllowed":false,"filters":[\#(filters.joined(separator: ","))],"permissions":[],"permissionSets":[["SPOT"]],"defaultSelfTradePreventionMode":"EXPIRE_MAKER","allowedSelfTradePreventionModes":["EXPIRE_TAKER","EXPIRE_MAKER","EXPIRE_BOTH"]}"#
         }
         return #"{"timezone":"UTC","serverTime":\#(venue.nowMillis()),"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000},{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":100},{"rateLimitType":"ORDERS","interval":"DAY","intervalNum":1,"limit":200000}],"exchangeFilters":[],"symbols":[\#(rows.joined(separator: ","))]}"#
     }
@@ -159,7 +159,9 @@ struct BinanceSpotFront: SpotFront {
         }
         switch (method, path) {
         case (.POST, "/api/v3/order"), (.POST, "/api/v3/order/test"):
-            for name in ["side", "type", "quantity"] where (p[name] ?? "").isEmpty { return VenueError.mandatory(name).reply }
+            for name in ["side", "type"] where (p[name] ?? "").isEmpty { return VenueError.mandatory(name).reply }
+            let byQuote = p["type"] == "MARKET" && (p["quantity"] ?? "").isEmpty && !(p["quoteOrderQty"] ?? "").isEmpty
+            if !byQuote && (p["quantity"] ?? "").isEmpty { return VenueError.mandatory("quantity").reply }
             guard let side = Side(binance: p["side"]!) else { return VenueError.badSide.reply }
             let kind: OrderKind
             var tif = TimeInForce.goodTillCancel
@@ -173,7 +175,15 @@ struct BinanceSpotFront: SpotFront {
             case "MARKET": kind = .market
             default: return VenueError.badType.reply
             }
-            guard let quantity = try? Quantity(parsing: p["quantity"]!) else { return VenueError.badPrecision.reply }
+            let quantity: Quantity
+            if byQuote {
+                // A market order by quote amount: what it spends (buy) or raises (sell) sizes it from the book.
+                guard let amount = try? Notional(parsing: p["quoteOrderQty"]!), amount.raw > 0 else { return VenueError.badPrecision.reply }
+                quantity = venue.quantity(forQuote: amount, side: side, symbol: m.symbol)
+            } else {
+                guard let q = try? Quantity(parsing: p["quantity"]!) else { return VenueError.badPrecision.reply }
+                quantity = q
+            }
             var price = Price.zero
             if kind == .limit {
                 guard let text = p["price"], !text.isEmpty else { return VenueError.mandatory("price").reply }

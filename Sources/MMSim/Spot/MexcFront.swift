@@ -218,8 +218,19 @@ struct MexcFront: SpotFront {
             case "MARKET": kind = .market
             default: return MexcError.paramError.reply
             }
-            // Quantity in the base; a market order by quote amount (quoteOrderQty) is not modelled.
-            guard let qtyText = p["quantity"], let quantity = try? Quantity(parsing: qtyText) else { return MexcError.paramNull.reply }
+            // Quantity in the base, or for a market order the quote amount to spend or raise (quoteOrderQty).
+            let quantity: Quantity
+            if let qtyText = p["quantity"], !qtyText.isEmpty {
+                guard let q = try? Quantity(parsing: qtyText) else { return MexcError.paramError.reply }
+                quantity = q
+            } else if kind == .market, let text = p["quoteOrderQty"], !text.isEmpty {
+                guard let amount = try? Notional(parsing: text), amount.raw > 0 else { return MexcError.paramError.reply }
+                if amount < i.minNotional { return MexcError(.notionalBelowMinimum(i.minNotional)).reply }
+                quantity = venue.quantity(forQuote: amount, side: side, symbol: m.symbol)
+                guard quantity.raw > 0 else { return MexcError(.noMarket).reply }
+            } else {
+                return MexcError.paramNull.reply
+            }
             var price = Price.zero
             if kind == .limit {
                 guard let text = p["price"], let v = try? Price(parsing: text), v.raw > 0 else { return MexcError.paramNull.reply }

@@ -1,3 +1,6 @@
+import MMBinanceWire
+import MMCore
+import MMSimCore
 import NIOCore
 import NIOHTTP1
 
@@ -6,16 +9,27 @@ protocol SpotFront {
     func route(_ head: HTTPRequestHead, body: String) -> (HTTPResponseStatus, [UInt8])
 }
 
-/// The HTTP plumbing every spot front end shares. Runs on the venue's event loop.
+/// The HTTP plumbing every spot front end shares: the venue's rate limits and injected faults before the
+/// front end routes a request, the `/sim/` controls, and the response. Runs on the venue's event loop.
 final class SpotHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let front: any SpotFront
+    private let venue: SpotVenue
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
 
-    init(front: any SpotFront) { self.front = front }
+    init(front: any SpotFront, venue: SpotVenue) {
+        self.front = front
+        self.venue = venue
+    }
+
+    private var mexc: Bool { venue.limits.dialect == .mexc }
+
+    private func error(_ status: Int, _ code: Int, _ message: String) -> (HTTPResponseStatus, [UInt8]) {
+        (HTTPResponseStatus(statusCode: status), Array(#"{"code":\#(code),"msg":\#(JSONString.quoted(message))}"#.utf8))
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -27,14 +41,84 @@ final class SpotHTTPHandler: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            let (status, payload) = front.route(head, body: String(decoding: body, as: UTF8.self))
             var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: "application/json")
-            headers.add(name: "Content-Length", value: String(payload.count))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: payload)))), promise: nil)
-            let keepAlive = head.isKeepAlive
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in if !keepAlive { context.close(promise: nil) } }
+            let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
+            let (status, payload): (HTTPResponseStatus, [UInt8])
+            if path.hasPrefix("/sim/") {
+                (status, payload) = control(head)
+            } else {
+                if venue.faults.roll(.drop) != nil {
+                    // Processed nowhere and never answered: the client must time out.
+                    venue.faults.count(.drop)
+                    return
+                }
+                (status, payload) = admitted(head, path: path, headers: &headers) ?? front.route(head, body: String(decoding: body, as: UTF8.self))
+                if !mexc { headers.add(name: "X-MBX-USED-WEIGHT-1M", value: String(venue.limits.usedWeight)) }
+                if let rule = venue.faults.roll(.delay) {
+                    venue.faults.count(.delay)
+                    let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    context.eventLoop.scheduleTask(in: .milliseconds(rule.milliseconds ?? 0)) {
+                        let (handler, ctx) = bound.value
+                        handler.respond(context: ctx, head: head, status: status, headers: headers, payload: payload)
+                    }
+                    return
+                }
+            }
+            respond(context: context, head: head, status: status, headers: headers, payload: payload)
         }
+    }
+
+    /// A refusal before routing: an injected rate limit or server error, or the venue's own limits.
+    private func admitted(_ head: HTTPRequestHead, path: String, headers: inout HTTPHeaders) -> (HTTPResponseStatus, [UInt8])? {
+        let now = UnixNanos.now().millis
+        var refusal = venue.limits.ban(nowMillis: now)
+        if refusal != nil {
+            // Banned.
+        } else if now < venue.faults.rateLimitUntil {
+            venue.faults.count(.rateLimit)
+            refusal = venue.limits.refuse(
+                until: venue.faults.rateLimitUntil, now, code: mexc ? 429 : -1003,
+                mexc ? "Too many requests" : "Too much request weight used; current limit is 6000 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.")
+        } else {
+            let apiKey = head.headers.first(name: mexc ? "X-MEXC-APIKEY" : "X-MBX-APIKEY")
+            refusal = venue.limits.admit(method: head.method.rawValue, path: path, hasSymbol: head.uri.contains("symbol="), apiKey: apiKey, nowMillis: now)
+        }
+        if let refusal {
+            headers.add(name: "Retry-After", value: String(refusal.retryAfterSeconds))
+            return error(refusal.status, refusal.code, refusal.message)
+        }
+        if venue.faults.roll(.http5xx) != nil {
+            venue.faults.count(.http5xx)
+            return mexc ? error(503, 503, "Service Unavailable") : error(503, -1001, "Internal error; unable to process your request. Please try again.")
+        }
+        return nil
+    }
+
+    /// The venue's own controls (no venue has them): `POST /sim/fault?kind=…[&duration=S][&ms=N]` starts a
+    /// fault now; `GET /sim/faults` counts how often each fired.
+    private func control(_ head: HTTPRequestHead) -> (HTTPResponseStatus, [UInt8]) {
+        let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let query = Query(parts.count > 1 ? String(parts[1]) : "")
+        switch (head.method, String(parts[0])) {
+        case (.GET, "/sim/faults"):
+            let counts = FaultKind.allCases.map { #""\#($0.rawValue)":\#(venue.faults.counts[$0] ?? 0)"# }.joined(separator: ",")
+            return (.ok, Array("{\(counts)}".utf8))
+        case (.POST, "/sim/fault"):
+            guard let name = query["kind"], let kind = FaultKind(rawValue: name) else { return error(400, -1100, "Illegal characters found in parameter 'kind'.") }
+            venue.trigger(FaultRule(kind: kind, durationSeconds: query["duration"].flatMap(Double.init), milliseconds: query["ms"].flatMap { Int64($0) }))
+            return (.ok, Array("{}".utf8))
+        default:
+            return error(404, 404, "Not Found")
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, headers extra: HTTPHeaders, payload: [UInt8]) {
+        var headers = extra
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(payload.count))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: payload)))), promise: nil)
+        let keepAlive = head.isKeepAlive
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in if !keepAlive { context.close(promise: nil) } }
     }
 }

@@ -35,6 +35,8 @@ public final class SpotSimServer: Sendable {
         /// walk of 48 hours ending at the starting price).
         public var history: [Price]?
         public var historyIntervalMillis: Int64 = 3_600_000
+        /// Faults to inject (REST and clock faults: rate_limit, http_5xx, delay, drop, clock_skew, stall).
+        public var faults = FaultPlan()
 
         public init(dialect: Dialect = .mexc, port: Int = 0, speed: Double = 1.0, seed: UInt64 = 1, accounts: [SimServer.Credentials] = []) {
             self.dialect = dialect
@@ -96,7 +98,8 @@ public final class SpotSimServer: Sendable {
         let venue = SpotVenue(
             eventLoop: loop, scripts: [(SyntheticMarket.script(spec, instrument: instrument), pair)], speed: configuration.speed,
             credentials: configuration.accounts + (demo.map { [$0] } ?? []), balances: configuration.balances,
-            makerFee: mexc ? .zero : Ratio(raw: 100_000), takerFee: mexc ? Ratio(raw: 50_000) : Ratio(raw: 100_000))
+            makerFee: mexc ? .zero : Ratio(raw: 100_000), takerFee: mexc ? Ratio(raw: 50_000) : Ratio(raw: 100_000),
+            limits: SpotLimits(dialect: mexc ? .mexc : .binanceSpot), faults: configuration.faults)
         do {
             let channel = try await ServerBootstrap(group: loop)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -104,7 +107,7 @@ public final class SpotSimServer: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         let front: any SpotFront = mexc ? MexcFront(venue: venue) : BinanceSpotFront(venue: venue)
-                        try channel.pipeline.syncOperations.addHandler(SpotHTTPHandler(front: front))
+                        try channel.pipeline.syncOperations.addHandler(SpotHTTPHandler(front: front, venue: venue))
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port)
@@ -125,6 +128,12 @@ public final class SpotSimServer: Sendable {
     public func balances(apiKey: String) async throws -> [String: AssetBalance] {
         let venue = self.venue
         return try await venue.eventLoop.submit { venue.exchange.accounts[apiKey]?.balances ?? [:] }.get()
+    }
+
+    /// How often each fault fired, read on the venue's loop.
+    public func faultCounts() async throws -> [FaultKind: Int] {
+        let venue = self.venue
+        return try await venue.eventLoop.submit { venue.faults.counts }.get()
     }
 
     public func shutdown() async throws {

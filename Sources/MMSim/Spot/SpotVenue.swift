@@ -12,14 +12,19 @@ final class SpotVenue: @unchecked Sendable {
     let pairs: [Symbol: SpotPair]
     private let verifiers: [String: SignatureVerifier]
     private let speed: Double
+    /// REST rate limits, and the faults in force.
+    var limits: SpotLimits
+    var faults: FaultState
     private var startNanos: Int64 = 0
     private var task: RepeatedTask?
 
     init(
         eventLoop: EventLoop, scripts: [(MarketScript, SpotPair)], speed: Double, credentials: [SimServer.Credentials], balances: [String: Notional],
-        makerFee: Ratio, takerFee: Ratio
+        makerFee: Ratio, takerFee: Ratio, limits: SpotLimits, faults: FaultPlan = FaultPlan()
     ) {
         self.eventLoop = eventLoop
+        self.limits = limits
+        self.faults = FaultState(plan: faults)
         self.speed = speed
         var m: [Symbol: SimMarket] = [:]
         var p: [Symbol: SpotPair] = [:]
@@ -59,6 +64,27 @@ final class SpotVenue: @unchecked Sendable {
         return scratch.place(r, account: account, market: &market, nowMillis: nowMillis)
     }
 
+    /// The base quantity a market order spending (buy) or raising (sell) `quote` takes from `symbol`'s book
+    /// now, on the step: a market order by quote amount (`quoteOrderQty`) as the venues size it.
+    func quantity(forQuote quote: Notional, side: Side, symbol: Symbol) -> Quantity {
+        guard let m = markets[symbol] else { return .zero }
+        let step = Int128(m.script.instrument.stepSize.raw)
+        let unit = Int128(FixedPointScale.unit)
+        var left = Int128(quote.raw)
+        var total = Int128(0)
+        for level in m.book.levels(side == .buy ? .ask : .bid) where left > 0 {
+            let cost = Int128(level.price.raw) * Int128(level.quantity.raw) / unit
+            if cost <= left {
+                total += Int128(level.quantity.raw)
+                left -= cost
+            } else {
+                total += left * unit / Int128(level.price.raw)
+                left = 0
+            }
+        }
+        return Quantity(raw: Int64(total / step * step))
+    }
+
     /// An account's orders on `symbol`, open and recently closed, the newest `limit` in order of arrival.
     func allOrders(account: String, symbol: Symbol, limit: Int) -> [SimOrder] {
         guard let a = exchange.accounts[account] else { return [] }
@@ -80,9 +106,36 @@ final class SpotVenue: @unchecked Sendable {
 
     func stop() { task?.cancel() }
 
-    func nowMillis() -> Int64 { UnixNanos.now().millis }
+    /// The venue's clock (moved by a `clock_skew` fault).
+    func nowMillis() -> Int64 { UnixNanos.now().millis + faults.clockSkewMillis }
+
+    /// Starts a fault now. Streams are not served here, so only REST and clock faults apply.
+    func trigger(_ rule: FaultRule) {
+        let now = UnixNanos.now().millis
+        switch rule.kind {
+        case .rateLimit:
+            faults.rateLimitUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
+        case .clockSkew:
+            let ms = rule.milliseconds ?? 0
+            faults.clockSkewMillis = (rule.everySeconds != nil && faults.clockSkewMillis != 0) ? 0 : ms
+            faults.count(.clockSkew)
+        case .stall:
+            stallUntil = now + Int64((rule.durationSeconds ?? 10) * 1000)
+            faults.count(.stall)
+        case .http5xx, .delay, .drop:
+            faults.nextRequest[rule.kind] = rule
+        default:
+            break
+        }
+    }
+
+    /// Until then the market does not move.
+    private var stallUntil: Int64 = 0
 
     private func tick() {
+        let wall = UnixNanos.now().millis
+        for rule in faults.due(nowMillis: wall) { trigger(rule) }
+        guard wall >= stallUntil else { return }
         let marketNanos = Int64(Double(MonotonicInstant.now().nanos - startNanos) * speed)
         let now = nowMillis()
         for symbol in markets.keys.sorted() {
