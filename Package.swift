@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "MMSim", targets: ["MMSim"]),
         .library(name: "MMBacktest", targets: ["MMBacktest"]),
         .library(name: "MMBinanceAuth", targets: ["MMBinanceAuth"]),
+        .library(name: "MMNet", targets: ["MMNet"]),
         .library(name: "MMBinance", targets: ["MMBinance"]),
         .library(name: "MMEngine", targets: ["MMEngine"]),
         .library(name: "MMTelemetry", targets: ["MMTelemetry"]),
@@ -53,7 +54,7 @@ let package = Package(
         // The spot rebalancer's decisions: planning rules, fill tracking, average cost (pure).
         .target(name: "MMRebalance", dependencies: ["MMCore", "MMVenue"]),
         // Spot venues' REST APIs (Binance spot, MEXC) onto the venue-neutral model.
-        .target(name: "MMVenueClients", dependencies: ["MMVenue", "MMBinance", "MMBinanceAuth", "MMBinanceWire", "MMCore"]),
+        .target(name: "MMVenueClients", dependencies: ["MMVenue", "MMNet", "MMBinanceAuth", "MMBinanceWire", "MMCore"]),
         // AES-256-GCM and randomness over the system's libcrypto, for the account store.
         .target(name: "CCipher", linkerSettings: [.linkedLibrary("crypto")]),
         // Venue accounts with their keys sealed under a master key, in SQLite.
@@ -62,11 +63,25 @@ let package = Package(
         // matching with queue position and market impact, accounts, positions, margin, funding, liquidation.
         .target(name: "MMSimCore", dependencies: ["MMCore", "MMBook", "MMVenue"]),
         .target(name: "MMReplay", dependencies: ["MMCore", "MMBook", "MMBinanceWire", "MMSimCore", "CZlib"]),
-        // The engine's network side for Binance: market-data ingest (and, later, orders and user data).
+        // The network layer every venue uses: keep-alive HTTP/1.1 with TLS and timeouts, WebSocket connections
+        // with an idle watchdog, reconnect backoff with jitter.
+        .target(
+            name: "MMNet",
+            dependencies: [
+                "MMCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // The engine's network side for Binance: market-data ingest, orders and user data.
         .target(
             name: "MMBinance",
             dependencies: [
-                "MMCore", "MMRing", "MMBook", "MMBinanceWire", "MMBinanceAuth", "MMRisk", "MMStrategy", "MMExecution",
+                "MMCore", "MMRing", "MMBook", "MMBinanceWire", "MMBinanceAuth", "MMRisk", "MMStrategy", "MMExecution", "MMNet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -154,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "MMBinanceTests",
             dependencies: [
-                "MMBinance", "MMSim", "MMReplay", "MMExecution", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio"),
+                "MMBinance", "MMNet", "MMSim", "MMReplay", "MMExecution", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

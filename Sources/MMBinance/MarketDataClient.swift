@@ -119,7 +119,7 @@ public final class MarketDataClient: @unchecked Sendable {
     private var primary: (channel: Channel, generation: Int)?
     private var incoming: (channel: Channel, generation: Int)?
     private var generation = 0
-    private var backoff: TimeAmount
+    private var backoff: ReconnectBackoff
     private var stopping = false
     private var rotationTask: Scheduled<Void>?
     private var rng = SystemRandomNumberGenerator()
@@ -144,7 +144,7 @@ public final class MarketDataClient: @unchecked Sendable {
         books = b
         tops = t
         levelChanges = configuration.levelChangeCapacity > 0 ? SPSCRing(capacity: configuration.levelChangeCapacity) : nil
-        backoff = configuration.initialBackoff
+        backoff = ReconnectBackoff(initial: configuration.initialBackoff, cap: configuration.maxBackoff)
         rest = KeepAliveHTTPClient(endpoint: configuration.rest, loop: loop, maxConnections: 2, warm: 0)
     }
 
@@ -267,9 +267,7 @@ public final class MarketDataClient: @unchecked Sendable {
     private func scheduleReconnect() {
         guard !stopping else { return }
         counters.reconnects += 1
-        // Full jitter: anywhere up to the current backoff, which doubles to its cap.
-        let wait = TimeAmount.nanoseconds(Int64.random(in: 0...max(1, backoff.nanoseconds), using: &rng))
-        backoff = .nanoseconds(min(backoff.nanoseconds * 2, configuration.maxBackoff.nanoseconds))
+        let wait = backoff.next(using: &rng)
         loop.scheduleTask(in: wait) { self.connect(rotation: false) }
     }
 
@@ -310,7 +308,7 @@ public final class MarketDataClient: @unchecked Sendable {
         switch books[symbol]!.onDiff(message.depth) {
         case .applied:
             counters.diffsApplied += 1
-            backoff = configuration.initialBackoff
+            backoff.reset()
             tops[symbol]!.store(PublishedTop(top: books[symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
             if let ring = levelChanges { feed(ring, books[symbol]!.book.instrument.id) }
             if fromIncoming { promote() }

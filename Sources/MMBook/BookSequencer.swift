@@ -76,8 +76,19 @@ public struct BookSequencer: Sendable, Equatable {
             snapshotRequested = true
             return .buffer(requestSnapshot: request)
         case .bridging(let snapshotID):
+            if pu == unknownUpdateID {
+                // Spot: events up to the snapshot are in it; the next must start no later than right after it.
+                if u <= snapshotID { return .drop(.olderThanSnapshot) }
+                if U <= snapshotID &+ 1 {
+                    state = .synced(lastUpdateID: u)
+                    return .apply
+                }
+                state = .awaitingSnapshot
+                snapshotRequested = true
+                return .resync(.snapshotTooOld(snapshotID: snapshotID, firstUpdateID: U))
+            }
             if u < snapshotID { return .drop(.olderThanSnapshot) }
-            if U <= snapshotID || (pu != unknownUpdateID && pu <= snapshotID) {
+            if U <= snapshotID || pu <= snapshotID {
                 state = .synced(lastUpdateID: u)
                 return .apply
             }

@@ -42,7 +42,7 @@ public struct RebalanceConfig: Sendable, Equatable {
     public var intervalSeconds = 3600
     public var metricsEnabled = true
     public var metricsHost = "127.0.0.1"
-    public var metricsPort = 9100
+    public var metricsPort = 9101
     /// Scenario file of the embedded simulated venue (balances, price, filters, kline history).
     public var simScenario = ""
     public var simSeed: UInt64 = 1
@@ -116,7 +116,7 @@ public struct RebalanceConfig: Sendable, Equatable {
         c.intervalSeconds = r.int("schedule.intervalSeconds", 3600, 1...604_800)
         c.metricsEnabled = r.bool("metrics.enabled", true)
         c.metricsHost = r.string("metrics.host", "127.0.0.1")
-        c.metricsPort = r.int("metrics.port", 9100, 0...65535)
+        c.metricsPort = r.int("metrics.port", 9101, 0...65535)
         c.simScenario = r.string("sim.scenario", "")
         c.simSeed = UInt64(r.int("sim.seed", 1, 0...Int(Int32.max)))
         c.simSpeed = r.double("sim.speed", 1, 0.01...10_000)

@@ -1,4 +1,4 @@
-import MMBinance
+import MMNet
 import MMBinanceWire
 import MMCore
 import MMVenue

@@ -1,4 +1,4 @@
-import MMBinance
+import MMNet
 import MMBinanceAuth
 import MMBinanceWire
 import MMCore

@@ -1,6 +1,7 @@
 import Foundation
 import MMCore
 @testable import MMBinance
+@testable import MMNet
 import MMSim
 import NIOCore
 import NIOEmbedded

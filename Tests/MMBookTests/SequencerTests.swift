@@ -127,6 +127,22 @@ struct SequencerTests {
         #expect(book.onDiff(diff(106, 107, unknownUpdateID)) == .resync(.gap(lastUpdateID: 104, prevFinalUpdateID: 106)))
     }
 
+    /// Binance spot's procedure: buffered events up to the snapshot's `lastUpdateId` are dropped, the first
+    /// applied may start right after it, and a snapshot older than the first event is fetched again.
+    @Test func spotBridgesASnapshotAsBinanceSpotDocumentsIt() {
+        var exact = SyncedBook(instrument: instrument)
+        _ = exact.onSnapshot(snapshot(100))
+        #expect(exact.onDiff(diff(95, 100, unknownUpdateID)) == .dropped(.olderThanSnapshot), "u ≤ lastUpdateId is in the snapshot")
+        #expect(exact.onDiff(diff(101, 103, unknownUpdateID)) == .applied, "U = lastUpdateId + 1 continues it")
+        #expect(exact.onDiff(diff(104, 104, unknownUpdateID)) == .applied)
+        #expect(exact.isSynced)
+
+        var stale = SyncedBook(instrument: instrument)
+        _ = stale.onSnapshot(snapshot(100))
+        #expect(stale.onDiff(diff(102, 105, unknownUpdateID)) == .resync(.snapshotTooOld(snapshotID: 100, firstUpdateID: 102)))
+        #expect(!stale.isSynced)
+    }
+
     @Test func snapshotWhileSyncedIsIgnored() {
         var book = SyncedBook(instrument: instrument)
         _ = book.onSnapshot(snapshot(100))

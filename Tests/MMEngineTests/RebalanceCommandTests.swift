@@ -191,7 +191,7 @@ struct RebalanceCommandTests {
         }
     }
 
-    @Test func theMetricsCarryTheRunsOutcome() {
+    @Test func theMetricsCarryTheRunsOutcome() throws {
         let metrics = RebalanceMetrics()
         let position = RebalancePosition(base: Quantity(units: 10_000), quote: Notional(units: 500), averageCost: Price("0.05158")!)
         let order = RebalanceOrder(side: .buy, price: Price("0.0499")!, quantity: Quantity(units: 2_000), clientOrderID: "rb1")
@@ -209,6 +209,15 @@ struct RebalanceCommandTests {
         ] {
             #expect(text.contains(line), "\(line) in\n\(text)")
         }
+        // Every metric the shipped dashboard uses is exported.
+        let dashboard = try String(contentsOfFile: Fixtures.packageRoot + "/deployments/grafana/rebalancer-dashboard.json", encoding: .utf8)
+        let names = Set(dashboard.matches(of: /(rebalance_[a-z_]+|order_fill_rate|position_value_usdt|average_cost_usdt|api_errors_total)/).map { String($0.output.0) })
+        #expect(names.count >= 6)
+        for name in names { #expect(text.contains("\n" + name + " ") || text.contains("\n" + name + "{"), "the dashboard uses \(name), which is not exported") }
+        let file = Fixtures.temporaryPath("rebalance-metrics") + ".txt"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let check = try run(["sh", "-c", "promtool check metrics < \(file)"])
+        #expect(check.status == 0, "promtool: \(check.output)")
     }
 
     /// The venue refuses for rate (an injected fault): the run waits `Retry-After`, tries again, and goes on;
@@ -255,7 +264,7 @@ struct RebalanceCommandTests {
         // Read the banners until both venues have printed their REST URL.
         var text = ""
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline && text.components(separatedBy: "/api/v3/depth").count < 3 {
+        while Date() < deadline && text.components(separatedBy: "/sim/faults").count < 3 {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)

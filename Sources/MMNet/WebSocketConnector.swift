@@ -4,10 +4,10 @@ import NIOPosix
 import NIOWebSocket
 
 /// Opens a client WebSocket (optionally over TLS) and installs `handler` once the upgrade succeeds.
-enum WebSocketConnector {
+public enum WebSocketConnector {
     /// The future succeeds once the upgrade has completed (frames may be written from then on), and fails if
     /// the connection fails or closes before that.
-    static func connect(
+    public static func connect(
         _ endpoint: Endpoint, path: String, on loop: EventLoop, maxFrameSize: Int = 1 << 22, watchdog: Watchdog? = nil,
         handler: @escaping @Sendable () -> ChannelHandler
     ) -> EventLoopFuture<Channel> {
@@ -50,7 +50,7 @@ enum WebSocketConnector {
     }
 
     /// Sends a masked text frame (clients must mask).
-    static func sendText(_ text: String, on channel: Channel) {
+    public static func sendText(_ text: String, on channel: Channel) {
         var buffer = channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
         let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer)
@@ -84,14 +84,14 @@ final class UpgradeRequest: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// Hands text frames to `onText` and answers pings; closes on a close frame or error.
-final class TextFrameHandler: ChannelInboundHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+public final class TextFrameHandler: ChannelInboundHandler {
+    public typealias InboundIn = WebSocketFrame
+    public typealias OutboundOut = WebSocketFrame
     private let onText: (UnsafeRawBufferPointer) -> Void
 
-    init(onText: @escaping (UnsafeRawBufferPointer) -> Void) { self.onText = onText }
+    public init(onText: @escaping (UnsafeRawBufferPointer) -> Void) { self.onText = onText }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
@@ -108,7 +108,7 @@ final class TextFrameHandler: ChannelInboundHandler {
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
     }
 }
@@ -116,13 +116,13 @@ final class TextFrameHandler: ChannelInboundHandler {
 /// How a connection proves it is alive: we ping every `pingEvery`, and anything read (a pong, data, the
 /// server's ping) counts; nothing read for `readTimeout` closes it, so its owner reconnects and treats
 /// what it carried as stale.
-struct Watchdog: Sendable {
-    var pingEvery: TimeAmount
-    var readTimeout: TimeAmount
+public struct Watchdog: Sendable {
+    public var pingEvery: TimeAmount
+    public var readTimeout: TimeAmount
     /// Called (on the channel's loop) when the watchdog closes a silent connection.
-    var onSilent: (@Sendable () -> Void)?
+    public var onSilent: (@Sendable () -> Void)?
 
-    init(pingEvery: TimeAmount, readTimeout: TimeAmount, onSilent: (@Sendable () -> Void)? = nil) {
+    public init(pingEvery: TimeAmount, readTimeout: TimeAmount, onSilent: (@Sendable () -> Void)? = nil) {
         self.pingEvery = pingEvery
         self.readTimeout = readTimeout
         self.onSilent = onSilent

@@ -6,9 +6,9 @@ import NIOPosix
 /// goes over an idle connection (one request at a time on each), or waits for one when `maxConnections` are
 /// busy. A connection that times out, errors or is closed by the server is dropped and a new one opened in
 /// its place, so the next request does not pay the TCP (and TLS) handshake. Confined to `loop`.
-final class KeepAliveHTTPClient: @unchecked Sendable {
-    let endpoint: Endpoint
-    let loop: EventLoop
+public final class KeepAliveHTTPClient: @unchecked Sendable {
+    public let endpoint: Endpoint
+    public let loop: EventLoop
     let maxConnections: Int
     /// Connections kept open and ready.
     let warm: Int
@@ -18,7 +18,8 @@ final class KeepAliveHTTPClient: @unchecked Sendable {
     private var waiting = RequestQueue()
     private var closed = false
     /// Connections opened, for reports.
-    private(set) var connects = 0
+    /// Connections opened so far.
+    public private(set) var connects = 0
 
     struct Request {
         var head: HTTPRequestHead
@@ -27,7 +28,7 @@ final class KeepAliveHTTPClient: @unchecked Sendable {
         var promise: EventLoopPromise<HTTPReply>
     }
 
-    init(endpoint: Endpoint, loop: EventLoop, maxConnections: Int = 4, warm: Int = 1) {
+    public init(endpoint: Endpoint, loop: EventLoop, maxConnections: Int = 4, warm: Int = 1) {
         self.endpoint = endpoint
         self.loop = loop
         self.maxConnections = maxConnections
@@ -35,13 +36,13 @@ final class KeepAliveHTTPClient: @unchecked Sendable {
     }
 
     /// Opens the warm connections (call on `loop`).
-    func prewarm() {
+    public func prewarm() {
         while idle.count + connecting < warm && idle.count + busy + connecting < maxConnections { open() }
     }
 
     /// Sends one request (call on `loop`). The future fails when no complete answer came within `timeout`
     /// (the server may still have acted on it).
-    func send(
+    public func send(
         _ method: HTTPMethod, path: String, headers: [(String, String)], body: [UInt8] = [], timeout: TimeAmount
     ) -> EventLoopFuture<HTTPReply> {
         let promise = loop.makePromise(of: HTTPReply.self)
@@ -65,7 +66,7 @@ final class KeepAliveHTTPClient: @unchecked Sendable {
     }
 
     /// Closes every connection; waiting requests fail.
-    func shutdown() {
+    public func shutdown() {
         closed = true
         for c in idle { c.channel?.close(promise: nil) }
         idle.removeAll()

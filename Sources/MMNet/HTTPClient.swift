@@ -18,12 +18,18 @@ public struct HTTPReply: Sendable {
     public var status: Int
     public var headers: HTTPHeaders
     public var body: [UInt8]
+
+    public init(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// A minimal HTTP/1.1 request over a fresh connection on the caller's event loop. REST is the engine's slow
 /// path (snapshots at (re)sync, listen keys, reconciliation, order fallback), so simplicity wins here.
-enum HTTPClient {
-    static func send(
+public enum HTTPClient {
+    public static func send(
         _ method: HTTPMethod, _ endpoint: Endpoint, path: String, headers: [(String, String)] = [], body: [UInt8] = [],
         on loop: EventLoop, timeout: TimeAmount = .seconds(10)
     ) -> EventLoopFuture<HTTPReply> {
