@@ -2,11 +2,15 @@
 """Drives the simulated Binance spot venue with CCXT's stock `binance` client, changing nothing but its URLs
 (and asking it for spot markets only: the venue lists no futures and no margin pairs).
 
+Also `ccxt.pro.binance`'s `watch_order_book` on the venue's diff depth stream (`/ws`, no `pu`).
+
 Usage: ccxt_binance_spot_check.py PORT API_KEY API_SECRET   (prints one line per step; exits non-zero on failure)
 """
+import asyncio
 import sys
 
 import ccxt
+import ccxt.pro
 
 SYMBOL = "BTC/USDT"
 
@@ -74,8 +78,26 @@ def main() -> int:
         raise AssertionError("an unknown order was cancelled")
     except ccxt.OrderNotFound as e:
         print("unknown order:", type(e).__name__)
+    asyncio.run(websocket(port))
     print("ccxt binance spot ok")
     return 0
+
+
+async def websocket(port):
+    ex = ccxt.pro.binance({"options": {"fetchCurrencies": False, "fetchMargins": False, "fetchMarkets": {"types": ["spot"]}}})
+    for name in ["public", "private", "v3"]:
+        ex.urls["api"][name] = f"http://127.0.0.1:{port}/api/v3"
+    # Another host name than REST's: the venue upgrades only a connection's first request to WebSocket.
+    ex.urls["api"]["ws"]["spot"] = f"ws://localhost:{port}/ws"
+    try:
+        await ex.load_markets()
+        book = await asyncio.wait_for(ex.watch_order_book(SYMBOL), 30)
+        check(book["bids"] and book["asks"] and book["bids"][0][0] < book["asks"][0][0], "book")
+        for _ in range(3):
+            book = await asyncio.wait_for(ex.watch_order_book(SYMBOL), 30)
+        print("ws order book", book["bids"][0], book["asks"][0], book["nonce"])
+    finally:
+        await ex.close()
 
 
 if __name__ == "__main__":

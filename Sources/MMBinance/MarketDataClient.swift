@@ -43,6 +43,12 @@ public final class MarketDataClient: @unchecked Sendable {
         /// Also subscribe `@bookTicker` and check the book against it whenever its `u` matches.
         public var bookTicker = true
         public var snapshotLimit = 1000
+        /// Where combined streams are asked for: Binance USDⓈ-M's `/public/stream` (depth and book tickers
+        /// since its 2026 route split), Binance spot's `/stream`.
+        public var streamRoute = "/public/stream"
+        /// The REST depth snapshot and its request weight at `snapshotLimit`.
+        public var snapshotPath = "/fapi/v1/depth"
+        public var snapshotWeight = 20
         public var initialBackoff: TimeAmount = .milliseconds(100)
         public var maxBackoff: TimeAmount = .seconds(30)
         /// Rotate the connection after this long (Binance closes them at 24 h).
@@ -68,6 +74,20 @@ public final class MarketDataClient: @unchecked Sendable {
         /// A venue serving REST and streams on one plain port (the simulator).
         public init(host: String, port: Int, instruments: [Instrument]) {
             self.init(rest: Endpoint(host: host, port: port), stream: Endpoint(host: host, port: port), instruments: instruments)
+        }
+
+        /// Binance spot: `@depth@100ms` diffs on `/stream` (no `pu`: the book chains `U` to the previous
+        /// `u` + 1), snapshots from `/api/v3/depth` (weight 50 at 1,000 levels) against spot's 6,000 weight
+        /// per minute, no book-ticker check.
+        public static func binanceSpot(rest: Endpoint, stream: Endpoint, instruments: [Instrument]) -> Configuration {
+            var c = Configuration(rest: rest, stream: stream, instruments: instruments)
+            c.depthStream = "@depth@100ms"
+            c.bookTicker = false
+            c.streamRoute = "/stream"
+            c.snapshotPath = "/api/v3/depth"
+            c.snapshotWeight = 50
+            c.budget = RequestBudget(weightPerMinute: 6000)
+            return c
         }
     }
 
@@ -196,8 +216,7 @@ public final class MarketDataClient: @unchecked Sendable {
             names.append(i.symbol.lowercased + configuration.depthStream)
             if configuration.bookTicker { names.append(i.symbol.lowercased + "@bookTicker") }
         }
-        // Depth and book tickers are `/public` streams since Binance split its WebSocket routes (2026-04-23).
-        return "/public/stream?streams=" + names.joined(separator: "/")
+        return configuration.streamRoute + "?streams=" + names.joined(separator: "/")
     }
 
     private func connect(rotation: Bool) {
@@ -365,13 +384,13 @@ public final class MarketDataClient: @unchecked Sendable {
     private func requestSnapshot(_ symbol: Symbol) {
         let budget = configuration.budget
         let now = MonotonicInstant.now().nanos
-        guard budget.allows(weight: 20, nowNanos: now) else {
+        guard budget.allows(weight: configuration.snapshotWeight, nowNanos: now) else {
             counters.snapshotsDeferred += 1
             let wait = max(budget.closedUntilNanos - now, 1_000_000_000)
             loop.scheduleTask(in: .nanoseconds(wait)) { self.requestSnapshot(symbol) }
             return
         }
-        let path = "/fapi/v1/depth?symbol=\(symbol)&limit=\(configuration.snapshotLimit)"
+        let path = configuration.snapshotPath + "?symbol=\(symbol)&limit=\(configuration.snapshotLimit)"
         let requested = now
         rest.send(.GET, path: path, headers: [], timeout: .seconds(10)).whenComplete { result in
             var retryAfter: Int64 = 0

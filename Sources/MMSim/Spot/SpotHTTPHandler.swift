@@ -11,7 +11,7 @@ protocol SpotFront {
 
 /// The HTTP plumbing every spot front end shares: the venue's rate limits and injected faults before the
 /// front end routes a request, the `/sim/` controls, and the response. Runs on the venue's event loop.
-final class SpotHTTPHandler: ChannelInboundHandler {
+final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 

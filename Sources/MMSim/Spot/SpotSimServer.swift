@@ -1,8 +1,10 @@
+import MMBook
 import MMCore
 import MMSimCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 import Synchronization
 
 /// A simulated spot venue on loopback, over the venue core: MEXC's spot v3 REST API on a seeded synthetic
@@ -105,9 +107,15 @@ public final class SpotSimServer: Sendable {
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         let front: any SpotFront = mexc ? MexcFront(venue: venue) : BinanceSpotFront(venue: venue)
-                        try channel.pipeline.syncOperations.addHandler(SpotHTTPHandler(front: front, venue: venue))
+                        let http = SpotHTTPHandler(front: front, venue: venue)
+                        if mexc {
+                            // MEXC's streams are protobuf on another host: not served here.
+                            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        } else {
+                            try configureStreams(channel, venue: venue, http: http)
+                        }
+                        try channel.pipeline.syncOperations.addHandler(http)
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port)
@@ -122,6 +130,55 @@ public final class SpotSimServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
+    }
+
+    /// HTTP with Binance spot's market streams upgraded from it (`/ws/…`, `/stream?streams=…`).
+    static func configureStreams(_ channel: Channel, venue: SpotVenue, http: SpotHTTPHandler) throws {
+        let bound = NIOLoopBound(http, eventLoop: channel.eventLoop)
+        let symbols = Set(venue.markets.keys)
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: 1 << 16,
+            shouldUpgrade: { channel, head in
+                channel.eventLoop.makeSucceededFuture(SpotStreams.request(uri: head.uri, symbols: symbols) == nil ? nil : HTTPHeaders())
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let r = SpotStreams.request(uri: head.uri, symbols: symbols) else { return }
+                    try channel.pipeline.syncOperations.addHandler(SpotStreamHandler(venue: venue, combined: r.combined, names: r.names))
+                }
+            })
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                context.pipeline.syncOperations.removeHandler(bound.value, promise: nil)
+            }),
+            withErrorHandling: true)
+    }
+
+    /// `ws://host:port` for market streams (Binance spot).
+    public var streamURL: String { "ws://127.0.0.1:\(port)" }
+
+    /// Stops the market (its streams send what they hold first); REST keeps answering.
+    public func pause() async throws {
+        let venue = self.venue
+        try await venue.eventLoop.submit {
+            venue.stop()
+            venue.streams.flush(nowMillis: venue.nowMillis(), force: true)
+        }.get()
+    }
+
+    /// A symbol's venue book now: its `lastUpdateId` and the levels.
+    public func book(_ symbol: Symbol) async throws -> (lastUpdateID: Int64, bids: [PriceLevel], asks: [PriceLevel])? {
+        let venue = self.venue
+        return try await venue.eventLoop.submit { () -> (Int64, [PriceLevel], [PriceLevel])? in
+            guard let m = venue.markets[symbol] else { return nil }
+            return (m.lastUpdateID, m.book.levels(.bid, limit: 20), m.book.levels(.ask, limit: 20))
+        }.get()
+    }
+
+    /// Starts a fault now, as `POST /sim/fault` does.
+    public func inject(_ rule: FaultRule) async throws {
+        let venue = self.venue
+        try await venue.eventLoop.submit { venue.trigger(rule) }.get()
     }
 
     /// An account's balances, read on the venue's loop.

@@ -15,6 +15,8 @@ final class SpotVenue: @unchecked Sendable {
     /// REST rate limits, and the faults in force.
     var limits: SpotLimits
     var faults: FaultState
+    /// Diff depth streams (Binance spot).
+    var streams = SpotStreams()
     private var startNanos: Int64 = 0
     private var task: RepeatedTask?
 
@@ -124,6 +126,12 @@ final class SpotVenue: @unchecked Sendable {
             faults.count(.stall)
         case .http5xx, .delay, .drop:
             faults.nextRequest[rule.kind] = rule
+        case .gap:
+            streams.gap(symbols: Array(markets.keys))
+            faults.count(.gap)
+        case .wsClose:
+            for s in streams.subscribers.values { WebSocketClose.send(s.channel) }
+            faults.count(.wsClose)
         default:
             break
         }
@@ -144,7 +152,10 @@ final class SpotVenue: @unchecked Sendable {
             markets[symbol]!.advance(to: marketNanos, nowMillis: now) { event in
                 switch event {
                 case .trade(let t): trades.append(t)
-                case .depth, .restarted: sawDepth = true
+                case .depth(let d):
+                    sawDepth = true
+                    streams.add(d)
+                case .restarted: sawDepth = true
                 default: break
                 }
             }
@@ -152,5 +163,6 @@ final class SpotVenue: @unchecked Sendable {
             for t in trades { exchange.onTrade(t, nowMillis: now) }
         }
         _ = exchange.drainEvents()
+        streams.flush(nowMillis: now)
     }
 }
