@@ -54,7 +54,7 @@ let package = Package(
         // The spot rebalancer's decisions: planning rules, fill tracking, average cost (pure).
         .target(name: "MMRebalance", dependencies: ["MMCore", "MMVenue"]),
         // Spot venues' REST APIs (Binance spot, MEXC) onto the venue-neutral model.
-        .target(name: "MMVenueClients", dependencies: ["MMVenue", "MMNet", "MMBinanceAuth", "MMBinanceWire", "MMCore"]),
+        .target(name: "MMVenueClients", dependencies: ["MMVenue", "MMNet", "MMBinanceAuth", "MMBinanceWire", "MMCore", "MMExecution"]),
         // AES-256-GCM and randomness over the system's libcrypto, for the account store.
         .target(name: "CCipher", linkerSettings: [.linkedLibrary("crypto")]),
         // Venue accounts with their keys sealed under a master key, in SQLite.
@@ -160,7 +160,9 @@ let package = Package(
         ),
         .testTarget(name: "MMBinanceWireTests", dependencies: ["MMBinanceWire", "MMReplay", "TestSupport"]),
         .testTarget(name: "MMVenueTests", dependencies: ["MMVenue", "TestSupport"]),
-        .testTarget(name: "MMVenueClientsTests", dependencies: ["MMVenueClients", "MMSim", "MMVenue", "MMBinance", "TestSupport"]),
+        .testTarget(
+            name: "MMVenueClientsTests",
+            dependencies: ["MMVenueClients", "MMSim", "MMVenue", "MMBinance", "MMExecution", "MMRisk", "MMStrategy", "MMBook", "TestSupport"]),
         .testTarget(name: "MMRebalanceTests", dependencies: ["MMRebalance", "MMVenue", "TestSupport"]),
         .testTarget(name: "MMAccountsTests", dependencies: ["MMAccounts", "MMVenue", "TestSupport"]),
         .testTarget(name: "MMSimCoreTests", dependencies: ["MMSimCore", "MMBook", "TestSupport"]),

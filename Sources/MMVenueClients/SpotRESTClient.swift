@@ -181,6 +181,35 @@ public struct SpotRESTClient: TradingClient {
         return Parse.orderViews(list, venue: venue)
     }
 
+    /// A limit order with the client's ID, post-only (`LIMIT_MAKER`) when asked: never takes liquidity.
+    public func place(symbol: String, side: Side, price: Price, quantity: Quantity, clientOrderID: String, postOnly: Bool) async throws(VenueFailure) -> VenueOrderRef {
+        guard postOnly else { return try await placeLimit(symbol: symbol, side: side, price: price, quantity: quantity, clientOrderID: clientOrderID) }
+        guard ClientOrderIDScheme.of(venue).accepts(clientOrderID) else {
+            throw VenueFailure(venue: venue, httpStatus: 0, code: nil, message: "client order ID '\(clientOrderID)' breaks \(venue.rawValue)'s rule")
+        }
+        let answer = try await request(
+            "POST", "/api/v3/order", "symbol=\(symbol)&side=\(side)&type=LIMIT_MAKER&quantity=\(quantity)&price=\(price)&newClientOrderId=\(clientOrderID)",
+            signed: true)
+        guard let id = answer["orderId"]?.text, let ref = VenueOrderRef(id) else {
+            throw VenueFailure(venue: venue, httpStatus: 200, code: nil, message: "no orderId in the answer")
+        }
+        return ref
+    }
+
+    /// Cancels an order by the client's ID; its state after the cancel.
+    public func cancel(symbol: String, clientOrderID: String) async throws(VenueFailure) -> OrderState {
+        try Parse.orderState(try await request("DELETE", "/api/v3/order", "symbol=\(symbol)&origClientOrderId=\(clientOrderID)", signed: true), venue: venue)
+    }
+
+    /// Cancels every open order of `symbol`.
+    public func cancelAll(symbol: String) async throws(VenueFailure) {
+        do {
+            _ = try await request("DELETE", "/api/v3/openOrders", "symbol=\(symbol)", signed: true)
+        } catch where error.kind == .unknownOrder {
+            // Binance spot answers -2011 when there was nothing to cancel.
+        }
+    }
+
     /// Cancels an order by its reference.
     public func cancel(symbol: String, _ ref: VenueOrderRef) async throws(VenueFailure) {
         _ = try await request("DELETE", "/api/v3/order", "symbol=\(symbol)&orderId=\(ref)", signed: true)

@@ -10,6 +10,11 @@ public struct OrderState: Sendable, Equatable {
     public var executed: Quantity
     /// Executed quote value over executed quantity; nil before any fill.
     public var averagePrice: Price?
+    /// The order as placed (empty or zero when the answer did not say).
+    public var clientOrderID = ""
+    public var side: Side?
+    public var price = Price.zero
+    public var quantity = Quantity.zero
 
     public init(ref: VenueOrderRef, status: VenueOrderStatus, executed: Quantity, averagePrice: Price?) {
         self.ref = ref
@@ -101,7 +106,12 @@ enum Parse {
             throw VenueFailure(venue: venue, httpStatus: 200, code: nil, message: "an order answer the model cannot read")
         }
         let average = price(o["avgPrice"]).flatMap { $0.raw > 0 ? $0 : nil } ?? Self.average(quote: notional(o["cummulativeQuoteQty"] ?? o["cumQuote"]), executed: executed)
-        return OrderState(ref: ref, status: status, executed: executed, averagePrice: average)
+        var state = OrderState(ref: ref, status: status, executed: executed, averagePrice: average)
+        state.clientOrderID = o["clientOrderId"]?.text ?? ""
+        state.side = o["side"]?.text == "BUY" ? .buy : o["side"]?.text == "SELL" ? .sell : nil
+        state.price = price(o["price"]) ?? .zero
+        state.quantity = quantity(o["origQty"]) ?? .zero
+        return state
     }
 
     /// Open orders in Binance's field names.
