@@ -123,6 +123,21 @@ public struct SpotRESTClient: TradingClient {
         return (bid, ask)
     }
 
+    /// The order book's best `limit` levels a side, and the update ID it is as of.
+    public func orderBook(symbol: String, limit: Int = 100) async throws(VenueFailure) -> (lastUpdateID: Int64, bids: [(Price, Quantity)], asks: [(Price, Quantity)]) {
+        let book = try await request("GET", "/api/v3/depth", "symbol=\(symbol)&limit=\(limit)")
+        func side(_ v: JSONValue?) -> [(Price, Quantity)] {
+            (v?.arrayValue ?? []).compactMap { l in
+                guard let a = l.arrayValue, a.count >= 2, let p = Parse.price(a[0]), let q = Parse.quantity(a[1]) else { return nil }
+                return (p, q)
+            }
+        }
+        guard let id = book["lastUpdateId"]?.int64 else {
+            throw VenueFailure(venue: venue, httpStatus: 200, code: nil, message: "an order book the model cannot read")
+        }
+        return (id, side(book["bids"]), side(book["asks"]))
+    }
+
     /// One kline.
     public struct Kline: Sendable, Equatable {
         public var openTime: Int64

@@ -27,6 +27,14 @@ struct SpotRESTClientTests {
         } else {
             #expect(market.unified.description == "BTC/USDT" && market.instrument.tickSize == Price("0.01")! && market.instrument.stepSize == Quantity("0.00001")!)
         }
+        // Market data: time, book, ticker, klines.
+        #expect(abs(try await client.serverTime() - UnixNanos.now().millis) < 5_000)
+        let book = try await client.orderBook(symbol: symbol, limit: 5)
+        #expect(book.bids.count == 5 && book.asks.count == 5 && book.bids[0].0 < book.asks[0].0 && book.lastUpdateID > 0)
+        let ticker = try await client.bookTicker(symbol: symbol)
+        #expect(ticker.bid < ticker.ask)
+        let klines = try await client.klines(symbol: symbol, interval: "1h", limit: 30)
+        #expect(klines.count == 30 && klines.allSatisfy { $0.low <= $0.close && $0.close <= $0.high }, "the seeded history, in either venue's interval names")
         let before = try await client.balances()
         #expect(before["USDT"] == AssetBalance(free: Notional(units: 10_000)))
         // A buy well under the market rests and holds its cost.
