@@ -107,6 +107,7 @@ let package = Package(
         .target(
             name: "MMTelemetry",
             dependencies: [
+                "MMCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

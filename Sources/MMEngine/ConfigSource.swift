@@ -27,6 +27,16 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension ConfigError {
+    /// A configuration file's text; a file that cannot be read is an error naming it.
+    static func text(ofFile path: String) throws(ConfigError) -> String {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(path: path, problems: [ConfigProblem(key: "", message: "cannot read the file (does it exist?)")])
+        }
+        return text
+    }
+}
+
 /// A configuration document flattened to dotted keys, each with its text and origin. `${VAR}` and
 /// `${VAR:-default}` are expanded in the text before parsing; `MM_<SECTION>_<KEY>` environment variables then
 /// override single values (matched case-insensitively, e.g. `MM_RISK_NETMAX=0.02`).

@@ -1,3 +1,4 @@
+import MMCore
 import MMBinanceWire
 
 /// A JSON object written in insertion order (summaries, reports, control replies).

@@ -63,10 +63,7 @@ public struct RebalanceConfig: Sendable, Equatable {
 
     /// Reads a file; a missing file is an error naming it.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> RebalanceConfig {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(path: path, problems: [ConfigProblem(key: "", message: "cannot read the file (does it exist?)")])
-        }
-        return try parse(yaml: text, path: path, environment: environment)
+        try parse(yaml: try ConfigError.text(ofFile: path), path: path, environment: environment)
     }
 
     /// A share written as a fraction (`0.5`) or a percentage (`50%`).

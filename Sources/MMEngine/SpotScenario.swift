@@ -66,10 +66,7 @@ public struct SpotScenario: Sendable, Equatable {
     }
 
     public static func load(path: String) throws(ConfigError) -> SpotScenario {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(path: path, problems: [ConfigProblem(key: "", message: "cannot read the file (does it exist?)")])
-        }
-        return try parse(yaml: text, path: path)
+        try parse(yaml: try ConfigError.text(ofFile: path), path: path)
     }
 
     /// The simulated venue's configuration with this scenario applied over the dialect's defaults.

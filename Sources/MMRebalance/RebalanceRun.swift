@@ -143,18 +143,7 @@ public struct RebalanceResult: Sendable, Equatable {
 
     /// The result as one JSON object.
     public var json: String {
-        func q(_ s: String) -> String {
-            var out = "\""
-            for c in s.unicodeScalars {
-                switch c {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                default: out += c.value < 0x20 ? "?" : String(c)
-                }
-            }
-            return out + "\""
-        }
+        let q = JSONString.quoted
         func position(_ p: RebalancePosition?) -> String {
             guard let p else { return "null" }
             return #"{"base":"\#(p.base)","quote":"\#(p.quote)","average_cost":"\#(p.averageCost)"}"#

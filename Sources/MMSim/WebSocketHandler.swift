@@ -1,3 +1,4 @@
+import MMCore
 import MMBinanceWire
 import NIOCore
 import NIOWebSocket

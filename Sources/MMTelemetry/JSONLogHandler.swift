@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import MMCore
 import NIOConcurrencyHelpers
 
 /// swift-log handler writing one JSON object per line to stderr — `ts` (ms), `level`, `label` (the
@@ -44,24 +45,7 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 {
-                    out += "\\u00" + String(c.value >> 4, radix: 16) + String(c.value & 15, radix: 16)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { JSONString.quoted(s) }
 
     static func nowMillis() -> Int64 {
         var ts = timespec()

@@ -10,21 +10,8 @@ import Testing
 struct AccountsCommandTests {
     /// Runs `mm` with `environment` added and `input` on standard input.
     func mm(_ arguments: [String], environment: [String: String], input: String = "") throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Tools.mm())
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let stdin = Pipe()
-        let out = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try Tools.runMM(arguments, environment: environment, input: input)
+        return (r.status, r.stdout + r.stderr)
     }
 
     @Test func addListTestRotateAndRemoveWithoutEverShowingASecret() async throws {

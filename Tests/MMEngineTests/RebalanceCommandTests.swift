@@ -17,25 +17,8 @@ import Testing
 struct RebalanceCommandTests {
     func mm(_ arguments: [String], environment: [String: String] = [:], input: String = "") async throws -> (status: Int32, output: String, stdout: String) {
         try await onThread {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try Tools.mm())
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: Fixtures.packageRoot)
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let stdin = Pipe()
-            let out = Pipe()
-            let err = Pipe()
-            process.standardInput = stdin
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            let errors = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let stdout = String(decoding: data, as: UTF8.self)
-            return (process.terminationStatus, stdout + String(decoding: errors, as: UTF8.self), stdout)
+            let r = try Tools.runMM(arguments, environment: environment, input: input, directory: Fixtures.packageRoot)
+            return (r.status, r.stdout + r.stderr, r.stdout)
         }
     }
 
@@ -68,7 +51,11 @@ struct RebalanceCommandTests {
         #expect(["FILLED", "PARTIALLY_FILLED_TIMEOUT", "TIMEOUT"].contains(status), "\(status)")
         #expect(lines.contains { $0.contains(#""event":"rebalance_start""#) } && lines.contains { $0.contains(#""event":"order_submitted""#) })
         let order = try #require(r["order"] as? [String: Any])
-        #expect(order["price"] as? String == "0.04989" && order["client_order_id"] as? String == "rb1", "0.2 % under the mid 0.049995, on the tick")
+        let mid = try Price(parsing: r["mid"] as? String ?? "")
+        let limit = try Price(parsing: order["price"] as? String ?? "")
+        let offset = Price(raw: mid.raw / 500)  // 0.2 %
+        #expect(limit <= mid - offset && limit > mid - offset - Price("0.00001")!, "0.2 % under the mid, down to the tick: \(limit) at mid \(mid)")
+        #expect(order["client_order_id"] as? String == "rb1")
         // What the run left in the store.
         let storage = try SQLiteAccountStorage(path: store)
         let runs = try storage.runs()
@@ -79,11 +66,11 @@ struct RebalanceCommandTests {
         if executed.raw > 0 {
             #expect(lines.contains { $0.contains(#""event":"order_filled""#) } && lines.contains { $0.contains(#""event":"position_updated""#) })
             let position = try #require(try storage.position(venue: .mexc, symbol: "QRLUSDT"))
-            #expect(position.base == Quantity(units: 8_000) + executed)
+            #expect(position.base == Quantity(units: 7_900) + executed)
             #expect(position.averageCost < Price("0.052")!, "buying under the cost lowers it")
             let trades = try storage.trades(venue: .mexc, symbol: "QRLUSDT")
             #expect(trades.reduce(Quantity.zero) { $0 + $1.quantity } == executed, "the venue's trades of the order add up to what executed")
-            #expect(try storage.balances(account: "sim")["QRL"]?.free == Notional(raw: (Quantity(units: 8_000) + executed).raw))
+            #expect(try storage.balances(account: "sim")["QRL"]?.free == Notional(raw: (Quantity(units: 7_900) + executed).raw))
         }
     }
 

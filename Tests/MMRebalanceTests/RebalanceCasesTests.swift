@@ -6,14 +6,8 @@ import Testing
 /// The source document's four worked cases, with its numbers.
 @Suite("Rebalancer: the worked cases")
 struct RebalanceCasesTests {
-    let qrl = try! MarketSpec.make(
-        venue: .mexc, type: .spot, venueSymbol: "QRLUSDT", base: "QRL", quote: "USDT", tickSize: "0.00001", stepSize: "0.01", minNotional: "5"
-    ).get()
-
-    /// 25 closes with MA7 = 0.04950 and MA25 = 0.04920.
-    var goldenCross: [Price] {
-        Array(repeating: Price("0.04908")!, count: 12) + Array(repeating: Price("0.04909")!, count: 6) + Array(repeating: Price("0.04950")!, count: 7)
-    }
+    let qrl = WorkedCases.qrl
+    var goldenCross: [Price] { WorkedCases.goldenCross }
 
     @Test func case1BuysTwoThousandBelowTheMidAndLowersTheCost() {
         #expect(RebalancePlanner.movingAverage(goldenCross, 7) == Price("0.0495")!)

@@ -7,14 +7,8 @@ import Testing
 /// the time, the requests, waits, events and the result come out.
 @Suite("Rebalancer: runs through the states")
 struct RebalanceRunTests {
-    let qrl = try! MarketSpec.make(
-        venue: .mexc, type: .spot, venueSymbol: "QRLUSDT", base: "QRL", quote: "USDT", tickSize: "0.00001", stepSize: "0.01", minNotional: "5"
-    ).get()
-
-    /// MA7 0.04950 over MA25 0.04920.
-    var goldenCross: [Price] {
-        Array(repeating: Price("0.04908")!, count: 12) + Array(repeating: Price("0.04909")!, count: 6) + Array(repeating: Price("0.04950")!, count: 7)
-    }
+    let qrl = WorkedCases.qrl
+    var goldenCross: [Price] { WorkedCases.goldenCross }
 
     /// A run with its clock: feeds inputs, keeps every action.
     struct Driver {

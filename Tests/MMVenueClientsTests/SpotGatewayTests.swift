@@ -70,9 +70,10 @@ struct SpotGatewayTests {
         session.handle(gateway, at: t0) { $0.venueConfigured(at: t0) }
         #expect(await until(10, state) { session.manager.isReady }, "reconciled through the gateway")
 
-        // A bid at the ask would take: refused as post-only, nothing left open.
+        // A bid well over the ask would take: refused as post-only, nothing left open.
         var t = Self.now()
-        session.handle(gateway, at: t) { $0.tick(QuoteIntent(quotes: [MMStrategy.Quote(side: .buy, price: state.top.askPrice, quantity: size)]), market: state, at: t) }
+        let crossing = state.top.askPrice + Price(raw: i.tickSize.raw * 100)
+        session.handle(gateway, at: t) { $0.tick(QuoteIntent(quotes: [MMStrategy.Quote(side: .buy, price: crossing, quantity: size)]), market: state, at: t) }
         #expect(await until(10, state) { session.manager.counters.postOnlyRefusals >= 1 }, "\(session.manager.counters) \(session.manager.riskRejections)")
 
         // Both sides at the touch, requoted as the market moves, until something fills.

@@ -137,6 +137,35 @@ public enum Tools {
         return candidate
     }
 
+    /// Runs `mm` with `environment` added, `input` on standard input and `directory` as its working
+    /// directory; its exit status, standard output and standard error.
+    public static func runMM(
+        _ arguments: [String], environment: [String: String] = [:], input: String = "", directory: String? = nil
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try mm())
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let stdin = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        // Standard error is read on its own thread so that neither pipe fills while the other is read.
+        let errors = Locked(Data())
+        let reader = Thread { errors.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        reader.start()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errors.done { usleep(1000) }
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self), String(decoding: errors.value, as: UTF8.self))
+    }
+
     /// The directory holding the running test bundle.
     public static let buildDirectory: String = {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -153,5 +182,29 @@ public enum Tools {
     public static func requirePython(_ modules: String..., hint: String) throws {
         let missing = modules.filter { (try? run(["python3", "-c", "import \($0)"]).status) != 0 }
         if !missing.isEmpty { throw MissingTool(description: "python modules \(missing.joined(separator: ", ")) not installed (\(hint))") }
+    }
+}
+
+/// A value set once from another thread.
+final class Locked<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T
+    private var isSet = false
+    init(_ value: T) { stored = value }
+    func set(_ value: T) {
+        lock.lock()
+        stored = value
+        isSet = true
+        lock.unlock()
+    }
+    var done: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return isSet
+    }
+    var value: T {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
     }
 }
