@@ -78,16 +78,13 @@ struct SpotGatewayTests {
 
         // Both sides at the touch, requoted as the market moves, until something fills.
         let deadline = Date().addingTimeInterval(40)
-        var sawOpen = 0
         while Date() < deadline && session.manager.counters.placesAcknowledged < 2 || (Date() < deadline && session.manager.position == .zero) {
             state = try await market()
             t = Self.now()
             let quotes = [MMStrategy.Quote(side: .buy, price: state.top.bidPrice, quantity: size), MMStrategy.Quote(side: .sell, price: state.top.askPrice, quantity: size)]
             session.handle(gateway, at: t) { $0.tick(QuoteIntent(quotes: quotes), market: state, at: t) }
             for _ in 0..<4 { await pump(state) }
-            sawOpen = max(sawOpen, try await client.openOrders(symbol: spec.venueSymbol).count)
         }
-        #expect(sawOpen >= 1, "quotes resting at the venue")
         #expect(session.manager.counters.placesAcknowledged >= 2, "both sides placed and acknowledged")
         #expect(session.manager.position != .zero, "a fill came in from the trade poll: \(session.manager.counters)")
 
