@@ -20,6 +20,9 @@ public struct BacktestSettings: Sendable {
     public var reconciler: QuoteReconciler
     /// At most this many points in the time series (the chart).
     public var maxSeriesPoints = 2_000
+    /// Book levels per side the imbalance signal reads, and the trade-flow half-life.
+    public var signalLevels = 5
+    public var flowHalfLifeSeconds = 5.0
 
     public init(limits: RiskLimits, reconciler: QuoteReconciler) {
         self.limits = limits
@@ -57,6 +60,8 @@ public struct Backtester<Model: Strategy> {
         var session = OrderSession(manager: OrderManager(config))
         var view = OrderBook(instrument: instrument, levelCapacity: 8192)
         view.replace(with: script.snapshot)
+        var signals = SignalTracker(levels: settings.signalLevels, flowHalfLifeSeconds: settings.flowHalfLifeSeconds)
+        signals.observe(book: view)
         var viewUpdatedAt: Int64 = 0
         var intent = QuoteIntent()
         var result = BacktestResult(symbol: instrument.symbol, durationNanos: script.duration)
@@ -99,7 +104,7 @@ public struct Backtester<Model: Strategy> {
             if halted {
                 intent = QuoteIntent()
             } else {
-                model.quote(MarketView(top: top, position: session.manager.position, nowNanos: t), into: &intent)
+                model.quote(MarketView(top: top, position: session.manager.position, nowNanos: t, signals: signals.signals(at: t)), into: &intent)
             }
             lastDesired = (.zero, .zero)
             intent.withUnsafeQuotes { quotes in
@@ -142,6 +147,7 @@ public struct Backtester<Model: Strategy> {
                 for trade in trades {
                     result.trades += 1
                     venue.exchange.onTrade(trade, nowMillis: t / 1_000_000)
+                    venue.queue.push(t + settings.feedLatencyNanos, .trade(trade))
                 }
                 venue.forwardReports(t, arriving: t + settings.feedLatencyNanos, into: &result)
                 while step < script.timeline.count && script.timeline[step].at <= t { step += 1 }
@@ -152,6 +158,8 @@ public struct Backtester<Model: Strategy> {
                 case .depth(let d):
                     view.apply(d)
                     viewUpdatedAt = t
+                    signals.observe(book: view)
+                case .trade(let trade): signals.observeTrade(quantity: trade.quantity, buyerIsMaker: trade.buyerIsMaker, nanos: t)
                 case .report(let r): session.handle(venue, at: moment(t)) { $0.report(r, at: moment(t)) }
                 case .reply(let id, let kind, let reply):
                     if case .refused(_, let code, _) = reply { result.venueRejects[code, default: 0] += 1 }
@@ -207,6 +215,7 @@ final class BacktestVenue: VenueGateway {
     /// Something on its way between the strategy and the exchange.
     enum Delayed {
         case depth(DepthUpdate)
+        case trade(Trade)
         case report(ExecutionReport)
         case request(OrderAction)
         case reply(ClientOrderID, RequestKind, VenueReply)

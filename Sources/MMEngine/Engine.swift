@@ -185,10 +185,11 @@ public final class Engine: @unchecked Sendable {
                 requoteOnMoveBps: config.requoteOnMoveBps, market: read, gateway: gateway, levelChanges: market.levelChanges)
         }
         let loop: StrategyThread
-        switch Self.model(config.strategy, instrument: instrument, maxPosition: r.netMax) {
+        switch Self.model(config.strategy, fees: config.fees, instrument: instrument, maxPosition: r.netMax) {
         case .fixedSpread(let q): loop = thread(q)
         case .avellanedaStoikov(let q): loop = thread(q)
         case .glft(let q): loop = thread(q)
+        case .alpha(let q): loop = thread(q)
         }
         strategy = loop
 
@@ -215,9 +216,14 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// The quoting model the configuration names.
-    public static func model(_ s: EngineConfig.StrategySettings, instrument: Instrument, maxPosition: Quantity) -> QuoterModel {
-        let ladder = QuoteLadder(
+    public static func model(
+        _ s: EngineConfig.StrategySettings, fees: EngineConfig.FeeSettings = EngineConfig.FeeSettings(), instrument: Instrument, maxPosition: Quantity
+    ) -> QuoterModel {
+        var ladder = QuoteLadder(
             instrument: instrument, baseSize: s.baseSize, levels: s.levels, levelSpacingTicks: s.levelSpacingTicks, maxPosition: maxPosition)
+        ladder.makerFee = fees.makerBps / 10_000
+        ladder.minEdge = s.minEdgeBps / 10_000
+        ladder.allowNegativeEdge = s.allowNegativeEdge
         let vol = VolatilityEstimator(halfLifeSeconds: s.volatilityHalfLifeSeconds, initialTicksPerSqrtSecond: s.initialVolatilityTicks)
         switch s.model {
         case "avellaneda-stoikov":
@@ -228,6 +234,10 @@ public final class Engine: @unchecked Sendable {
             return .glft(GLFTQuoter(
                 ladder: ladder, gamma: s.gamma, kappa: s.kappa, arrivalRate: s.arrivalRate, minHalfSpreadTicks: s.minHalfSpreadTicks,
                 volatility: vol))
+        case "alpha":
+            let glft = GLFTQuoter(
+                ladder: ladder, gamma: s.gamma, kappa: s.kappa, arrivalRate: s.arrivalRate, minHalfSpreadTicks: s.minHalfSpreadTicks, volatility: vol)
+            return .alpha(AlphaQuoter(glft: glft, imbalanceTicks: s.imbalanceTicks, flowTicks: s.flowTicks, micropriceWeight: s.micropriceWeight))
         default:
             var q = FixedSpreadQuoter(
                 instrument: instrument, halfSpreadBps: s.halfSpreadBps, baseSize: s.baseSize, levels: s.levels,

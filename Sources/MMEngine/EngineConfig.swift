@@ -22,6 +22,7 @@ public struct EngineConfig: Sendable {
     public var requoteOnMoveBps = 0.0
     public var strategy = StrategySettings()
     public var risk = RiskSettings()
+    public var fees = FeeSettings()
     public var gateway = GatewaySettings()
     public var sim = SimSettings()
     public var endpoints = EndpointSettings()
@@ -59,6 +60,27 @@ public struct EngineConfig: Sendable {
         public var minHalfSpreadTicks = 1.0
         public var repriceToleranceTicks: Int64 = 2
         public var useModify = false
+        /// alpha: fair-value shift per unit of book imbalance and of trade flow, ticks; share of the
+        /// microprice's distance from the mid.
+        public var imbalanceTicks = 0.0
+        public var flowTicks = 0.0
+        public var micropriceWeight = 0.0
+        /// Levels per side the imbalance reads; half-life of the trade-flow weights.
+        public var imbalanceLevels = 5
+        public var flowHalfLifeSeconds = 5.0
+        /// Edge a round trip must make beyond its maker fees, basis points; or quote regardless.
+        public var minEdgeBps = 0.0
+        public var allowNegativeEdge = false
+    }
+
+    /// The venue's fees for this account, basis points of notional (negative: a rebate).
+    public struct FeeSettings: Sendable {
+        public var makerBps = 2.0
+        public var takerBps = 5.0
+        public init(makerBps: Double = 2.0, takerBps: Double = 5.0) {
+            self.makerBps = makerBps
+            self.takerBps = takerBps
+        }
     }
 
     public struct RiskSettings: Sendable {
@@ -150,6 +172,10 @@ public struct EngineConfig: Sendable {
             "strategy.horizonSeconds": "\(s.horizonSeconds)", "strategy.volatilityHalfLifeSeconds": "\(s.volatilityHalfLifeSeconds)",
             "strategy.initialVolatilityTicks": "\(s.initialVolatilityTicks)", "strategy.minHalfSpreadTicks": "\(s.minHalfSpreadTicks)",
             "strategy.repriceToleranceTicks": "\(s.repriceToleranceTicks)", "strategy.useModify": "\(s.useModify)",
+            "strategy.imbalanceTicks": "\(s.imbalanceTicks)", "strategy.flowTicks": "\(s.flowTicks)", "strategy.micropriceWeight": "\(s.micropriceWeight)",
+            "strategy.imbalanceLevels": "\(s.imbalanceLevels)", "strategy.flowHalfLifeSeconds": "\(s.flowHalfLifeSeconds)",
+            "strategy.minEdgeBps": "\(s.minEdgeBps)", "strategy.allowNegativeEdge": "\(s.allowNegativeEdge)",
+            "fees.makerBps": "\(fees.makerBps)", "fees.takerBps": "\(fees.takerBps)",
             "risk.netMax": k.netMax.description, "risk.dailyMax": k.dailyMax.description, "risk.stopLoss": k.stopLoss.description,
             "risk.maxDrawdown": k.maxDrawdown.description, "risk.maxOrderNotional": k.maxOrderNotional.description,
             "risk.priceBandBps": "\(k.priceBandBps)", "risk.maxBookAgeMs": "\(k.maxBookAgeMillis)", "risk.maxUserStreamAgeMs": "\(k.maxUserStreamAgeMillis)",
@@ -164,6 +190,23 @@ public struct EngineConfig: Sendable {
             "binance.restUrl": e.restURL, "binance.streamUrl": e.streamURL, "binance.wsApiUrl": e.webSocketAPIURL, "binance.userStreamUrl": e.userStreamURL,
             "binance.depthStream": e.depthStream, "binance.trustedCaFile": e.trustedCAFile,
         ]
+    }
+
+    /// What is valid but probably not meant: quotes that cannot pay their fees.
+    public var warnings: [String] {
+        var out: [String] = []
+        let s = strategy
+        let floorBps = fees.makerBps + s.minEdgeBps / 2
+        if s.allowNegativeEdge {
+            if s.model == "fixed" && s.halfSpreadBps < floorBps {
+                out.append(
+                    "strategy.halfSpreadBps \(s.halfSpreadBps) with fees.makerBps \(fees.makerBps) and strategy.allowNegativeEdge: every round trip at the configured spread loses \(String(format: "%.2f", 2 * (floorBps - s.halfSpreadBps))) bps before any price move")
+            }
+        } else if s.model == "fixed" && s.halfSpreadBps < floorBps {
+            out.append(
+                "strategy.halfSpreadBps \(s.halfSpreadBps) cannot cover fees.makerBps \(fees.makerBps)\(s.minEdgeBps > 0 ? " plus half of strategy.minEdgeBps \(s.minEdgeBps)" : ""): quotes will sit \(String(format: "%.2f", floorBps)) bps from the fair value instead (set strategy.allowNegativeEdge: true to quote as configured)")
+        }
+        return out
     }
 
     /// Reads and validates a YAML document; every problem is reported at once.
@@ -208,7 +251,7 @@ public struct EngineConfig: Sendable {
         c.journalSync = r.string("journal.sync", "batch") { ["batch", "halt"].contains($0) ? nil : "expected batch or halt" } == "batch"
 
         var s = StrategySettings()
-        s.model = r.string("strategy.model", "fixed") { ["fixed", "avellaneda-stoikov", "glft"].contains($0) ? nil : "expected fixed, avellaneda-stoikov or glft" }
+        s.model = r.string("strategy.model", "fixed") { ["fixed", "avellaneda-stoikov", "glft", "alpha"].contains($0) ? nil : "expected fixed, avellaneda-stoikov, glft or alpha" }
         s.baseSize = r.decimal("strategy.baseSize", s.baseSize, positive: true)
         s.levels = r.int("strategy.levels", 1, 1...8)
         s.levelSpacingTicks = Int64(r.int("strategy.levelSpacingTicks", 10, 1...100_000))
@@ -223,6 +266,15 @@ public struct EngineConfig: Sendable {
         s.minHalfSpreadTicks = r.double("strategy.minHalfSpreadTicks", s.minHalfSpreadTicks, 0...1e9)
         s.repriceToleranceTicks = Int64(r.int("strategy.repriceToleranceTicks", 2, 0...100_000))
         s.useModify = r.bool("strategy.useModify", false)
+        s.imbalanceTicks = r.double("strategy.imbalanceTicks", s.imbalanceTicks, -1e6...1e6)
+        s.flowTicks = r.double("strategy.flowTicks", s.flowTicks, -1e6...1e6)
+        s.micropriceWeight = r.double("strategy.micropriceWeight", s.micropriceWeight, 0...1)
+        s.imbalanceLevels = r.int("strategy.imbalanceLevels", s.imbalanceLevels, 1...50)
+        s.flowHalfLifeSeconds = r.double("strategy.flowHalfLifeSeconds", s.flowHalfLifeSeconds, 0.01...1e6)
+        s.minEdgeBps = r.double("strategy.minEdgeBps", s.minEdgeBps, 0...10_000)
+        s.allowNegativeEdge = r.bool("strategy.allowNegativeEdge", false)
+        c.fees.makerBps = r.double("fees.makerBps", c.fees.makerBps, -100...100)
+        c.fees.takerBps = r.double("fees.takerBps", c.fees.takerBps, -100...100)
         c.strategy = s
 
         var k = RiskSettings()

@@ -109,6 +109,7 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
         case .fixedSpread(let q): next = q as? Model
         case .avellanedaStoikov(let q): next = q as? Model
         case .glft(let q): next = q as? Model
+        case .alpha(let q): next = q as? Model
         }
         guard let next else { return false }
         pendingLock.withLock { pending = next }

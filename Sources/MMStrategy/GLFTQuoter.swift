@@ -63,6 +63,7 @@ public enum QuoterModel: Strategy {
     case fixedSpread(FixedSpreadQuoter)
     case avellanedaStoikov(AvellanedaStoikovQuoter)
     case glft(GLFTQuoter)
+    case alpha(AlphaQuoter)
 
     public mutating func quote(_ view: MarketView, into intent: inout QuoteIntent) {
         switch self {
@@ -75,6 +76,9 @@ public enum QuoterModel: Strategy {
         case .glft(var q):
             q.quote(view, into: &intent)
             self = .glft(q)
+        case .alpha(var q):
+            q.quote(view, into: &intent)
+            self = .alpha(q)
         }
     }
 }

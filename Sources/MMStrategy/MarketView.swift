@@ -9,11 +9,14 @@ public struct MarketView: Sendable, Equatable, BitwiseCopyable {
     public var position: Quantity
     /// Monotonic time of the tick, nanoseconds (drives volatility estimates).
     public var nowNanos: Int64
+    /// Book and trade signals (zero where the caller has none).
+    public var signals: MarketSignals
 
-    public init(top: TopOfBook, position: Quantity, nowNanos: Int64 = 0) {
+    public init(top: TopOfBook, position: Quantity, nowNanos: Int64 = 0, signals: MarketSignals = MarketSignals()) {
         self.top = top
         self.position = position
         self.nowNanos = nowNanos
+        self.signals = signals
     }
 }
 

@@ -15,6 +15,12 @@ public struct QuoteLadder: Sendable, Equatable {
     public var levelSpacingTicks: Int64
     /// Largest |position| the quotes may lead to.
     public var maxPosition: Quantity
+    /// The maker fee as a fraction of notional (negative: a rebate).
+    public var makerFee = 0.0
+    /// Edge a round trip must make beyond its fees, as a fraction of the price.
+    public var minEdge = 0.0
+    /// Quote even where a round trip cannot cover its fees.
+    public var allowNegativeEdge = false
 
     public init(instrument: Instrument, baseSize: Quantity, levels: Int = 1, levelSpacingTicks: Int64 = 1, maxPosition: Quantity) {
         self.instrument = instrument
@@ -24,16 +30,33 @@ public struct QuoteLadder: Sendable, Equatable {
         self.maxPosition = maxPosition
     }
 
-    /// Builds the ladder for targets `bid` and `ask` (raw price units) into `intent` (replacing it).
+    /// How far from `fair` (raw price units) each side must stay for a round trip to pay its maker fees and
+    /// `minEdge`: zero with a rebate that covers them, or when negative edge is allowed.
     @inlinable
-    public func build(bid: Double, ask: Double, view: MarketView, into intent: inout QuoteIntent) {
+    public func feeFloor(fair: Double) -> Double {
+        allowNegativeEdge ? 0 : max(0, fair * (makerFee + minEdge / 2))
+    }
+
+    /// Builds the ladder for targets `bid` and `ask` (raw price units) into `intent` (replacing it), around
+    /// `fair` (default: the mid) for the fee floor. Quotes may sit inside a wide spread but never cross it.
+    @inlinable
+    public func build(bid: Double, ask: Double, view: MarketView, fair: Double? = nil, into intent: inout QuoteIntent) {
         intent.removeAll()
         let size = instrument.roundQuantityDown(baseSize)
         guard size.raw > 0, bid.isFinite, ask.isFinite, bid > 0, ask > 0 else { return }
         let tick = instrument.tickSize.raw
         let spacing = levelSpacingTicks * tick
-        let firstBid = min(instrument.roundPrice(Price(raw: Int64(bid.rounded(.down))), for: .buy), view.top.bidPrice)
-        let firstAsk = max(instrument.roundPrice(Price(raw: Int64(ask.rounded(.up))), for: .sell), view.top.askPrice)
+        var bid = bid
+        var ask = ask
+        let center = fair ?? view.top.mid.map { Double($0.raw) } ?? (bid + ask) / 2
+        let floor = feeFloor(fair: center)
+        if floor > 0 {
+            bid = min(bid, center - floor)
+            ask = max(ask, center + floor)
+        }
+        // Post-only: at most one tick under the best ask, at least one over the best bid.
+        let firstBid = min(instrument.roundPrice(Price(raw: Int64(bid.rounded(.down))), for: .buy), Price(raw: view.top.askPrice.raw - tick))
+        let firstAsk = max(instrument.roundPrice(Price(raw: Int64(ask.rounded(.up))), for: .sell), Price(raw: view.top.bidPrice.raw + tick))
         for level in 0..<levels {
             let extra = Int64(level) * spacing
             let bidPrice = Price(raw: firstBid.raw - extra)

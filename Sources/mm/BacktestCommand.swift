@@ -48,8 +48,23 @@ struct Backtest: AsyncParsableCommand {
     @Option(help: "Taker fee in basis points.")
     var takerFeeBps = 5.0
 
-    @Flag(help: "Compare the configured model with a symmetric fixed-spread baseline on the five recorded sessions.")
+    @Flag(help: "Compare the configured model with a symmetric fixed-spread baseline on the five recorded sessions, at both fee schedules.")
     var compare = false
+
+    @Option(help: "Sweep a configuration key over values on the recorded sessions: key=v1,v2,… (repeat for a grid), e.g. strategy.imbalanceTicks=5,15,30.")
+    var sweep: [String] = []
+
+    @Option(help: "Run only this part of the sweep's grid: i/N (points i, i+N, …), for spreading a grid over machines.")
+    var shard: String?
+
+    @Option(help: "Merge sweep shards' JSONL files and report them as one sweep (no backtests run).")
+    var merge: [String] = []
+
+    @Flag(name: .customLong("walk-forward"), help: "With --sweep: pick the best point on the earlier sessions and report it on the held-back ones.")
+    var walkForward = false
+
+    @Option(name: .customLong("fee-schedule"), help: "Fee schedules of --compare and --sweep: retail (maker 2, taker 5 bps), mm (maker −0.5, taker 7 bps) or both.")
+    var feeSchedule = "both"
 
     @Option(help: "Directory of the recorded sessions for --compare.")
     var sessions = "../shared/fixtures/binance_usdm/depth_recordings"
@@ -62,6 +77,24 @@ struct Backtest: AsyncParsableCommand {
             throw ExitCode(2)
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for w in engineConfig.warnings { printError("mm backtest: warning: \(w)") }
+        if !merge.isEmpty {
+            var rows: [SweepRow] = []
+            for file in merge {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("--merge: cannot read \(file)") }
+                rows += text.split(separator: "\n").compactMap { SweepRow(json: String($0)) }
+            }
+            try report(rows)
+            return
+        }
+        if !sweep.isEmpty {
+            guard FileManager.default.fileExists(atPath: sessions) else {
+                throw ValidationError("--sweep needs the recorded sessions: \(sessions) does not exist (give --sessions DIR)")
+            }
+            let yaml = try path.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+            try runSweep(yaml, path: path ?? "<defaults>")
+            return
+        }
         if compare {
             try runComparison(engineConfig)
             return
@@ -83,9 +116,12 @@ struct Backtest: AsyncParsableCommand {
         var cpuSeconds: Double
     }
 
-    /// One model over one symbol's script: the report and chart written, the result returned.
-    func backtest(_ script: MarketScript, _ c: EngineConfig, model: String, symmetric: Bool = false, session: String, loadCPU: Double = 0) throws -> Run {
-        let started = cpuSeconds()
+    /// The settings and model a backtest of `c` uses on `script`: a size the venue accepts, the latencies and
+    /// fees, the signals' settings.
+    static func prepare(
+        _ script: MarketScript, _ c: EngineConfig, model: String, symmetric: Bool, feedLatencyMs: Double, orderLatencyMs: Double, makerBps: Double,
+        takerBps: Double
+    ) -> (settings: BacktestSettings, quoter: QuoterModel, strategy: EngineConfig.StrategySettings) {
         let instrument = script.instrument
         var strategy = c.strategy
         strategy.model = symmetric ? "fixed" : model
@@ -101,19 +137,49 @@ struct Backtest: AsyncParsableCommand {
         settings.quoteIntervalNanos = Int64(c.quoteIntervalMillis) * 1_000_000
         settings.feedLatencyNanos = Int64(feedLatencyMs * 1e6)
         settings.orderLatencyNanos = Int64(orderLatencyMs * 1e6)
-        settings.makerFee = Ratio(raw: Int64((makerFeeBps * 10_000).rounded()))
-        settings.takerFee = Ratio(raw: Int64((takerFeeBps * 10_000).rounded()))
-        let quoter = Engine.model(strategy, instrument: instrument, maxPosition: limits.maxNetPosition)
+        settings.makerFee = Ratio(raw: Int64((makerBps * 10_000).rounded()))
+        settings.takerFee = Ratio(raw: Int64((takerBps * 10_000).rounded()))
+        settings.signalLevels = strategy.imbalanceLevels
+        settings.flowHalfLifeSeconds = strategy.flowHalfLifeSeconds
+        let quoter = Engine.model(strategy, fees: EngineConfig.FeeSettings(makerBps: makerBps, takerBps: takerBps), instrument: instrument, maxPosition: limits.maxNetPosition)
+        return (settings, quoter, strategy)
+    }
+
+    /// A backtest of the configured model (or the symmetric baseline) without reports or progress.
+    static func simulate(
+        _ script: MarketScript, _ c: EngineConfig, model: String? = nil, symmetric: Bool = false, feedLatencyMs: Double, orderLatencyMs: Double,
+        makerBps: Double, takerBps: Double
+    ) -> BacktestResult {
+        let p = prepare(
+            script, c, model: model ?? c.strategy.model, symmetric: symmetric, feedLatencyMs: feedLatencyMs, orderLatencyMs: orderLatencyMs, makerBps: makerBps,
+            takerBps: takerBps)
+        var bt = Backtester(script: script, model: p.quoter, settings: p.settings)
+        return bt.run()
+    }
+
+    /// One model over one symbol's script: the report and chart written, the result returned.
+    func backtest(
+        _ script: MarketScript, _ c: EngineConfig, model: String, symmetric: Bool = false, session: String, loadCPU: Double = 0, makerBps: Double? = nil,
+        takerBps: Double? = nil
+    ) throws -> Run {
+        let started = cpuSeconds()
+        let instrument = script.instrument
+        let maker = makerBps ?? makerFeeBps
+        let taker = takerBps ?? takerFeeBps
+        let (settings, quoter, strategy) = Self.prepare(
+            script, c, model: model, symmetric: symmetric, feedLatencyMs: feedLatencyMs, orderLatencyMs: orderLatencyMs, makerBps: maker, takerBps: taker)
+        let limits = settings.limits
         var bt = Backtester(script: script, model: quoter, settings: settings)
         let bar = ProgressBar(label: "\(session) \(instrument.symbol) \(symmetric ? "baseline" : model)")
         let result = bt.run(progress: bar.update)
         bar.finish()
         let cpu = cpuSeconds() - started + loadCPU
         let label = symmetric ? "fixed-symmetric" : model
-        let base = "\(out)/backtest-\(session)-\(instrument.symbol)-\(label)"
+        let feeTag = makerBps == nil ? "" : "-maker\(maker)"
+        let base = "\(out)/backtest-\(session)-\(instrument.symbol)-\(label)\(feeTag)"
         var json = result.json(session: session, model: label, cpuSeconds: cpu)
         json.removeLast()
-        json += ",\"base_size\":\"\(strategy.baseSize)\",\"net_max\":\"\(limits.maxNetPosition)\",\"feed_latency_ms\":\(feedLatencyMs),\"order_latency_ms\":\(orderLatencyMs)}"
+        json += ",\"base_size\":\"\(strategy.baseSize)\",\"net_max\":\"\(limits.maxNetPosition)\",\"feed_latency_ms\":\(feedLatencyMs),\"order_latency_ms\":\(orderLatencyMs),\"maker_fee_bps\":\(maker),\"taker_fee_bps\":\(taker)}"
         try json.write(toFile: base + ".json", atomically: true, encoding: .utf8)
         try BacktestChart.svg(result, title: "\(instrument.symbol) \(session) — \(label): PnL \(result.pnl), \(result.fills.count) fills")
             .write(toFile: base + ".svg", atomically: true, encoding: .utf8)
@@ -131,6 +197,10 @@ struct Backtest: AsyncParsableCommand {
             throw ValidationError("--compare needs the recorded sessions: \(sessions) does not exist (give --sessions DIR)")
         }
         let model = c.strategy.model
+        // The configured model, the one with signals (alpha) when that is not it, and the symmetric baseline.
+        let models = (model == "alpha" ? [model] : [model, "alpha"]).map { ($0, false) } + [("fixed", true)]
+        let schedules = feeSchedule == "both" ? FeeSchedule.allCases : [FeeSchedule(rawValue: feeSchedule)].compactMap { $0 }
+        guard !schedules.isEmpty else { throw ValidationError("--fee-schedule \(feeSchedule): retail, mm or both") }
         var rows: [[String]] = []
         var lines: [String] = []
         for files in Self.recordedSessions {
@@ -140,24 +210,27 @@ struct Backtest: AsyncParsableCommand {
             let scripts = try MarketScript.load(paths: paths)
             let load = cpuSeconds() - loadStart
             for script in scripts {
-                for symmetric in [false, true] {
-                    let run = try backtest(script, c, model: model, symmetric: symmetric, session: name, loadCPU: load)
-                    let r = run.result
-                    lines.append(run.json)
-                    rows.append([
-                        name, symmetric ? "fixed-symmetric" : model, String(format: "%.1f", Double(r.durationNanos) / 6e10), r.pnl.formatted(minFractionDigits: 2),
-                        r.fees.formatted(minFractionDigits: 2), "\(r.fills.count)", String(format: "%.0f%%", r.makerShare * 100),
-                        r.maxAbsPosition.description, String(format: "%.2f", r.sharpePerHour), r.maxDrawdown.formatted(minFractionDigits: 2),
-                        String(format: "%.2f", run.cpuSeconds),
-                    ])
+                for schedule in schedules {
+                    for (m, symmetric) in models {
+                        let (maker, taker) = schedule.bps
+                        let run = try backtest(script, c, model: m, symmetric: symmetric, session: name, loadCPU: load, makerBps: maker, takerBps: taker)
+                        let r = run.result
+                        lines.append(run.json)
+                        rows.append([
+                            name, schedule.rawValue, symmetric ? "fixed-symmetric" : m, String(format: "%.1f", Double(r.durationNanos) / 6e10),
+                            r.pnl.formatted(minFractionDigits: 2), r.fees.formatted(minFractionDigits: 2), "\(r.fills.count)",
+                            String(format: "%.0f%%", r.makerShare * 100), r.maxAbsPosition.description, String(format: "%.2f", r.sharpePerHour),
+                            r.maxDrawdown.formatted(minFractionDigits: 2), String(format: "%.2f", run.cpuSeconds),
+                        ])
+                    }
                 }
             }
         }
         try (lines.joined(separator: "\n") + "\n").write(toFile: "\(out)/backtest-compare.jsonl", atomically: true, encoding: .utf8)
-        let header = ["session", "model", "minutes", "pnl_net", "fees", "fills", "maker", "max_inv", "sharpe/h", "max_dd", "cpu_s"]
+        let header = ["session", "fees", "model", "minutes", "pnl_net", "fees_paid", "fills", "maker", "max_inv", "sharpe/h", "max_dd", "cpu_s"]
         let widths = header.indices.map { i in max(header[i].count, rows.map { $0[i].count }.max() ?? 0) }
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in i < 2 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - c.count) + c }
+            cells.enumerated().map { i, c in i < 3 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - c.count) + c }
                 .joined(separator: "  ")
         }
         print(line(header))
@@ -190,7 +263,7 @@ func cpuSeconds() -> Double {
 }
 
 /// A one-line progress bar on stderr when it is a terminal; silent otherwise.
-final class ProgressBar {
+final class ProgressBar: Sendable {
     let label: String
     let enabled = isatty(2) != 0
     init(label: String) { self.label = label }
