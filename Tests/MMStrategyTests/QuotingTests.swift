@@ -56,12 +56,12 @@ struct QuotingTests {
     }
 
     @Test func neverCrossesTheTouch() {
-        // A skew large enough to push the bid through the ask stays at the touch instead.
+        // A skew large enough to push the bid through the ask stops one tick under it (inside the spread).
         var q = quoter(skew: 500)
         q.ladder.maxPosition = Quantity("1")!
         let intent = q.quote(MarketView(top: top("3000.00", "3000.02"), position: Quantity("-1")!))
         let bid = intent.quotes.first { $0.side == .buy }!
-        #expect(bid.price <= Price("3000.00")!)
+        #expect(bid.price == Price("3000.01")!)
     }
 
     func id(_ s: String) -> ClientOrderID { ClientOrderID(s)! }
