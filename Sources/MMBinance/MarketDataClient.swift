@@ -3,6 +3,7 @@ import MMBook
 import MMCore
 import Logging
 import MMRing
+import MMStrategy
 import NIOCore
 import NIOPosix
 import NIOWebSocket
@@ -13,10 +14,13 @@ public struct PublishedTop: Sendable, Equatable, BitwiseCopyable {
     public var top: TopOfBook
     /// Monotonic time the ingest thread applied it; 0 before the first update.
     public var receivedNanos: Int64
+    /// The book's signals as of the same update (imbalance over several levels, microprice).
+    public var signals: MarketSignals
 
-    public init(top: TopOfBook, receivedNanos: Int64) {
+    public init(top: TopOfBook, receivedNanos: Int64, signals: MarketSignals = MarketSignals()) {
         self.top = top
         self.receivedNanos = receivedNanos
+        self.signals = signals
     }
 }
 
@@ -61,6 +65,8 @@ public final class MarketDataClient: @unchecked Sendable {
         /// before the venue's `Retry-After`).
         public var snapshotBackoff: TimeAmount = .milliseconds(250)
         public var maxSnapshotBackoff: TimeAmount = .seconds(30)
+        /// Book levels per side the published imbalance reads.
+        public var signalLevels = 5
         /// The connection is pinged this often; one that reads nothing for `readTimeout` is replaced.
         public var pingEvery: TimeAmount = .seconds(10)
         public var readTimeout: TimeAmount = .seconds(30)
@@ -129,6 +135,8 @@ public final class MarketDataClient: @unchecked Sendable {
     public let levelChanges: SPSCRing<LevelChange>?
     // State below is confined to `loop`.
     private var books: [Symbol: SyncedBook]
+    /// Signals of each book, updated with it.
+    private var trackers: [Symbol: SignalTracker] = [:]
     private var message = MarketMessage()
     private var counters = Stats()
     /// Receive time of the last market frame (any symbol, any kind): how new a snapshot plus the diffs
@@ -163,6 +171,7 @@ public final class MarketDataClient: @unchecked Sendable {
         }
         books = b
         tops = t
+        trackers = Dictionary(uniqueKeysWithValues: configuration.instruments.map { ($0.symbol, SignalTracker(levels: configuration.signalLevels)) })
         levelChanges = configuration.levelChangeCapacity > 0 ? SPSCRing(capacity: configuration.levelChangeCapacity) : nil
         backoff = ReconnectBackoff(initial: configuration.initialBackoff, cap: configuration.maxBackoff)
         rest = KeepAliveHTTPClient(endpoint: configuration.rest, loop: loop, maxConnections: 2, warm: 0)
@@ -328,7 +337,7 @@ public final class MarketDataClient: @unchecked Sendable {
         case .applied:
             counters.diffsApplied += 1
             backoff.reset()
-            tops[symbol]!.store(PublishedTop(top: books[symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
+            publish(symbol, receivedNanos: MonotonicInstant.now().nanos)
             if let ring = levelChanges { feed(ring, books[symbol]!.book.instrument.id) }
             if fromIncoming { promote() }
         case .buffered(let request):
@@ -418,8 +427,14 @@ public final class MarketDataClient: @unchecked Sendable {
             if self.books[symbol]?.onSnapshot(self.message.snapshot) == .tooOld { self.fetchSnapshot(symbol) }
             // The book is as new as the request (a slow answer is old data), or as the last frame applied
             // from the buffer after it, not as the moment the answer arrived.
-            self.tops[symbol]!.store(PublishedTop(top: self.books[symbol]!.topOfBook, receivedNanos: max(requested, self.lastFrameNanos)))
+            self.publish(symbol, receivedNanos: max(requested, self.lastFrameNanos))
         }
+    }
+
+    /// Publishes `symbol`'s top of book and signals as of `nanos`.
+    private func publish(_ symbol: Symbol, receivedNanos nanos: Int64) {
+        trackers[symbol]!.observe(book: books[symbol]!.book)
+        tops[symbol]!.store(PublishedTop(top: books[symbol]!.topOfBook, receivedNanos: nanos, signals: trackers[symbol]!.signals(at: nanos)))
     }
 
     private func publishAll() {

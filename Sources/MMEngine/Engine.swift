@@ -103,6 +103,9 @@ public final class Engine: @unchecked Sendable {
             let account = SimServer.Credentials.random()
             simConfig.accounts = [account]
             simConfig.startingBalance = config.sim.balance
+            simConfig.makerFee = Ratio(raw: Int64((config.sim.makerFeeBps * 10_000).rounded()))
+            simConfig.takerFee = Ratio(raw: Int64((config.sim.takerFeeBps * 10_000).rounded()))
+            simConfig.startAtSeconds = config.sim.startAtSeconds
             if !config.sim.faults.isEmpty {
                 do { simConfig.faults = try FaultPlan.parse(config.sim.faults) } catch { throw EngineError("sim.faults: \(error)") }
             }
@@ -148,6 +151,7 @@ public final class Engine: @unchecked Sendable {
         // One request-weight budget for the ingest thread's snapshots and the gateway's requests.
         let budget = RequestBudget()
         var mdConfig = MarketDataClient.Configuration(rest: rest, stream: stream, instruments: [instrument])
+        mdConfig.signalLevels = config.strategy.imbalanceLevels
         mdConfig.budget = budget
         mdConfig.depthStream = config.venue == .sim ? "@depth@0ms" : config.endpoints.depthStream
         mdConfig.levelChangeCapacity = 1 << 16
@@ -223,6 +227,7 @@ public final class Engine: @unchecked Sendable {
             instrument: instrument, baseSize: s.baseSize, levels: s.levels, levelSpacingTicks: s.levelSpacingTicks, maxPosition: maxPosition)
         ladder.makerFee = fees.makerBps / 10_000
         ladder.minEdge = s.minEdgeBps / 10_000
+        ladder.feeCoverage = s.feeCoverage
         ladder.allowNegativeEdge = s.allowNegativeEdge
         let vol = VolatilityEstimator(halfLifeSeconds: s.volatilityHalfLifeSeconds, initialTicksPerSqrtSecond: s.initialVolatilityTicks)
         switch s.model {

@@ -70,6 +70,8 @@ public struct EngineConfig: Sendable {
         public var flowHalfLifeSeconds = 5.0
         /// Edge a round trip must make beyond its maker fees, basis points; or quote regardless.
         public var minEdgeBps = 0.0
+        /// Maker fees each side keeps from the fair value when the fee is a cost (1: just the fee).
+        public var feeCoverage = 1.0
         public var allowNegativeEdge = false
     }
 
@@ -129,6 +131,11 @@ public struct EngineConfig: Sendable {
         /// A seeded random-walk market instead of the recording.
         public var synthetic = false
         public var seed: UInt64 = 1
+        /// The simulated account's fees, basis points (negative: a rebate).
+        public var makerFeeBps = 2.0
+        public var takerFeeBps = 5.0
+        /// Start the replay this many seconds into the recording.
+        public var startAtSeconds = 0.0
     }
 
     public struct EndpointSettings: Sendable {
@@ -174,7 +181,7 @@ public struct EngineConfig: Sendable {
             "strategy.repriceToleranceTicks": "\(s.repriceToleranceTicks)", "strategy.useModify": "\(s.useModify)",
             "strategy.imbalanceTicks": "\(s.imbalanceTicks)", "strategy.flowTicks": "\(s.flowTicks)", "strategy.micropriceWeight": "\(s.micropriceWeight)",
             "strategy.imbalanceLevels": "\(s.imbalanceLevels)", "strategy.flowHalfLifeSeconds": "\(s.flowHalfLifeSeconds)",
-            "strategy.minEdgeBps": "\(s.minEdgeBps)", "strategy.allowNegativeEdge": "\(s.allowNegativeEdge)",
+            "strategy.minEdgeBps": "\(s.minEdgeBps)", "strategy.feeCoverage": "\(s.feeCoverage)", "strategy.allowNegativeEdge": "\(s.allowNegativeEdge)",
             "fees.makerBps": "\(fees.makerBps)", "fees.takerBps": "\(fees.takerBps)",
             "risk.netMax": k.netMax.description, "risk.dailyMax": k.dailyMax.description, "risk.stopLoss": k.stopLoss.description,
             "risk.maxDrawdown": k.maxDrawdown.description, "risk.maxOrderNotional": k.maxOrderNotional.description,
@@ -186,7 +193,8 @@ public struct EngineConfig: Sendable {
             "gateway.webSocketApi": "\(g.webSocketAPI)", "gateway.leverage": g.leverage.map { "\($0)" } ?? "", "gateway.marginType": g.marginType ?? "",
             "gateway.orderTimeoutMs": "\(g.orderTimeoutMillis)",
             "sim.recording": m.recording, "sim.speed": "\(m.speed)", "sim.balance": m.balance.description, "sim.faults": m.faults,
-            "sim.synthetic": "\(m.synthetic)", "sim.seed": "\(m.seed)",
+            "sim.synthetic": "\(m.synthetic)", "sim.seed": "\(m.seed)", "sim.makerFeeBps": "\(m.makerFeeBps)", "sim.takerFeeBps": "\(m.takerFeeBps)",
+            "sim.startAtSeconds": "\(m.startAtSeconds)",
             "binance.restUrl": e.restURL, "binance.streamUrl": e.streamURL, "binance.wsApiUrl": e.webSocketAPIURL, "binance.userStreamUrl": e.userStreamURL,
             "binance.depthStream": e.depthStream, "binance.trustedCaFile": e.trustedCAFile,
         ]
@@ -196,7 +204,7 @@ public struct EngineConfig: Sendable {
     public var warnings: [String] {
         var out: [String] = []
         let s = strategy
-        let floorBps = fees.makerBps + s.minEdgeBps / 2
+        let floorBps = (fees.makerBps > 0 ? fees.makerBps * s.feeCoverage : fees.makerBps) + s.minEdgeBps / 2
         if s.allowNegativeEdge {
             if s.model == "fixed" && s.halfSpreadBps < floorBps {
                 out.append(
@@ -272,6 +280,7 @@ public struct EngineConfig: Sendable {
         s.imbalanceLevels = r.int("strategy.imbalanceLevels", s.imbalanceLevels, 1...50)
         s.flowHalfLifeSeconds = r.double("strategy.flowHalfLifeSeconds", s.flowHalfLifeSeconds, 0.01...1e6)
         s.minEdgeBps = r.double("strategy.minEdgeBps", s.minEdgeBps, 0...10_000)
+        s.feeCoverage = r.double("strategy.feeCoverage", s.feeCoverage, 1...100)
         s.allowNegativeEdge = r.bool("strategy.allowNegativeEdge", false)
         c.fees.makerBps = r.double("fees.makerBps", c.fees.makerBps, -100...100)
         c.fees.takerBps = r.double("fees.takerBps", c.fees.takerBps, -100...100)
@@ -320,6 +329,14 @@ public struct EngineConfig: Sendable {
         m.faults = r.string("sim.faults", "")
         m.synthetic = r.bool("sim.synthetic", false)
         m.seed = UInt64(r.int("sim.seed", 1, 0...Int.max))
+        m.makerFeeBps = r.double("sim.makerFeeBps", m.makerFeeBps, -100...100)
+        m.takerFeeBps = r.double("sim.takerFeeBps", m.takerFeeBps, -100...100)
+        m.startAtSeconds = r.double("sim.startAtSeconds", 0, 0...86_400)
+        // On the simulated venue the engine's fees are the simulated account's unless given.
+        if c.venue == .sim {
+            if r.source.entries["fees.makerBps"] == nil { c.fees.makerBps = m.makerFeeBps }
+            if r.source.entries["fees.takerBps"] == nil { c.fees.takerBps = m.takerFeeBps }
+        }
         c.sim = m
 
         var e = EndpointSettings()

@@ -133,7 +133,7 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
         var top = p.top
         if p.receivedNanos == 0 || now - p.receivedNanos > maxBookAgeNanos { top.isSynced = false }
         if !top.isSynced { staleTickCount.add(1, ordering: .relaxed) }
-        let view = MarketView(top: top, position: gateway.state().position, nowNanos: now)
+        let view = MarketView(top: top, position: gateway.state().position, nowNanos: now, signals: p.signals)
         model.quote(view, into: &scratch.intent)
         scratch.tickNanos = now
         lastMid = top.mid?.raw ?? 0

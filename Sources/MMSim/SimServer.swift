@@ -40,6 +40,11 @@ public final class SimServer: Sendable {
         public var synthetic: SyntheticMarket.Spec?
         /// Starting USDT wallet of every account.
         public var startingBalance = Notional(units: 10_000)
+        /// The accounts' fee rates (Binance's VIP 0: 0.02 % maker, 0.05 % taker; negative: a rebate).
+        public var makerFee = Ratio(raw: 20_000)
+        public var takerFee = Ratio(raw: 50_000)
+        /// Replays start this many seconds into the recordings (the book rolled forward to then).
+        public var startAtSeconds = 0.0
         /// The venue pings every WebSocket this often (Binance: every 3 minutes).
         public var pingIntervalSeconds = 180.0
         /// Record an audit log of orders, fills, snapshots and faults (`SimServer.audit(from:)`).
@@ -115,6 +120,7 @@ public final class SimServer: Sendable {
     /// Loads the recordings, binds, and starts the market clock.
     public static func start(_ configuration: Configuration) async throws -> SimServer {
         var scripts = configuration.recordings.isEmpty ? [] : try MarketScript.load(paths: configuration.recordings, instruments: SimInstruments.all)
+        if configuration.startAtSeconds > 0 { scripts = scripts.map { $0.starting(atNanos: Int64(configuration.startAtSeconds * 1e9)) } }
         for (listed, recorded) in configuration.listings.sorted(by: { $0.key < $1.key }) {
             guard let script = scripts.first(where: { $0.instrument.symbol == recorded }) else {
                 throw ReplayError("cannot list \(listed): no recording of \(recorded)")
@@ -153,6 +159,10 @@ public final class SimServer: Sendable {
                 weightPerMinute: configuration.requestWeightPerMinute, ordersPer10s: configuration.ordersPer10Seconds,
                 ordersPerMinute: configuration.ordersPerMinute),
             faults: configuration.faults, policy: configuration.connectionPolicy)
+        try await loop.submit {
+            hub.exchange.makerFee = configuration.makerFee
+            hub.exchange.takerFee = configuration.takerFee
+        }.get()
         do {
             let channel = try await ServerBootstrap(group: loop)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

@@ -39,6 +39,32 @@ public struct MarketScript: Sendable {
     /// Recorded length in nanoseconds (time of the last step).
     public var duration: Int64 { timeline.last?.at ?? 0 }
 
+    /// The script from `nanos` after its start: the snapshot rolled forward through the diffs before then,
+    /// the steps from then on (a replay that starts where the recording gets going).
+    public func starting(atNanos nanos: Int64) -> MarketScript {
+        guard nanos > 0, let first = timeline.firstIndex(where: { $0.at >= nanos }) else { return self }
+        var book = OrderBook(instrument: instrument, levelCapacity: 8192)
+        book.replace(with: snapshot)
+        var last = snapshot.lastUpdateID
+        for (_, step) in timeline[..<first] {
+            if case .diff(let i) = step {
+                book.apply(diffs[i])
+                last = diffs[i].finalUpdateID
+            }
+        }
+        var rolled = DepthSnapshot()
+        rolled.symbol = snapshot.symbol
+        rolled.lastUpdateID = last
+        rolled.eventTimeMillis = snapshot.eventTimeMillis + nanos / 1_000_000
+        rolled.transactionTimeMillis = snapshot.transactionTimeMillis + nanos / 1_000_000
+        rolled.bids = LevelList(book.levels(.bid))
+        rolled.asks = LevelList(book.levels(.ask))
+        let rest = timeline[first...].map { (at: $0.at - nanos, step: $0.step) }
+        return MarketScript(
+            instrument: instrument, snapshot: rolled, diffs: diffs, tickers: tickers, trades: trades, timeline: Array(rest),
+            startMillis: startMillis + nanos / 1_000_000)
+    }
+
     /// Collects one symbol's messages in arrival order.
     public struct Builder {
         public init() {}

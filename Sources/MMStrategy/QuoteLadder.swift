@@ -19,6 +19,9 @@ public struct QuoteLadder: Sendable, Equatable {
     public var makerFee = 0.0
     /// Edge a round trip must make beyond its fees, as a fraction of the price.
     public var minEdge = 0.0
+    /// How many maker fees each side must stay from the fair value when the fee is a cost (fills at a
+    /// distance are mostly the adverse ones, so one fee is rarely enough); rebates are taken as they are.
+    public var feeCoverage = 1.0
     /// Quote even where a round trip cannot cover its fees.
     public var allowNegativeEdge = false
 
@@ -30,11 +33,11 @@ public struct QuoteLadder: Sendable, Equatable {
         self.maxPosition = maxPosition
     }
 
-    /// How far from `fair` (raw price units) each side must stay for a round trip to pay its maker fees and
-    /// `minEdge`: zero with a rebate that covers them, or when negative edge is allowed.
+    /// How far from `fair` (raw price units) each side must stay for a round trip to pay its maker fees (times
+    /// `feeCoverage`) and `minEdge`: zero with a rebate that covers them, or when negative edge is allowed.
     @inlinable
     public func feeFloor(fair: Double) -> Double {
-        allowNegativeEdge ? 0 : max(0, fair * (makerFee + minEdge / 2))
+        allowNegativeEdge ? 0 : max(0, fair * ((makerFee > 0 ? makerFee * feeCoverage : makerFee) + minEdge / 2))
     }
 
     /// Builds the ladder for targets `bid` and `ask` (raw price units) into `intent` (replacing it), around

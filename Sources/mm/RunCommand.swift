@@ -71,6 +71,7 @@ struct Run: AsyncParsableCommand {
         options.live = live
         options.durationSeconds = seconds
         options.statusToTerminal = isatty(2) != 0
+        for w in engineConfig.warnings { printError("mm run: warning: \(w)") }
         let engine = Engine(config: engineConfig, options: options, configPath: path)
         engine.installAsMetricsBackend()
         // Caught from before the start: a SIGHUP sent once the engine logs `engine.started` is never lost
@@ -105,6 +106,7 @@ struct ValidateConfig: ParsableCommand {
         do {
             let c = try EngineConfig.load(path: path)
             printLine("\(path): ok (venue \(c.venue.rawValue), \(c.symbol), strategy \(c.strategy.model), dryRun \(c.dryRun))")
+            for w in c.warnings { printLine("\(path): warning: \(w)") }
         } catch {
             printError("\(error)")
             throw ExitCode(1)

@@ -42,6 +42,15 @@ struct SpotMarketDataTests {
         let top = try #require(client.top(btc.symbol))
         #expect(top.bidPrice == venue.bids[0].price && top.bidQuantity == venue.bids[0].quantity)
         #expect(top.askPrice == venue.asks[0].price && top.askQuantity == venue.asks[0].quantity)
+        // The published signals are the venue book's: imbalance over five levels (level i weighs 1/(i+1)),
+        // microprice between the touch.
+        let published = try #require(client.published(btc.symbol))
+        func weighted(_ levels: [PriceLevel]) -> Double {
+            levels.prefix(5).enumerated().reduce(0) { $0 + Double($1.element.quantity.raw) / Double($1.offset + 1) }
+        }
+        let (b, a) = (weighted(venue.bids), weighted(venue.asks))
+        #expect(abs(published.signals.imbalance - (b - a) / (b + a)) < 1e-9, "\(published.signals)")
+        #expect(published.signals.microprice >= Double(top.bidPrice.raw) && published.signals.microprice <= Double(top.askPrice.raw))
         let stats = try await client.stats()
         #expect(stats.malformed == 0 && stats.snapshots >= 2 && stats.resyncs >= 1)
         try await client.shutdown()

@@ -84,7 +84,7 @@ struct EngineTests {
     }
 
     @Test func fallsBackToRESTWhileTheWebSocketAPIIsDown() async throws {
-        let engine = try embedded("  synthetic: true\n  seed: 3\nstrategy:\n  halfSpreadBps: 0\n  repriceToleranceTicks: 0\n")
+        let engine = try embedded("  synthetic: true\n  seed: 3\nstrategy:\n  halfSpreadBps: 0\n  allowNegativeEdge: true\n  repriceToleranceTicks: 0\n")
         try await engine.start()
         let gateway = try #require(engine.gatewayHandle)
         #expect(try await eventually(15) { gateway.state().ready && gateway.state().webSocketAPIUp && gateway.state().ordersSent > 0 })
@@ -103,7 +103,7 @@ struct EngineTests {
 
     @Test func haltsOnTheLossLimitAndCancelsEverything() async throws {
         // Any fill pays a fee, which is more than this daily loss limit.
-        let engine = try embedded("  synthetic: true\n  seed: 5\n  speed: 2\nstrategy:\n  halfSpreadBps: 0\nrisk:\n  dailyMax: 0.00000001\n")
+        let engine = try embedded("  synthetic: true\n  seed: 5\n  speed: 2\nstrategy:\n  halfSpreadBps: 0\n  allowNegativeEdge: true\nrisk:\n  dailyMax: 0.00000001\n")
         try await engine.start()
         let gateway = try #require(engine.gatewayHandle)
         #expect(try await eventually(60) { gateway.state().tradingState == 2 }, "halted after the first fill")
@@ -120,7 +120,7 @@ struct EngineTests {
     }
 
     @Test func haltCanFlattenThePositionReduceOnly() async throws {
-        let engine = try embedded("  synthetic: true\n  seed: 5\n  speed: 2\nstrategy:\n  halfSpreadBps: 0\nrisk:\n  dailyMax: 0.00000001\n  flattenOnHalt: true\n")
+        let engine = try embedded("  synthetic: true\n  seed: 5\n  speed: 2\nstrategy:\n  halfSpreadBps: 0\n  allowNegativeEdge: true\nrisk:\n  dailyMax: 0.00000001\n  flattenOnHalt: true\n")
         try await engine.start()
         let gateway = try #require(engine.gatewayHandle)
         #expect(try await eventually(60) { gateway.state().tradingState == 2 })
@@ -133,7 +133,7 @@ struct EngineTests {
     }
 
     @Test func keepsTradingThroughAClockSkew() async throws {
-        let engine = try embedded("  synthetic: true\n  seed: 9\nstrategy:\n  halfSpreadBps: 0\n  repriceToleranceTicks: 0\n")
+        let engine = try embedded("  synthetic: true\n  seed: 9\nstrategy:\n  halfSpreadBps: 0\n  allowNegativeEdge: true\n  repriceToleranceTicks: 0\n")
         try await engine.start()
         let gateway = try #require(engine.gatewayHandle)
         #expect(try await eventually(15) { gateway.state().ordersAcked > 0 })
@@ -267,7 +267,7 @@ struct EngineRiskTests {
         ("risk:\n  maxOpenOrders: 1\n", "OPEN_ORDERS"),
         ("risk:\n  maxOrdersPerSecond: 1\n", "ORDER_RATE"),
         // REST only, and the venue answers 429 with Retry-After from the second second on.
-        ("gateway:\n  webSocketApi: false\nsim:\n  synthetic: true\n  faults: rate_limit:every=2:duration=30\nstrategy:\n  halfSpreadBps: 0\n  repriceToleranceTicks: 0\n", "GATEWAY_BACKPRESSURE"),
+        ("gateway:\n  webSocketApi: false\nsim:\n  synthetic: true\n  faults: rate_limit:every=2:duration=30\nstrategy:\n  halfSpreadBps: 0\n  allowNegativeEdge: true\n  repriceToleranceTicks: 0\n", "GATEWAY_BACKPRESSURE"),
     ])
     func rule(yaml: String, code: String) async throws {
         let base = yaml.contains("sim:") ? "" : "sim:\n  recording: \(EngineTests.recording)\n"
