@@ -57,7 +57,7 @@ struct Backtest: AsyncParsableCommand {
     @Option(help: "Run only this part of the sweep's grid: i/N (points i, i+N, …), for spreading a grid over machines.")
     var shard: String?
 
-    @Option(help: "Merge sweep shards' JSONL files and report them as one sweep (no backtests run).")
+    @Option(parsing: .upToNextOption, help: "Merge sweep shards' JSONL files and report them as one sweep (no backtests run).")
     var merge: [String] = []
 
     @Flag(name: .customLong("walk-forward"), help: "With --sweep: pick the best point on the earlier sessions and report it on the held-back ones.")
@@ -125,7 +125,11 @@ struct Backtest: AsyncParsableCommand {
         let instrument = script.instrument
         var strategy = c.strategy
         strategy.model = symmetric ? "fixed" : model
-        if symmetric { strategy.skewBps = 0 }
+        if symmetric {
+            // The classic quoter: symmetric, and as configured whatever the fees.
+            strategy.skewBps = 0
+            strategy.allowNegativeEdge = true
+        }
         // A size the venue accepts on this symbol: the configured one, or the smallest above min notional.
         let mid = script.snapshot.bids.first.map(\.price) ?? .zero
         if let m = Self.minimumSize(instrument, price: mid), m > strategy.baseSize { strategy.baseSize = m }

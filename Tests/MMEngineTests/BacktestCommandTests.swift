@@ -13,7 +13,7 @@ struct BacktestCommandTests {
         #expect(result.status == 0, "\(result.output)")
         let line = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("{") })
         let report = try JSONValue.parse(Array(line.utf8))
-        #expect(report["symbol"]?.text == "BTCUSDT" && report["model"]?.text == "fixed")
+        #expect(report["symbol"]?.text == "BTCUSDT" && report["model"]?.text == "alpha")
         #expect((report["strategy_ticks"]?.int64 ?? 0) > 600, "about 3 minutes at 250 ms")
         #expect(report["order_latency_ms"] != nil && report["pnl_net"]?.text != nil)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir)
@@ -27,5 +27,34 @@ struct BacktestCommandTests {
     func compareNeedsSessions() async throws {
         let result = try await onThread { try run([try Tools.mm(), "backtest", "--compare", "--sessions", "/nonexistent", "--out", Fixtures.temporaryPath("bt-none")]) }
         #expect(result.status != 0 && result.output.contains("/nonexistent"), "\(result.output)")
+    }
+
+    /// A grid split in two shards, each run on its own, then merged: the table, CSV, heatmap and the
+    /// walk-forward report (which sessions picked, which reported) of the whole grid.
+    @Test("--sweep in shards, merged, with a walk-forward report")
+    func sweepShardsMerge() async throws {
+        let dir = Fixtures.temporaryPath("sweep-\(UInt64.random(in: 0 ... .max))")
+        let sessions = Fixtures.path("binance_usdm/depth_recordings")
+        var jsonl: [String] = []
+        for shard in ["0/2", "1/2"] {
+            let r = try await onThread {
+                try run([
+                    try Tools.mm(), "backtest", "--sweep", "strategy.imbalanceTicks=0,120", "--fee-schedule", "mm", "--shard", shard, "--sessions", sessions,
+                    "--out", dir, "--order-latency-ms", "5", "--feed-latency-ms", "5",
+                ])
+            }
+            #expect(r.status == 0, "\(r.output)")
+            jsonl.append(dir + "/sweep-shard" + shard.replacingOccurrences(of: "/", with: "of") + ".jsonl")
+        }
+        let files = jsonl
+        let merged = try await onThread { try run([try Tools.mm(), "backtest", "--merge", files[0], files[1], "--walk-forward", "--out", dir]) }
+        #expect(merged.status == 0, "\(merged.output)")
+        #expect(merged.output.contains("strategy.imbalanceTicks=0") && merged.output.contains("strategy.imbalanceTicks=120"), "both shards' points")
+        #expect(merged.output.contains("walk-forward (mm fees): picked on btcusdt_20230404+1, btcusdt_20240718+1, ethusdt_20240718+1; reported on btcusdt_20240808, ethusdt_20240808"))
+        let csv = try String(contentsOfFile: dir + "/sweep.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 1 + 2 * 5, "a header and a row per point and session")
+        let svg = try String(contentsOfFile: dir + "/sweep-heatmap-mm.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("strategy.imbalanceTicks"))
+        _ = try? run(["rm", "-rf", dir])
     }
 }

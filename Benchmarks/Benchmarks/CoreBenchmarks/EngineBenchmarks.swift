@@ -54,6 +54,58 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         }
     }
 
+    // The signals of every update, as the ingest thread publishes them with the top of book.
+    let signals: [MarketSignals] = {
+        var book = OrderBook(instrument: data.instrument)
+        book.replace(with: data.snapshot)
+        var tracker = SignalTracker(levels: 5)
+        return data.updates.map { u in
+            book.apply(u)
+            tracker.observe(book: book)
+            return tracker.signals(at: 0)
+        }
+    }()
+
+    Benchmark("Signals: imbalance over 5 levels + microprice after each diff (real BTCUSDT diffs, apply included)", configuration: perMessage) { benchmark in
+        var book = OrderBook(instrument: data.instrument)
+        book.replace(with: data.snapshot)
+        var tracker = SignalTracker(levels: 5)
+        var next = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            book.apply(data.updates[next])
+            tracker.observe(book: book)
+            next += 1
+            if next == data.updates.count {
+                next = 0
+                book.replace(with: data.snapshot)
+            }
+        }
+        blackHole(tracker.signals(at: 0))
+    }
+
+    Benchmark("Strategy tick with signals + reconcile + risk check (alpha, real BTCUSDT tops and signals)", configuration: perMessage) { benchmark in
+        let ladder = QuoteLadder(instrument: btc, baseSize: Quantity("0.002")!, maxPosition: Quantity("0.01")!)
+        var model = AlphaQuoter(
+            glft: GLFTQuoter(ladder: ladder, gamma: 0.02, kappa: 20, arrivalRate: 1, minHalfSpreadTicks: 0.3), imbalanceTicks: 120, flowTicks: 150)
+        var bench = ManagerBench(instrument: btc, limits: limits, reconciler: QuoteReconciler(tickSize: btc.tickSize, priceToleranceTicks: 0))
+        var intent = QuoteIntent()
+        var next = 0
+        var now: Int64 = 0
+        model.quote(MarketView(top: tops[0], position: .zero, nowNanos: 0, signals: signals[0]), into: &intent)
+        bench.tick(intent, top: tops[0], nowNanos: 0)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            now &+= 250_000_000
+            let top = tops[next]
+            model.quote(MarketView(top: top, position: bench.manager.position, nowNanos: now, signals: signals[next]), into: &intent)
+            bench.tick(intent, top: top, nowNanos: now)
+            next += 1
+            if next == tops.count { next = 0 }
+        }
+        blackHole(bench.placed)
+    }
+
     tickBenchmark("Strategy tick + reconcile + risk check (fixed spread, real BTCUSDT tops)") {
         (FixedSpreadQuoter(instrument: btc, halfSpreadBps: 0.5, baseSize: Quantity("0.002")!, skewBps: 1, maxPosition: Quantity("0.01")!))
     }
