@@ -65,8 +65,12 @@ public final class MarketDataClient: @unchecked Sendable {
         /// before the venue's `Retry-After`).
         public var snapshotBackoff: TimeAmount = .milliseconds(250)
         public var maxSnapshotBackoff: TimeAmount = .seconds(30)
-        /// Book levels per side the published imbalance reads.
+        /// Book levels per side the published imbalance reads, and the trade-flow half-life.
         public var signalLevels = 5
+        public var flowHalfLifeSeconds = 5.0
+        /// Where the `@aggTrade` streams of the trade-flow signal are asked for, on a connection of their own
+        /// (Binance USDⓈ-M serves them on `/market/stream` since its route split); nil: no trade flow.
+        public var tradeRoute: String?
         /// The connection is pinged this often; one that reads nothing for `readTimeout` is replaced.
         public var pingEvery: TimeAmount = .seconds(10)
         public var readTimeout: TimeAmount = .seconds(30)
@@ -113,6 +117,9 @@ public final class MarketDataClient: @unchecked Sendable {
         public var tickerMismatches = 0
         /// Level changes the ring had no room for (its consumer must re-read the book).
         public var levelChangeDrops = 0
+        /// Trades taken into the flow signal, and connections of the trade stream.
+        public var trades = 0
+        public var tradeConnects = 0
         /// Connections closed because nothing was read for the read timeout.
         public var watchdogCloses = 0
         /// Snapshot attempts held back for the venue's wait or the weight budget.
@@ -150,6 +157,10 @@ public final class MarketDataClient: @unchecked Sendable {
     private var backoff: ReconnectBackoff
     private var stopping = false
     private var rotationTask: Scheduled<Void>?
+    /// The trade-flow connection and its reconnect backoff.
+    private var tradeChannel: Channel?
+    private var tradeBackoff: ReconnectBackoff
+    private var tradeMessage = MarketMessage()
     private var rng = SystemRandomNumberGenerator()
     /// Keep-alive connections for snapshots.
     private var rest: KeepAliveHTTPClient!
@@ -171,15 +182,21 @@ public final class MarketDataClient: @unchecked Sendable {
         }
         books = b
         tops = t
-        trackers = Dictionary(uniqueKeysWithValues: configuration.instruments.map { ($0.symbol, SignalTracker(levels: configuration.signalLevels)) })
+        trackers = Dictionary(uniqueKeysWithValues: configuration.instruments.map {
+            ($0.symbol, SignalTracker(levels: configuration.signalLevels, flowHalfLifeSeconds: configuration.flowHalfLifeSeconds))
+        })
         levelChanges = configuration.levelChangeCapacity > 0 ? SPSCRing(capacity: configuration.levelChangeCapacity) : nil
         backoff = ReconnectBackoff(initial: configuration.initialBackoff, cap: configuration.maxBackoff)
+        tradeBackoff = ReconnectBackoff(initial: configuration.initialBackoff, cap: configuration.maxBackoff)
         rest = KeepAliveHTTPClient(endpoint: configuration.rest, loop: loop, maxConnections: 2, warm: 0)
     }
 
     /// Connects (and keeps reconnecting until `shutdown`).
     public func start() {
-        loop.execute { self.connect(rotation: false) }
+        loop.execute {
+            self.connect(rotation: false)
+            self.connectTrades()
+        }
     }
 
     /// Latest published top of book (any thread). `isSynced` is false while the book is stale.
@@ -212,6 +229,7 @@ public final class MarketDataClient: @unchecked Sendable {
             self.rotationTask?.cancel()
             self.primary?.channel.close(promise: nil)
             self.incoming?.channel.close(promise: nil)
+            self.tradeChannel?.close(promise: nil)
             self.rest.shutdown()
         }.get()
         try await group.shutdownGracefully()
@@ -290,6 +308,52 @@ public final class MarketDataClient: @unchecked Sendable {
         publishAll()
         if !stopping { logger.warning("reconnect", metadata: ["stream": "market", "state": "lost"]) }
         scheduleReconnect()
+    }
+
+    // MARK: Trade flow (on `loop`)
+
+    /// The `@aggTrade` streams of every symbol on their own connection; lost, it comes back with backoff.
+    private func connectTrades() {
+        guard let route = configuration.tradeRoute, !stopping, tradeChannel == nil else { return }
+        let path = route + "?streams=" + configuration.instruments.map { $0.symbol.lowercased + "@aggTrade" }.joined(separator: "/")
+        let handler = NIOLoopBound(TextFrameHandler { [unowned self] bytes in self.onTradeFrame(bytes) }, eventLoop: loop)
+        let watchdog = Watchdog(pingEvery: configuration.pingEvery, readTimeout: configuration.readTimeout)
+        WebSocketConnector.connect(configuration.stream, path: path, on: loop, watchdog: watchdog) { handler.value }
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    self.counters.tradeConnects += 1
+                    self.tradeChannel = channel
+                    self.tradeBackoff.reset()
+                    channel.closeFuture.whenComplete { _ in
+                        self.tradeChannel = nil
+                        self.scheduleTradeReconnect()
+                    }
+                case .failure:
+                    self.scheduleTradeReconnect()
+                }
+            }
+    }
+
+    private func scheduleTradeReconnect() {
+        guard !stopping else { return }
+        let wait = tradeBackoff.next(using: &rng)
+        loop.scheduleTask(in: wait) { self.connectTrades() }
+    }
+
+    /// A trade into its symbol's flow signal, published with the top of book as it stands.
+    private func onTradeFrame(_ bytes: UnsafeRawBufferPointer) {
+        guard let kind = try? MarketDecoder.decode(bytes, into: &tradeMessage), kind == .aggTrade || kind == .trade else {
+            counters.malformed += 1
+            return
+        }
+        let t = tradeMessage.trade
+        guard trackers[t.symbol] != nil else { return }
+        let now = MonotonicInstant.now().nanos
+        trackers[t.symbol]!.observeTrade(quantity: t.quantity, buyerIsMaker: t.buyerIsMaker, nanos: now)
+        counters.trades += 1
+        let current = tops[t.symbol]!.load()
+        tops[t.symbol]!.store(PublishedTop(top: current.top, receivedNanos: current.receivedNanos, signals: trackers[t.symbol]!.signals(at: now)))
     }
 
     private func scheduleReconnect() {

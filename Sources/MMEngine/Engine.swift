@@ -152,6 +152,9 @@ public final class Engine: @unchecked Sendable {
         let budget = RequestBudget()
         var mdConfig = MarketDataClient.Configuration(rest: rest, stream: stream, instruments: [instrument])
         mdConfig.signalLevels = config.strategy.imbalanceLevels
+        mdConfig.flowHalfLifeSeconds = config.strategy.flowHalfLifeSeconds
+        // Trade flow only where a model reads it: another connection (Binance's /market route).
+        if config.strategy.model == "alpha" && config.strategy.flowTicks != 0 { mdConfig.tradeRoute = "/market/stream" }
         mdConfig.budget = budget
         mdConfig.depthStream = config.venue == .sim ? "@depth@0ms" : config.endpoints.depthStream
         mdConfig.levelChangeCapacity = 1 << 16

@@ -159,9 +159,11 @@ public final class SimServer: Sendable {
                 weightPerMinute: configuration.requestWeightPerMinute, ordersPer10s: configuration.ordersPer10Seconds,
                 ordersPerMinute: configuration.ordersPerMinute),
             faults: configuration.faults, policy: configuration.connectionPolicy)
+        let tradeIDBase = UnixNanos.now().millis * 1000
         try await loop.submit {
             hub.exchange.makerFee = configuration.makerFee
             hub.exchange.takerFee = configuration.takerFee
+            hub.exchange.nextTradeID = tradeIDBase
         }.get()
         do {
             let channel = try await ServerBootstrap(group: loop)

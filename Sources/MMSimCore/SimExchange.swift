@@ -13,7 +13,9 @@ public struct SimExchange: Sendable {
     public var spotPairs: [Symbol: SpotPair] = [:]
     /// Liquidations not yet published.
     public internal(set) var liquidations: [Liquidation] = []
-    var nextTradeID: Int64 = 500_000_000
+    /// The last fill's trade ID (the next is one more). A venue run from the wall clock starts it there, so
+    /// that IDs never repeat across runs, as a real venue's do not (journals dedupe fills by them).
+    public var nextTradeID: Int64 = 500_000_000
     var nextOrderID: Int64 = 1_000_000
     /// Fee rates: 0.02% maker, 0.05% taker unless set.
     public var makerFee = Ratio(raw: 20_000)

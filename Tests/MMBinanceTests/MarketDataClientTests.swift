@@ -56,6 +56,31 @@ struct MarketDataClientTests {
     }
 }
 
+@Suite("Market-data ingest: signals", .serialized)
+struct IngestSignalTests {
+    let btc = EmbeddedInstruments.all.first { $0.symbol.description == "BTCUSDT" }!
+    let t = MarketDataClientTests()
+
+    /// The book's imbalance and microprice come with every top of book; the trade flow comes from the
+    /// `@aggTrade` streams on Binance's `/market` route, a connection of its own.
+    @Test func signalsAreTheBooksAndTheTapes() async throws {
+        let server = try await SimServer.start(.init(recordings: [MarketDataClientTests.recording], speed: 5))
+        var configuration = MarketDataClient.Configuration(host: "127.0.0.1", port: server.port, instruments: [btc])
+        configuration.tradeRoute = "/market/stream"
+        let client = MarketDataClient(configuration)
+        client.start()
+        #expect(try await t.eventually(10) { client.top(btc.symbol)?.isSynced == true })
+        #expect(try await t.eventually(20) { try await client.stats().trades >= 5 }, "trades from the /market route")
+        let p = try #require(client.published(btc.symbol))
+        #expect(p.signals.tradeRate > 0 && abs(p.signals.flow) <= 1)
+        #expect(abs(p.signals.imbalance) <= 1 && p.signals.microprice >= Double(p.top.bidPrice.raw) && p.signals.microprice <= Double(p.top.askPrice.raw))
+        let stats = try await client.stats()
+        #expect(stats.tradeConnects == 1 && stats.malformed == 0)
+        try await client.shutdown()
+        try await server.shutdown()
+    }
+}
+
 @Suite("Market-data ingest: rotation and TLS", .serialized)
 struct IngestConnectionTests {
     let btc = EmbeddedInstruments.all.first { $0.symbol.description == "BTCUSDT" }!
