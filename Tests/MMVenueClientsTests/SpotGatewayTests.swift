@@ -76,12 +76,16 @@ struct SpotGatewayTests {
         session.handle(gateway, at: t) { $0.tick(QuoteIntent(quotes: [MMStrategy.Quote(side: .buy, price: crossing, quantity: size)]), market: state, at: t) }
         #expect(await until(10, state) { session.manager.counters.postOnlyRefusals >= 1 }, "\(session.manager.counters) \(session.manager.riskRejections)")
 
-        // Both sides at the touch, left where they are (a wide tolerance) until the market trades through one.
+        // Both sides next to the touch, left where they are (a wide tolerance) until the market trades through one.
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline && session.manager.counters.placesAcknowledged < 2 || (Date() < deadline && session.manager.position == .zero) {
             state = try await market()
             t = Self.now()
-            let quotes = [MMStrategy.Quote(side: .buy, price: state.top.bidPrice, quantity: size), MMStrategy.Quote(side: .sell, price: state.top.askPrice, quantity: size)]
+            // A tick behind the touch: a moving market cannot make either of them take.
+            let quotes = [
+                MMStrategy.Quote(side: .buy, price: state.top.bidPrice - i.tickSize, quantity: size),
+                MMStrategy.Quote(side: .sell, price: state.top.askPrice + i.tickSize, quantity: size),
+            ]
             session.handle(gateway, at: t) { $0.tick(QuoteIntent(quotes: quotes), market: state, at: t) }
             for _ in 0..<4 { await pump(state) }
         }
