@@ -144,6 +144,8 @@ def main():
     for name, a, b in rows:
         print(f"{name:24}{str(a):>16}{str(b):>16}")
     print(f"{'hftbacktest position each minute':32} {hb['path']}")
+    print(json.dumps({"mm": {"fills": mm["fills"], "pnl": float(mm["pnl_net"]), "final": float(mm["final_inventory"])},
+                      "hftbacktest": {"fills": hb["fills"], "pnl": hb["pnl"], "final": hb["final"]}}))
     return 0
 
 
