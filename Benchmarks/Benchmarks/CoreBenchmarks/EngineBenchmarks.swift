@@ -88,7 +88,7 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         let ladder = QuoteLadder(instrument: btc, baseSize: Quantity("0.002")!, maxPosition: Quantity("0.01")!)
         var model = AlphaQuoter(
             glft: GLFTQuoter(ladder: ladder, gamma: 0.02, kappa: 20, arrivalRate: 1, minHalfSpreadTicks: 0.3), imbalanceTicks: 120, flowTicks: 150)
-        var bench = ManagerBench(instrument: btc, limits: limits, reconciler: QuoteReconciler(tickSize: btc.tickSize, priceToleranceTicks: 0))
+        var bench = ManagerBench(instrument: btc, limits: limits, reconciler: QuoteReconciler(tickSize: btc.tickSize, priceToleranceTicks: 2))
         var intent = QuoteIntent()
         var next = 0
         var now: Int64 = 0
