@@ -8,7 +8,9 @@ Each path is timed over the whole file already in memory (file reading excluded)
   nautilus_book     NautilusTrader's OrderBook.apply_deltas alone, on deltas parsed beforehand
   hftbacktest_rust  hftbacktest's Rust replay (HashMapMarketDepthBacktest.elapse over every event) of
                     the file converted beforehand by hftbacktest.data.utils.binancefutures.convert
-                    (parsing excluded, as its users run it)
+                    (parsing excluded, as its users run it): exchange and local books
+  hftbacktest_roivec_local  its fastest replay: ROIVectorMarketDepthBacktest over the same events with
+                    the exchange flag cleared, so only the local book is kept (parsing excluded)
   cryptofeed        cryptofeed's BinanceFutures.message_handler: yapic JSON with Decimal, update-ID
                     check, Decimal levels into its C order book, the (empty) book callback
 
@@ -21,6 +23,8 @@ import gzip
 import json
 import sys
 import time
+
+import numpy as np
 
 
 def load(path):
@@ -111,6 +115,23 @@ def hftbacktest(path, passes):
 
     nanos, (bid, ask) = best_of(passes, replay, setup)
     report("hftbacktest_rust", frames, nanos, events=len(data), final_bid=f"{bid:.1f}", final_ask=f"{ask:.1f}")
+
+    # Its fastest replay: the ROI-vector depth (an array over a price range) and the local book only —
+    # the events' exchange flag cleared, so no exchange-side book is kept.
+    from hftbacktest import EXCH_EVENT, ROIVectorMarketDepthBacktest
+
+    local = data.copy()
+    local["ev"] &= ~np.uint64(EXCH_EVENT)
+    prices = data["px"][np.isfinite(data["px"]) & (data["px"] > 0)]
+    lo, hi = float(prices.min()) - 1, float(prices.max()) + 1
+
+    def setup_roi():
+        asset = (BacktestAsset().data([local]).linear_asset(1.0).constant_order_latency(0, 0).risk_adverse_queue_model()
+                 .no_partial_fill_exchange().trading_value_fee_model(0.0, 0.0).tick_size(0.1).lot_size(0.001).roi_lb(lo).roi_ub(hi))
+        return ROIVectorMarketDepthBacktest([asset])
+
+    nanos, (bid, ask) = best_of(passes, replay, setup_roi)
+    report("hftbacktest_roivec_local", frames, nanos, events=len(local), final_bid=f"{bid:.1f}", final_ask=f"{ask:.1f}")
 
 
 def cryptofeed(lines, passes):

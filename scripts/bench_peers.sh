@@ -17,10 +17,15 @@ PASSES="${PASSES:-3}"
 WORK="${WORK:-${TMPDIR:-/tmp}/mm-bench-peers}"
 mkdir -p "$WORK"
 python3 -c "import nautilus_trader, hftbacktest, cryptofeed" 2>/dev/null || pip install --quiet nautilus_trader hftbacktest cryptofeed >&2
-file="$WORK/depth_seed${SEED}_${MESSAGES}.gz"
+# SHAPE: the stream's shape as gen_depth_stream.py options, e.g.
+#   SHAPE="--price-decimals 2 --levels 10-15 --deletes 0.23 --absent-deletes 0.05" scripts/bench_peers.sh
+SHAPE="${SHAPE:-}"
+tag=$(printf '%s' "$SHAPE" | tr -c 'a-zA-Z0-9.-' '_')
+file="$WORK/depth_seed${SEED}_${MESSAGES}${tag:+_$tag}.gz"
 if [ ! -f "$file" ]; then
-    echo "generating $MESSAGES messages (seed $SEED) → $file" >&2
-    python3 scripts/gen_depth_stream.py --seed "$SEED" --messages "$MESSAGES" --out "$file"
+    echo "generating $MESSAGES messages (seed $SEED${SHAPE:+, $SHAPE}) → $file" >&2
+    # shellcheck disable=SC2086
+    python3 scripts/gen_depth_stream.py --seed "$SEED" --messages "$MESSAGES" --out "$file" $SHAPE
 fi
 (cd Benchmarks && swift build -c release --product PeerFile >&2)
 results="$WORK/results.jsonl"
@@ -48,7 +53,12 @@ for r in rows[1:]:
         continue
     ratio = r["ns_per_message"] / base
     book = f"{r.get('final_bid')} / {r.get('final_ask')}"
-    if (r.get("final_bid"), r.get("final_ask")) != (ours["final_bid"], ours["final_ask"]):
+    def num(x):
+        try:
+            return float(x)
+        except (TypeError, ValueError):
+            return x
+    if (num(r.get("final_bid")), num(r.get("final_ask"))) != (num(ours["final_bid"]), num(ours["final_ask"])):
         book += "  (differs!)"
         same = False
     print(f"{r['path']:<34} {r['ns_per_message']:>12.1f} {ratio:>9.1f}  {book}")

@@ -7,6 +7,13 @@ as a real recording has. The book behind it is a random walk around 60,000 (tick
 each diff changes 6-18 levels near the touch (about 12 on average), a fifth of them deletions.
 
     scripts/gen_depth_stream.py --seed 7 --messages 1000000 --out /tmp/depth.gz
+
+The shape of the numbers and messages can be varied the way Binance's vary between symbols and streams
+(the tick 0.1 and step 0.001 stay, so every reader's instrument still fits): --price-decimals D prints
+prices with D ≥ 1 decimals, trailing zeros kept ("60000.10"); --qty-decimals Q ≥ 3 likewise for sizes;
+--levels A-B draws each diff's level count from A..B; --deletes F is the share of changes that delete,
+and --absent-deletes F the share that delete a level the book does not hold; --envelope bare drops the
+combined-stream wrapper.
 """
 import argparse
 import gzip
@@ -19,7 +26,16 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--price-decimals", type=int, default=1)
+    ap.add_argument("--qty-decimals", type=int, default=3)
+    ap.add_argument("--levels", default="6-18")
+    ap.add_argument("--deletes", type=float, default=0.2)
+    ap.add_argument("--absent-deletes", type=float, default=0.0)
+    ap.add_argument("--envelope", choices=("combined", "bare"), default="combined")
     args = ap.parse_args()
+    lo, hi = (int(x) for x in args.levels.split("-"))
+    price_pad = "0" * max(0, args.price_decimals - 1)
+    qty_pad = "0" * max(0, args.qty_decimals - 3)
     rng = random.Random(args.seed)
 
     mid = 600_000  # in ticks of 0.1
@@ -32,10 +48,10 @@ def main():
     event_ms = ts // 1_000_000
 
     def px(t):
-        return f"{t // 10}.{t % 10}"
+        return f"{t // 10}.{t % 10}{price_pad}"
 
     def qty(lots):
-        return f"{lots // 1000}.{lots % 1000:03d}"
+        return f"{lots // 1000}.{lots % 1000:03d}{qty_pad}"
 
     def snapshot_line():
         return json.dumps({
@@ -59,12 +75,17 @@ def main():
                 for p in [p for p in asks if p <= mid]:
                     del asks[p]
                     a[p] = 0
-            for _ in range(rng.randint(6, 18)):
+            for _ in range(rng.randint(lo, hi)):
                 side_bid = rng.random() < 0.5
                 k = min(int(rng.expovariate(1 / 8)) + 1, 400)
                 p = mid - k if side_bid else mid + k
                 book, changes = (bids, b) if side_bid else (asks, a)
-                if p in book and rng.random() < 0.2:
+                if args.absent_deletes > 0 and rng.random() < args.absent_deletes:
+                    # A deletion of a level the book does not hold (Binance sends these).
+                    while p in book:
+                        p = p - 1 if side_bid else p + 1
+                    changes[p] = 0
+                elif p in book and rng.random() < args.deletes:
                     del book[p]
                     changes[p] = 0
                 else:
@@ -78,7 +99,8 @@ def main():
                 "a": [[px(p), qty(q)] for p, q in sorted(a.items())],
             }
             prev_u = last
-            out.write(f"{ts} " + json.dumps({"stream": "btcusdt@depth@0ms", "data": diff}, separators=(",", ":")) + "\n")
+            body = {"stream": "btcusdt@depth@0ms", "data": diff} if args.envelope == "combined" else diff
+            out.write(f"{ts} " + json.dumps(body, separators=(",", ":")) + "\n")
             if n == 0:
                 update_id = last
                 out.write(f"{ts + 1} " + snapshot_line() + "\n")
