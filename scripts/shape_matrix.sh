@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Our bytes → book path (Benchmarks/Sources/PeerFile: decode + sequence + apply, best of PASSES) on
+# generated streams of several shapes, in one run: ns per message and per level for each, and the
+# slowest over the fastest.
+#
+#   scripts/shape_matrix.sh                 100,000 messages a shape (seed 7), best of 3
+#   MESSAGES=200000 PASSES=5 scripts/shape_matrix.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MESSAGES="${MESSAGES:-100000}"
+SEED="${SEED:-7}"
+PASSES="${PASSES:-3}"
+WORK="${WORK:-${TMPDIR:-/tmp}/mm-shape-matrix}"
+mkdir -p "$WORK"
+(cd Benchmarks && swift build -c release --product PeerFile >&2)
+shapes=(
+    "1-decimal prices, 12 levels, combined|--levels 6-18"
+    "2-decimal prices (60000.10), 12 levels, combined|--price-decimals 2 --levels 6-18"
+    "8-decimal prices, 8-decimal sizes, 12 levels, combined|--price-decimals 8 --qty-decimals 8 --levels 6-18"
+    "2 decimals, 12.5 levels, 28 % deletions, 5 % absent, combined|--price-decimals 2 --levels 10-15 --deletes 0.23 --absent-deletes 0.05"
+    "2 decimals, 12 levels, bare envelope|--price-decimals 2 --levels 6-18 --envelope bare"
+    "1-level diffs|--levels 1-1"
+    "50-level diffs|--levels 45-55"
+)
+results="$WORK/results.jsonl"
+: > "$results"
+for entry in "${shapes[@]}"; do
+    name="${entry%%|*}"
+    opts="${entry#*|}"
+    tag=$(printf '%s' "$opts" | tr -c 'a-zA-Z0-9.-' '_')
+    file="$WORK/depth_seed${SEED}_${MESSAGES}_${tag}.gz"
+    # shellcheck disable=SC2086
+    [ -f "$file" ] || python3 scripts/gen_depth_stream.py --seed "$SEED" --messages "$MESSAGES" --out "$file" $opts
+    line=$(Benchmarks/.build/release/PeerFile "$file" "$PASSES")
+    printf '{"shape":"%s",%s\n' "$name" "${line#\{}" >> "$results"
+done
+python3 - "$results" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+# Shapes compare at the same level count: the ~12-level ones (8 to 16 levels per diff) against the best of them.
+twelve = [r for r in rows if 8 <= r["levels_per_diff"] <= 16]
+best = min(r["ns_per_message_best"] for r in twelve)
+print(f"{'shape':<62} {'ns/msg':>8} {'levels':>7} {'ns/level':>9} {'× best ~12-level':>17}")
+for r in rows:
+    ns = r["ns_per_message_best"]
+    lv = r["levels_per_diff"]
+    ratio = f"{ns / best:.2f}" if r in twelve else "-"
+    print(f"{r['shape']:<62} {ns:>8.1f} {lv:>7.1f} {ns / lv:>9.1f} {ratio:>17}")
+print(json.dumps({"twelve_level_worst_over_best": round(max(r["ns_per_message_best"] for r in twelve) / best, 2)}))
+PY
