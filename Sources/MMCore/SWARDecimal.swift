@@ -91,7 +91,7 @@ public enum SWARDecimal {
     }
 
     /// Reads digits `[.digits]"` at `p` (just after the opening quote), advancing `p` past the closing quote:
-    /// up to 7 integer and 7 fraction digits. A number of at most eight bytes in `shape` (`"63943.90"`,
+    /// up to 7 integer and 8 fraction digits. A number of at most eight bytes in `shape` (`"63943.90"`,
     /// `"0.010"`) takes one load and one digit conversion; others learn their shape for the next number
     /// when they are that short, or take two loads. Needs 9 readable bytes for the first form, 16 for the
     /// others.
@@ -116,10 +116,13 @@ public enum SWARDecimal {
         let f = q + intDigits + 1
         let wf = load(f)
         let fractionDigits = nonDigits(wf).trailingZeroBitCount &>> 3
-        guard fractionDigits > 0, fractionDigits < 8, f[fractionDigits] == 0x22 else { return nil }
+        // Eight fraction digits (`"60000.10000000"`, as some symbols print) fill the word: the closing quote
+        // is then the 17th byte at most, which must be readable too.
+        guard fractionDigits > 0, fractionDigits < 8 || readable > intDigits &+ 9, f[fractionDigits] == 0x22 else { return nil }
         if intDigits &+ fractionDigits < 8 { shape = Shape(fractionDigits: fractionDigits) }
         p = f + fractionDigits + 1
-        return Int64(truncatingIfNeeded: integer &+ eightDigits(wf & ((1 &<< UInt64(truncatingIfNeeded: fractionDigits &* 8)) &- 1)))
+        let mask: UInt64 = fractionDigits == 8 ? ~0 : (1 &<< UInt64(truncatingIfNeeded: fractionDigits &* 8)) &- 1
+        return Int64(truncatingIfNeeded: integer &+ eightDigits(wf & mask))
         #else
         return nil
         #endif

@@ -70,6 +70,8 @@ import Testing
             (#"["63943.90","46.372"],["63943.80","0.0100"]"#, ""),
             (#"["-63943.90","46.372"]"#, ""),
             (#"["63943.90","46.372",["63943.80","0.010"]"#, ""),
+            // Eight fraction digits, as some symbols print them: prices and sizes filling the word.
+            (#"["60000.10000000","0.12300000"],["6.00000001","1234567.12345678"],["0.00001234","10.00000000"]"#, #"["60000.20000000","0.00100000"]"#),
         ]
         for (bids, asks) in sides {
             agree(Self.diff(bids: bids, asks: asks), &fast)
@@ -81,11 +83,15 @@ import Testing
         // Truncating a diff at every byte: the reader's word loads near the frame's end stay inside it, and
         // each cut is refused as the general decoder refuses it.
         var fast = MarketMessage()
-        let full = Self.diff(bids: #"["63943.90","46.372"],["63943.80","0.010"],["63943.70","0.020"]"#)
-        agree(full, &fast)
-        for n in 1..<full.utf8.count {
-            agree(String(decoding: full.utf8.prefix(n), as: UTF8.self), &fast)
+        for bids in [
+            #"["63943.90","46.372"],["63943.80","0.010"],["63943.70","0.020"]"#, #"["6394300.10000000","46.37200000"],["6394300.00000001","0.01000000"]"#,
+        ] {
+            let full = Self.diff(bids: bids)
             agree(full, &fast)
+            for n in 1..<full.utf8.count {
+                agree(String(decoding: full.utf8.prefix(n), as: UTF8.self), &fast)
+                agree(full, &fast)
+            }
         }
     }
 }
