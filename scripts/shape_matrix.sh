@@ -14,13 +14,13 @@ WORK="${WORK:-${TMPDIR:-/tmp}/mm-shape-matrix}"
 mkdir -p "$WORK"
 (cd Benchmarks && swift build -c release --product PeerFile >&2)
 shapes=(
-    "1-decimal prices, 12 levels, combined|--levels 6-18"
-    "2-decimal prices (60000.10), 12 levels, combined|--price-decimals 2 --levels 6-18"
-    "8-decimal prices, 8-decimal sizes, 12 levels, combined|--price-decimals 8 --qty-decimals 8 --levels 6-18"
-    "2 decimals, 12.5 levels, 28 % deletions, 5 % absent, combined|--price-decimals 2 --levels 10-15 --deletes 0.23 --absent-deletes 0.05"
-    "2 decimals, 12 levels, bare envelope|--price-decimals 2 --levels 6-18 --envelope bare"
+    "1-decimal prices, ~10 levels, combined|--levels 6-18"
+    "2-decimal prices (60000.10), ~10 levels, combined|--price-decimals 2 --levels 6-18"
+    "8-decimal prices and sizes, ~10 levels, combined|--price-decimals 8 --qty-decimals 8 --levels 6-18"
+    "2 decimals, ~10.6 levels, 23 % deletions + 5 % absent, combined|--price-decimals 2 --levels 10-15 --deletes 0.23 --absent-deletes 0.05"
+    "2 decimals, ~10 levels, bare envelope|--price-decimals 2 --levels 6-18 --envelope bare"
     "1-level diffs|--levels 1-1"
-    "50-level diffs|--levels 45-55"
+    "45-55 changes (~28 levels) per diff|--levels 45-55"
 )
 results="$WORK/results.jsonl"
 : > "$results"
@@ -37,14 +37,14 @@ done
 python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-# Shapes compare at the same level count: the ~12-level ones (8 to 16 levels per diff) against the best of them.
+# Shapes compare at the same level count: those of 8 to 16 levels per diff against the best of them.
 twelve = [r for r in rows if 8 <= r["levels_per_diff"] <= 16]
 best = min(r["ns_per_message_best"] for r in twelve)
-print(f"{'shape':<62} {'ns/msg':>8} {'levels':>7} {'ns/level':>9} {'× best ~12-level':>17}")
+print(f"{'shape':<62} {'ns/msg':>8} {'levels':>7} {'ns/level':>9} {'× best (8-16 levels)':>21}")
 for r in rows:
     ns = r["ns_per_message_best"]
     lv = r["levels_per_diff"]
     ratio = f"{ns / best:.2f}" if r in twelve else "-"
-    print(f"{r['shape']:<62} {ns:>8.1f} {lv:>7.1f} {ns / lv:>9.1f} {ratio:>17}")
+    print(f"{r['shape']:<62} {ns:>8.1f} {lv:>7.1f} {ns / lv:>9.1f} {ratio:>21}")
 print(json.dumps({"twelve_level_worst_over_best": round(max(r["ns_per_message_best"] for r in twelve) / best, 2)}))
 PY
