@@ -68,13 +68,14 @@ struct SpotGatewayTests {
         var state = try await market()
         let t0 = Self.now()
         session.handle(gateway, at: t0) { $0.venueConfigured(at: t0) }
-        #expect(await until(10, state) { session.manager.isReady }, "reconciled through the gateway")
+        // Generous waits: on a loaded machine (the whole suite at once) REST round trips are slow.
+        #expect(await until(30, state) { session.manager.isReady }, "reconciled through the gateway: \(session.manager.counters)")
 
         // A bid well over the ask would take: refused as post-only, nothing left open.
         var t = Self.now()
         let crossing = state.top.askPrice + Price(raw: i.tickSize.raw * 100)
         session.handle(gateway, at: t) { $0.tick(QuoteIntent(quotes: [MMStrategy.Quote(side: .buy, price: crossing, quantity: size)]), market: state, at: t) }
-        #expect(await until(10, state) { session.manager.counters.postOnlyRefusals >= 1 }, "\(session.manager.counters) \(session.manager.riskRejections)")
+        #expect(await until(30, state) { session.manager.counters.postOnlyRefusals >= 1 }, "\(session.manager.counters) \(session.manager.riskRejections)")
 
         // Both sides next to the touch, left where they are (a wide tolerance) until the market trades through one.
         let deadline = Date().addingTimeInterval(60)
@@ -95,7 +96,7 @@ struct SpotGatewayTests {
         // Halt: everything cancelled and confirmed by a reconciliation.
         t = Self.now()
         session.handle(gateway, at: t) { $0.command(OrderManager.Command.halt, at: t) }
-        #expect(await until(15, state) { session.manager.haltConfirmed }, "halt confirmed")
+        #expect(await until(30, state) { session.manager.haltConfirmed }, "halt confirmed")
         #expect(try await client.openOrders(symbol: spec.venueSymbol).isEmpty)
         // The fills the manager counted are the venue's.
         let held = try await client.balances()[spec.base]!.total
