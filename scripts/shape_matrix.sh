@@ -5,6 +5,8 @@
 #
 #   scripts/shape_matrix.sh                 100,000 messages a shape (seed 7), best of 3
 #   MESSAGES=200000 PASSES=5 scripts/shape_matrix.sh
+#   scripts/shape_matrix.sh --bench         also the benchmark harness on each shape: p50/p99 per message
+#                                           and malloc counts (Benchmarks/, release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MESSAGES="${MESSAGES:-100000}"
@@ -14,23 +16,29 @@ WORK="${WORK:-${TMPDIR:-/tmp}/mm-shape-matrix}"
 mkdir -p "$WORK"
 (cd Benchmarks && swift build -c release --product PeerFile >&2)
 shapes=(
-    "1-decimal prices, ~10 levels, combined|--levels 6-18"
-    "2-decimal prices (60000.10), ~10 levels, combined|--price-decimals 2 --levels 6-18"
-    "8-decimal prices and sizes, ~10 levels, combined|--price-decimals 8 --qty-decimals 8 --levels 6-18"
-    "2 decimals, ~10.6 levels, 23 % deletions + 5 % absent, combined|--price-decimals 2 --levels 10-15 --deletes 0.23 --absent-deletes 0.05"
-    "2 decimals, ~10 levels, bare envelope|--price-decimals 2 --levels 6-18 --envelope bare"
-    "1-level diffs|--levels 1-1"
-    "45-55 changes (~28 levels) per diff|--levels 45-55"
+    "p1|1-decimal prices, ~10 levels, combined|--levels 6-18"
+    "p2|2-decimal prices (60000.10), ~10 levels, combined|--price-decimals 2 --levels 6-18"
+    "p8q8|8-decimal prices and sizes, ~10 levels, combined|--price-decimals 8 --qty-decimals 8 --levels 6-18"
+    "p2-del|2 decimals, ~10.6 levels, 23 % deletions + 5 % absent, combined|--price-decimals 2 --levels 10-15 --deletes 0.23 --absent-deletes 0.05"
+    "p2-bare|2 decimals, ~10 levels, bare envelope|--price-decimals 2 --levels 6-18 --envelope bare"
+    "l1|1-level diffs|--levels 1-1"
+    "l28|45-55 changes (~28 levels) per diff|--levels 45-55"
 )
+bench="$WORK/bench"
+rm -rf "$bench"
+mkdir -p "$bench"
 results="$WORK/results.jsonl"
 : > "$results"
 for entry in "${shapes[@]}"; do
-    name="${entry%%|*}"
-    opts="${entry#*|}"
+    key="${entry%%|*}"
+    rest="${entry#*|}"
+    name="${rest%%|*}"
+    opts="${rest#*|}"
     tag=$(printf '%s' "$opts" | tr -c 'a-zA-Z0-9.-' '_')
     file="$WORK/depth_seed${SEED}_${MESSAGES}_${tag}.gz"
     # shellcheck disable=SC2086
     [ -f "$file" ] || python3 scripts/gen_depth_stream.py --seed "$SEED" --messages "$MESSAGES" --out "$file" $opts
+    ln -sf "$file" "$bench/$key.gz"
     line=$(Benchmarks/.build/release/PeerFile "$file" "$PASSES")
     printf '{"shape":"%s",%s\n' "$name" "${line#\{}" >> "$results"
 done
@@ -48,3 +56,7 @@ for r in rows:
     print(f"{r['shape']:<62} {ns:>8.1f} {lv:>7.1f} {ns / lv:>9.1f} {ratio:>21}")
 print(json.dumps({"twelve_level_worst_over_best": round(max(r["ns_per_message_best"] for r in twelve) / best, 2)}))
 PY
+if [ "${1:-}" = "--bench" ]; then
+    (cd Benchmarks && MM_BENCH_SHAPES="$bench" swift package --disable-sandbox benchmark --filter "Bytes → book, shape.*" --format markdown --no-progress) \
+        | grep -E "^### |Malloc|wall clock"
+fi

@@ -169,4 +169,5 @@ let benchmarks: @Sendable () -> Void = {
         echo.join()
     }
     engineBenchmarks(perMessage)
+    shapeBenchmarks(perMessage)
 }

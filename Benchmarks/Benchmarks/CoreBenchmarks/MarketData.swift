@@ -19,8 +19,7 @@ struct MarketData: Sendable {
 
     static let shared = MarketData.load()
 
-    static func load() -> MarketData {
-        let path = recordingPath()
+    static func load(path: String = recordingPath()) -> MarketData {
         let instrument = EmbeddedInstruments.all.first { $0.symbol.description == "BTCUSDT" }!
         var data = MarketData(instrument: instrument)
         var message = MarketMessage()
