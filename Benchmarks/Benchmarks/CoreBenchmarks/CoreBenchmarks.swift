@@ -49,31 +49,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Parse + sequence + apply (frame bytes → synced book → TopOfBook)", configuration: perMessage) { benchmark in
-        var book = data.warmBook()
-        var message = MarketMessage()
-        var sequencer = BookSequencer()
-        _ = sequencer.onSnapshot(lastUpdateID: data.updates[0].firstUpdateID)
-        var next = 0
-        var top = TopOfBook.empty
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            let kind = data.frames[next].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
-            if kind == .depthUpdate {
-                let d = message.depth
-                if sequencer.onDiff(firstUpdateID: d.firstUpdateID, finalUpdateID: d.finalUpdateID, prevFinalUpdateID: d.prevFinalUpdateID) == .apply {
-                    book.apply(message.depth)
-                    top = book.topOfBook(isSynced: true)
-                }
-            }
-            next += 1
-            if next == data.frames.count {
-                // Wrap around the recording: re-bridge the sequencer in O(1) (levels are absolute).
-                next = 0
-                sequencer.reset()
-                _ = sequencer.onSnapshot(lastUpdateID: data.updates[0].firstUpdateID)
-            }
-        }
-        blackHole(top)
+        parseSequenceApply(benchmark, data, frames: data.frames.count)
     }
 
     // The recording's diffs of 10 to 14 levels, each read from its frame bytes and applied to a warm book.

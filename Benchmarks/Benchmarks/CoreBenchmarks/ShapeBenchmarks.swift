@@ -15,33 +15,38 @@ func shapeBenchmarks(_ perMessage: Benchmark.Configuration) {
         let shape = name.replacingOccurrences(of: ".gz", with: "")
         let levels = String(format: "%.1f", data.averageLevels)
         Benchmark("Bytes → book, shape \(shape) (\(levels) levels per diff)", configuration: perMessage) { benchmark in
-            var book = data.warmBook()
-            var message = MarketMessage()
-            var sequencer = BookSequencer()
-            _ = sequencer.onSnapshot(lastUpdateID: data.updates[0].firstUpdateID)
-            var next = 0
-            var top = TopOfBook.empty
             // The first 4,096 frames, as many as the shipped recording has: a connection's frames are hot in
             // cache when decoded, and 100,000 frames of ~600 bytes each in their own arrays would not be.
-            let count = min(data.frames.count, 4096)
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                let kind = data.frames[next].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
-                if kind == .depthUpdate {
-                    let d = message.depth
-                    if sequencer.onDiff(firstUpdateID: d.firstUpdateID, finalUpdateID: d.finalUpdateID, prevFinalUpdateID: d.prevFinalUpdateID) == .apply {
-                        book.apply(message.depth)
-                        top = book.topOfBook(isSynced: true)
-                    }
-                }
-                next += 1
-                if next == count {
-                    next = 0
-                    sequencer.reset()
-                    _ = sequencer.onSnapshot(lastUpdateID: data.updates[0].firstUpdateID)
-                }
-            }
-            blackHole(top)
+            parseSequenceApply(benchmark, data, frames: min(data.frames.count, 4096))
         }
     }
+}
+
+/// Each frame's bytes decoded, sequenced and applied to a warm synced book, the top of book read after
+/// each diff, over the first `count` frames and around again (re-bridged in O(1): levels are absolute).
+func parseSequenceApply(_ benchmark: Benchmark, _ data: MarketData, frames count: Int) {
+    var book = data.warmBook()
+    var message = MarketMessage()
+    var sequencer = BookSequencer()
+    _ = sequencer.onSnapshot(lastUpdateID: data.updates[0].firstUpdateID)
+    var next = 0
+    var top = TopOfBook.empty
+    benchmark.startMeasurement()
+    for _ in benchmark.scaledIterations {
+        let kind = data.frames[next].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
+        if kind == .depthUpdate {
+            let d = message.depth
+            if sequencer.onDiff(firstUpdateID: d.firstUpdateID, finalUpdateID: d.finalUpdateID, prevFinalUpdateID: d.prevFinalUpdateID) == .apply {
+                book.apply(message.depth)
+                top = book.topOfBook(isSynced: true)
+            }
+        }
+        next += 1
+        if next == count {
+            next = 0
+            sequencer.reset()
+            _ = sequencer.onSnapshot(lastUpdateID: data.updates[0].firstUpdateID)
+        }
+    }
+    blackHole(top)
 }
