@@ -65,7 +65,8 @@ public final class MarketDataClient: @unchecked Sendable {
         /// before the venue's `Retry-After`).
         public var snapshotBackoff: TimeAmount = .milliseconds(250)
         public var maxSnapshotBackoff: TimeAmount = .seconds(30)
-        /// Book levels per side the published imbalance reads, and the trade-flow half-life.
+        /// Book levels per side the published imbalance reads (0: no book signals are computed), and the
+        /// trade-flow half-life.
         public var signalLevels = 5
         public var flowHalfLifeSeconds = 5.0
         /// Where the `@aggTrade` streams of the trade-flow signal are asked for, on a connection of their own
@@ -183,7 +184,7 @@ public final class MarketDataClient: @unchecked Sendable {
         books = b
         tops = t
         trackers = Dictionary(uniqueKeysWithValues: configuration.instruments.map {
-            ($0.symbol, SignalTracker(levels: configuration.signalLevels, flowHalfLifeSeconds: configuration.flowHalfLifeSeconds))
+            ($0.symbol, SignalTracker(levels: max(1, configuration.signalLevels), flowHalfLifeSeconds: configuration.flowHalfLifeSeconds))
         })
         levelChanges = configuration.levelChangeCapacity > 0 ? SPSCRing(capacity: configuration.levelChangeCapacity) : nil
         backoff = ReconnectBackoff(initial: configuration.initialBackoff, cap: configuration.maxBackoff)
@@ -497,7 +498,7 @@ public final class MarketDataClient: @unchecked Sendable {
 
     /// Publishes `symbol`'s top of book and signals as of `nanos`.
     private func publish(_ symbol: Symbol, receivedNanos nanos: Int64) {
-        trackers[symbol]!.observe(book: books[symbol]!.book)
+        if configuration.signalLevels > 0 { trackers[symbol]!.observe(book: books[symbol]!.book) }
         tops[symbol]!.store(PublishedTop(top: books[symbol]!.topOfBook, receivedNanos: nanos, signals: trackers[symbol]!.signals(at: nanos)))
     }
 

@@ -151,10 +151,12 @@ public final class Engine: @unchecked Sendable {
         // One request-weight budget for the ingest thread's snapshots and the gateway's requests.
         let budget = RequestBudget()
         var mdConfig = MarketDataClient.Configuration(rest: rest, stream: stream, instruments: [instrument])
-        mdConfig.signalLevels = config.strategy.imbalanceLevels
+        // Signals only where a model reads them: the book's on every applied diff, the trades' over another
+        // connection (Binance's /market route).
+        let alpha = config.strategy.model == "alpha"
+        mdConfig.signalLevels = alpha ? config.strategy.imbalanceLevels : 0
         mdConfig.flowHalfLifeSeconds = config.strategy.flowHalfLifeSeconds
-        // Trade flow only where a model reads it: another connection (Binance's /market route).
-        if config.strategy.model == "alpha" && config.strategy.flowTicks != 0 { mdConfig.tradeRoute = "/market/stream" }
+        if alpha && config.strategy.flowTicks != 0 { mdConfig.tradeRoute = "/market/stream" }
         mdConfig.budget = budget
         mdConfig.depthStream = config.venue == .sim ? "@depth@0ms" : config.endpoints.depthStream
         mdConfig.levelChangeCapacity = 1 << 16

@@ -122,8 +122,7 @@ public final class RebalanceService: Sendable {
                 let s = try await client.order(symbol: symbol, clientOrderID: id)
                 return .order(s.status, executed: s.executed, averagePrice: s.averagePrice, ref: s.ref)
             case .cancel(let id):
-                let s = try await client.order(symbol: symbol, clientOrderID: id)
-                try await client.cancel(symbol: symbol, s.ref)
+                _ = try await client.cancel(symbol: symbol, clientOrderID: id)
                 return .cancelled
             }
         } catch {

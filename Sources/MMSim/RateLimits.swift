@@ -7,11 +7,11 @@ import MMCore
 /// each repeat up to 3 days.
 struct RateLimits: Sendable {
     /// Requests tolerated inside a 429's back-off window before the ban.
-    static let toleratedAfterRefusal = 5
-    private(set) var backOffUntil: Int64 = 0
-    private var ignored = 0
-    private(set) var bannedUntil: Int64 = 0
-    private(set) var bans = 0
+    static let toleratedAfterRefusal = BanTracker.toleratedAfterRefusal
+    /// Bans for clients that keep sending inside a 429's back-off.
+    private(set) var bans = BanTracker()
+    /// End of the ban in force (0: none yet).
+    var bannedUntil: Int64 { bans.bannedUntil }
 
     /// A ban in force: the 418 and the seconds until it lifts.
     struct Ban: Equatable {
@@ -21,29 +21,14 @@ struct RateLimits: Sendable {
 
     /// Checks a request at `now` against a ban, and counts it when it ignores a 429's back-off.
     mutating func admit(nowMillis now: Int64) -> Ban? {
-        if now < backOffUntil {
-            ignored += 1
-            if ignored > Self.toleratedAfterRefusal {
-                let minutes = min(Int64(2) << min(bans, 12), 3 * 24 * 60)
-                bannedUntil = max(bannedUntil, now + minutes * 60_000)
-                bans += 1
-                ignored = 0
-                backOffUntil = 0
-            }
-        }
-        guard now < bannedUntil else { return nil }
+        guard let until = bans.check(nowMillis: now) else { return nil }
         let error = VenueError(
-            .imATeapot, -1003, "Way too many requests; IP banned until \(bannedUntil). Please use the websocket for live updates to avoid bans.")
-        return Ban(error: error, retryAfterSeconds: Int((bannedUntil - now + 999) / 1000))
+            .imATeapot, -1003, "Way too many requests; IP banned until \(until). Please use the websocket for live updates to avoid bans.")
+        return Ban(error: error, retryAfterSeconds: Int((until - now + 999) / 1000))
     }
 
     /// A 429 was sent: requests before `untilMillis` ignore it.
-    mutating func noteRefused(untilMillis: Int64) {
-        if untilMillis > backOffUntil {
-            backOffUntil = untilMillis
-            ignored = 0
-        }
-    }
+    mutating func noteRefused(untilMillis: Int64) { bans.noteRefused(untilMillis: untilMillis) }
     let weightPerMinute: Int
     let ordersPer10s: Int
     let ordersPerMinute: Int
@@ -142,6 +127,40 @@ struct RateLimits: Sendable {
             "/fapi/v2/balance", "/fapi/v3/balance":
             return 5
         default: return 1
+        }
+    }
+}
+
+/// What Binance and MEXC do to a client that ignores a 429: requests inside its back-off are counted, and
+/// more than five of them are an IP ban (418), 2 minutes at first, doubling with each repeat up to 3 days.
+struct BanTracker: Sendable {
+    /// Requests tolerated inside a 429's back-off window before the ban.
+    static let toleratedAfterRefusal = 5
+    private(set) var backOffUntil: Int64 = 0
+    private var ignored = 0
+    private(set) var bannedUntil: Int64 = 0
+    private(set) var count = 0
+
+    /// Counts a request at `now` if it ignores a back-off; the end of the ban in force, if any.
+    mutating func check(nowMillis now: Int64) -> Int64? {
+        if now < backOffUntil {
+            ignored += 1
+            if ignored > Self.toleratedAfterRefusal {
+                let minutes = min(Int64(2) << min(count, 12), 3 * 24 * 60)
+                bannedUntil = max(bannedUntil, now + minutes * 60_000)
+                count += 1
+                ignored = 0
+                backOffUntil = 0
+            }
+        }
+        return now < bannedUntil ? bannedUntil : nil
+    }
+
+    /// A 429 was sent: requests before `untilMillis` ignore it.
+    mutating func noteRefused(untilMillis: Int64) {
+        if untilMillis > backOffUntil {
+            backOffUntil = untilMillis
+            ignored = 0
         }
     }
 }

@@ -7,21 +7,19 @@ import NIOHTTP1
 struct BinanceSpotFront: SpotFront {
     let venue: SpotVenue
 
-    private func ok(_ text: String) -> (HTTPResponseStatus, [UInt8]) { (.ok, Array(text.utf8)) }
-
-    func route(_ head: HTTPRequestHead, body: String) -> (HTTPResponseStatus, [UInt8]) {
-        let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let path = String(parts[0])
-        let rawQuery = parts.count > 1 ? String(parts[1]) : ""
-        if head.method == .GET, let answer = publicRoute(path, Query(rawQuery)) { return answer }
+    func route(_ request: SpotRequest) -> (HTTPResponseStatus, [UInt8]) {
+        let (path, method) = (request.path, request.method)
+        if method == .GET, let answer = publicRoute(path, Query(request.rawQuery)) { return answer }
         let signedRoutes: Set<String> = [
             "GET /api/v3/account", "POST /api/v3/order", "POST /api/v3/order/test", "DELETE /api/v3/order", "GET /api/v3/order",
             "GET /api/v3/openOrders", "DELETE /api/v3/openOrders", "GET /api/v3/allOrders", "GET /api/v3/myTrades",
         ]
-        guard signedRoutes.contains("\(head.method.rawValue) \(path)") else { return VenueError.invalidPath(path, head.method.rawValue).reply }
-        switch SignedRequest.verify(headers: head.headers, rawQuery: rawQuery, rawBody: body, signers: venue.signer(for:), nowMillis: venue.nowMillis()) {
+        guard signedRoutes.contains("\(method.rawValue) \(path)") else { return VenueError.invalidPath(path, method.rawValue).reply }
+        switch SignedRequest.verify(
+            headers: request.headers, rawQuery: request.rawQuery, rawBody: request.body, signers: venue.signer(for:), nowMillis: venue.nowMillis())
+        {
         case .failure(let e): return e.reply
-        case .success(let (apiKey, params)): return signed(head.method, path, apiKey: apiKey, params)
+        case .success(let (apiKey, params)): return signed(method, path, apiKey: apiKey, params)
         }
     }
 

@@ -4,9 +4,32 @@ import MMSimCore
 import NIOCore
 import NIOHTTP1
 
+/// A REST request as the spot front ends read it: the URI split once into its path and raw query.
+struct SpotRequest {
+    var method: HTTPMethod
+    var path: String
+    var rawQuery: String
+    var headers: HTTPHeaders
+    var body: String
+
+    init(_ head: HTTPRequestHead, body: String) {
+        let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        method = head.method
+        path = String(parts[0])
+        rawQuery = parts.count > 1 ? String(parts[1]) : ""
+        headers = head.headers
+        self.body = body
+    }
+}
+
 /// A spot venue's REST front end: a request in, a status and JSON body out.
 protocol SpotFront {
-    func route(_ head: HTTPRequestHead, body: String) -> (HTTPResponseStatus, [UInt8])
+    func route(_ request: SpotRequest) -> (HTTPResponseStatus, [UInt8])
+}
+
+extension SpotFront {
+    /// A 200 with `text` as its body.
+    func ok(_ text: String) -> (HTTPResponseStatus, [UInt8]) { (.ok, Array(text.utf8)) }
 }
 
 /// The HTTP plumbing every spot front end shares: the venue's rate limits and injected faults before the
@@ -42,17 +65,17 @@ final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let head else { return }
             self.head = nil
             var headers = HTTPHeaders()
-            let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
+            let request = SpotRequest(head, body: String(decoding: body, as: UTF8.self))
             let (status, payload): (HTTPResponseStatus, [UInt8])
-            if path.hasPrefix("/sim/") {
-                (status, payload) = control(head)
+            if request.path.hasPrefix("/sim/") {
+                (status, payload) = control(request)
             } else {
                 if venue.faults.roll(.drop) != nil {
                     // Processed nowhere and never answered: the client must time out.
                     venue.faults.count(.drop)
                     return
                 }
-                (status, payload) = admitted(head, path: path, headers: &headers) ?? front.route(head, body: String(decoding: body, as: UTF8.self))
+                (status, payload) = admitted(request, headers: &headers) ?? front.route(request)
                 if !mexc { headers.add(name: "X-MBX-USED-WEIGHT-1M", value: String(venue.limits.usedWeight)) }
                 if let rule = venue.faults.roll(.delay) {
                     venue.faults.count(.delay)
@@ -69,7 +92,7 @@ final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// A refusal before routing: an injected rate limit or server error, or the venue's own limits.
-    private func admitted(_ head: HTTPRequestHead, path: String, headers: inout HTTPHeaders) -> (HTTPResponseStatus, [UInt8])? {
+    private func admitted(_ request: SpotRequest, headers: inout HTTPHeaders) -> (HTTPResponseStatus, [UInt8])? {
         let now = UnixNanos.now().millis
         var refusal = venue.limits.ban(nowMillis: now)
         if refusal != nil {
@@ -80,8 +103,9 @@ final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 until: venue.faults.rateLimitUntil, now, code: mexc ? 429 : -1003,
                 mexc ? "Too many requests" : "Too much request weight used; current limit is 6000 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.")
         } else {
-            let apiKey = head.headers.first(name: mexc ? "X-MEXC-APIKEY" : "X-MBX-APIKEY")
-            refusal = venue.limits.admit(method: head.method.rawValue, path: path, hasSymbol: head.uri.contains("symbol="), apiKey: apiKey, nowMillis: now)
+            let apiKey = request.headers.first(name: mexc ? "X-MEXC-APIKEY" : "X-MBX-APIKEY")
+            refusal = venue.limits.admit(
+                method: request.method.rawValue, path: request.path, hasSymbol: request.rawQuery.contains("symbol="), apiKey: apiKey, nowMillis: now)
         }
         if let refusal {
             headers.add(name: "Retry-After", value: String(refusal.retryAfterSeconds))
@@ -96,10 +120,9 @@ final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The venue's own controls (no venue has them): `POST /sim/fault?kind=…[&duration=S][&ms=N]` starts a
     /// fault now; `GET /sim/faults` counts how often each fired.
-    private func control(_ head: HTTPRequestHead) -> (HTTPResponseStatus, [UInt8]) {
-        let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let query = Query(parts.count > 1 ? String(parts[1]) : "")
-        switch (head.method, String(parts[0])) {
+    private func control(_ request: SpotRequest) -> (HTTPResponseStatus, [UInt8]) {
+        let query = Query(request.rawQuery)
+        switch (request.method, request.path) {
         case (.GET, "/sim/faults"):
             let counts = FaultKind.allCases.map { #""\#($0.rawValue)":\#(venue.faults.counts[$0] ?? 0)"# }.joined(separator: ",")
             return (.ok, Array("{\(counts)}".utf8))

@@ -23,10 +23,7 @@ struct SpotLimits: Sendable {
     private var windows: [String: (start: Int64, used: Int)] = [:]
     private var minute: (start: Int64, used: Int) = (0, 0)
     private var orders: [String: (start: Int64, count: Int)] = [:]
-    private var backOffUntil: Int64 = 0
-    private var ignored = 0
-    private var bannedUntil: Int64 = 0
-    private var bans = 0
+    private var bans = BanTracker()
     /// Requests refused for rate (for logs and tests).
     private(set) var refusals = 0
 
@@ -62,20 +59,10 @@ struct SpotLimits: Sendable {
 
     /// A ban in force at `now`; a request inside a 429's back-off counts toward one.
     mutating func ban(nowMillis now: Int64) -> Refusal? {
-        if now < backOffUntil {
-            ignored += 1
-            if ignored > 5 {
-                bannedUntil = max(bannedUntil, now + min(Int64(2) << min(bans, 12), 3 * 24 * 60) * 60_000)
-                bans += 1
-                ignored = 0
-                backOffUntil = 0
-            }
-        }
-        if now < bannedUntil {
-            let retry = Int((bannedUntil - now + 999) / 1000)
-            return Refusal(status: 418, code: dialect == .mexc ? 418 : -1003, message: "Way too many requests; IP banned until \(bannedUntil).", retryAfterSeconds: retry)
-        }
-        return nil
+        guard let until = bans.check(nowMillis: now) else { return nil }
+        return Refusal(
+            status: 418, code: dialect == .mexc ? 418 : -1003, message: "Way too many requests; IP banned until \(until).",
+            retryAfterSeconds: Int((until - now + 999) / 1000))
     }
 
     /// Admits a request at `now` or refuses it for rate; `apiKey` is the caller's for order limits.
@@ -119,10 +106,7 @@ struct SpotLimits: Sendable {
     /// A rate-limit refusal until `until` (also what an injected `rate_limit` fault answers).
     mutating func refuse(until: Int64, _ now: Int64, code: Int, _ message: String) -> Refusal {
         refusals += 1
-        if until > backOffUntil {
-            backOffUntil = until
-            ignored = 0
-        }
+        bans.noteRefused(untilMillis: until)
         return Refusal(status: 429, code: code, message: message, retryAfterSeconds: Int(max(1, (until - now + 999) / 1000)))
     }
 }
