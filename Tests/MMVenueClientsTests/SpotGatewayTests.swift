@@ -21,7 +21,7 @@ struct SpotGatewayTests {
     @Test(arguments: [SpotSimServer.Dialect.mexc, .binanceSpot])
     func theOrderManagerQuotesFillsAndHaltsOnASpotVenue(dialect: SpotSimServer.Dialect) async throws {
         let account = SimServer.Credentials.random()
-        let sim = try await SpotSimServer.start(.init(dialect: dialect, speed: 5, accounts: [account]))
+        let sim = try await SpotSimServer.start(.init(dialect: dialect, speed: 20, accounts: [account]))
         let venue: VenueID = dialect == .mexc ? .mexc : .binanceSpot
         let client = try SpotRESTClient(venue: venue, endpoint: Endpoint(url: sim.restURL)!, apiKey: account.apiKey, secret: account.secret)
         let spec = try #require(try await client.markets().markets.first)
@@ -78,7 +78,7 @@ struct SpotGatewayTests {
         #expect(await until(30, state) { session.manager.counters.postOnlyRefusals >= 1 }, "\(session.manager.counters) \(session.manager.riskRejections)")
 
         // Both sides next to the touch, left where they are (a wide tolerance) until the market trades through one.
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(90)
         while Date() < deadline && session.manager.counters.placesAcknowledged < 2 || (Date() < deadline && session.manager.position == .zero) {
             state = try await market()
             t = Self.now()
