@@ -43,12 +43,13 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             hub.deliverUserEvents()
             self.head = nil
             if !head.uri.hasPrefix("/sim/") {
-                if hub.faults.roll(.drop) != nil {
+                let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                if hub.faults.roll(.drop, path: path) != nil {
                     // Processed but never answered: the client must time out.
                     hub.faults.count(.drop)
                     return
                 }
-                if let rule = hub.faults.roll(.delay) {
+                if let rule = hub.faults.roll(.delay, path: path) {
                     hub.faults.count(.delay)
                     let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                     context.eventLoop.scheduleTask(in: .milliseconds(rule.milliseconds ?? 0)) {
@@ -81,7 +82,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         if head.method == .DELETE && path == "/fapi/v1/allOpenOrders" && wall < hub.faults.cancelAllRefuseUntil {
             return VenueError.internalError.reply
         }
-        if hub.faults.roll(.http5xx) != nil {
+        if hub.faults.roll(.http5xx, path: Substring(path)) != nil {
             hub.faults.count(.http5xx)
             return VenueError.internalError.reply
         }
@@ -125,7 +126,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// The venue's own control endpoints (not Binance's): `POST /sim/fault?kind=…[&duration=…][&ms=…]`
+    /// The venue's own control endpoints (not Binance's): `POST /sim/fault?kind=…[&duration=…][&ms=…][&path=…]`
     /// injects a fault now; `GET /sim/faults` reports how often each fault fired.
     private func control(_ method: HTTPMethod, _ path: String, _ query: Query) -> (HTTPResponseStatus, [UInt8]) {
         switch (method, path) {
@@ -159,7 +160,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return VenueError.invalidParameter("kind").reply
             }
             hub.trigger(FaultRule(
-                kind: kind, durationSeconds: query["duration"].flatMap(Double.init), milliseconds: query["ms"].flatMap { Int64($0) }))
+                kind: kind, durationSeconds: query["duration"].flatMap(Double.init), milliseconds: query["ms"].flatMap { Int64($0) }, path: query["path"]))
             return (.ok, Array("{}".utf8))
         default:
             return VenueError.invalidPath(path, method.rawValue).reply

@@ -42,13 +42,19 @@ public struct FaultRule: Sendable, Equatable {
     public var durationSeconds: Double?
     /// For `clock_skew` and `delay`: milliseconds.
     public var milliseconds: Int64?
+    /// For the per-request faults (`http_5xx`, `delay`, `drop`): only requests to this path (no query), e.g.
+    /// `/fapi/v1/allOpenOrders`; nil: any request.
+    public var path: String?
 
-    public init(kind: FaultKind, everySeconds: Double? = nil, rate: Double? = nil, durationSeconds: Double? = nil, milliseconds: Int64? = nil) {
+    public init(
+        kind: FaultKind, everySeconds: Double? = nil, rate: Double? = nil, durationSeconds: Double? = nil, milliseconds: Int64? = nil, path: String? = nil
+    ) {
         self.kind = kind
         self.everySeconds = everySeconds
         self.rate = rate
         self.durationSeconds = durationSeconds
         self.milliseconds = milliseconds
+        self.path = path
     }
 }
 
@@ -63,7 +69,8 @@ public struct FaultPlan: Sendable, Equatable {
     }
 
     /// Parses `kind[:key=value]…` items separated by commas, e.g.
-    /// `gap:every=10,http_5xx:rate=0.01,rate_limit:every=60:duration=5,clock_skew:ms=2000,seed=7`.
+    /// `gap:every=10,http_5xx:rate=0.01,rate_limit:every=60:duration=5,clock_skew:ms=2000,seed=7`;
+    /// `path=/fapi/v1/order` narrows a per-request fault to one route.
     /// Every problem is reported, each naming its item.
     public static func parse(_ spec: String) throws(FaultSpecError) -> FaultPlan {
         var plan = FaultPlan()
@@ -81,6 +88,14 @@ public struct FaultPlan: Sendable, Equatable {
             var rule = FaultRule(kind: kind)
             for kv in parts.dropFirst() {
                 let pair = kv.split(separator: "=", maxSplits: 1)
+                if pair.count == 2 && pair[0] == "path" {
+                    if pair[1].hasPrefix("/") && [.http5xx, .delay, .drop].contains(kind) {
+                        rule.path = String(pair[1])
+                    } else {
+                        problems.append("'\(item)': path= takes a route starting with '/' and narrows only http_5xx, delay and drop")
+                    }
+                    continue
+                }
                 guard pair.count == 2, let value = Double(pair[1]), value >= 0 else {
                     problems.append("'\(item)': '\(kv)' is not key=number")
                     continue
@@ -90,7 +105,7 @@ public struct FaultPlan: Sendable, Equatable {
                 case "rate": rule.rate = value
                 case "duration": rule.durationSeconds = value
                 case "ms": rule.milliseconds = Int64(value)
-                default: problems.append("'\(item)': unknown key '\(pair[0])' (every, rate, duration, ms)")
+                default: problems.append("'\(item)': unknown key '\(pair[0])' (every, rate, duration, ms, path)")
                 }
             }
             if let r = rule.rate, r > 1 { problems.append("'\(item)': rate must be between 0 and 1") }
@@ -133,7 +148,7 @@ public struct FaultState: Sendable {
     public var webSocketAPIDropUntil: Int64 = 0
     public var userSilentUntil: Int64 = 0
     public var clockSkewMillis: Int64 = 0
-    /// Per-request faults triggered once: they apply to the next REST request.
+    /// Per-request faults triggered once: they apply to the next REST request (to the rule's path, if it has one).
     public var nextRequest: [FaultKind: FaultRule] = [:]
     /// Depth streams (interval ms; 0 = every diff) still to leave one message out, per symbol.
     public var gapPending: [String: Set<Int>] = [:]
@@ -165,10 +180,14 @@ public struct FaultState: Sendable {
         return fired
     }
 
-    /// Whether a per-request fault of `kind` fires for this request: a pending one-off, or a rate rule.
-    public mutating func roll(_ kind: FaultKind) -> FaultRule? {
-        if let once = nextRequest.removeValue(forKey: kind) { return once }
-        for rule in plan.rules where rule.kind == kind {
+    /// Whether a per-request fault of `kind` fires for a request to `path`: a pending one-off, or a rate rule
+    /// (either only when it names no path or this one).
+    public mutating func roll(_ kind: FaultKind, path: Substring) -> FaultRule? {
+        if let once = nextRequest[kind], once.path.map({ $0 == path }) ?? true {
+            nextRequest[kind] = nil
+            return once
+        }
+        for rule in plan.rules where rule.kind == kind && rule.path.map({ $0 == path }) ?? true {
             if let r = rule.rate, r > 0, rng.nextUnit() < r { return rule }
         }
         return nil

@@ -12,12 +12,17 @@ struct SimFaultTests {
         let plan = try FaultPlan.parse("gap:every=10, http_5xx:rate=0.01,rate_limit:every=60:duration=5,clock_skew:ms=2000,seed=7")
         #expect(plan.seed == 7 && plan.rules.count == 4)
         #expect(plan.rules[2] == FaultRule(kind: .rateLimit, everySeconds: 60, durationSeconds: 5))
+        let narrowed = try FaultPlan.parse("http_5xx:rate=1:path=/fapi/v1/order")
+        #expect(narrowed.rules == [FaultRule(kind: .http5xx, rate: 1, path: "/fapi/v1/order")])
+        var state = FaultState(plan: narrowed)
+        #expect(state.roll(.http5xx, path: "/fapi/v1/openOrders") == nil && state.roll(.http5xx, path: "/fapi/v1/order") != nil)
         do {
-            _ = try FaultPlan.parse("gap,boom:every=1,stall:every=5,delay:rate=2:ms=1,http_5xx:every=x")
+            _ = try FaultPlan.parse("gap,boom:every=1,stall:every=5,delay:rate=2:ms=1,http_5xx:every=x,gap:every=1:path=/x")
             Issue.record("accepted a bad spec")
         } catch {
             // Every problem at once, each naming its item.
-            #expect(error.problems.count == 6, "\(error.problems)")
+            #expect(error.problems.count == 7, "\(error.problems)")
+            #expect(error.problems.contains { $0.hasPrefix("'gap:every=1:path=/x'") && $0.contains("only http_5xx, delay and drop") })
             #expect(error.problems.contains { $0.hasPrefix("'gap'") && $0.contains("every=") })
             #expect(error.problems.contains { $0.contains("unknown fault 'boom'") })
             #expect(error.problems.contains { $0.hasPrefix("'stall:every=5'") && $0.contains("duration") })
@@ -84,6 +89,11 @@ struct SimFaultTests {
         let failed = try httpGet(port: port, path: "/fapi/v1/ping")
         #expect(failed.status == 503 && String(decoding: failed.body, as: UTF8.self).contains("-1001"))
         #expect(try httpGet(port: port, path: "/fapi/v1/ping").status == 200, "one-off: the next request only")
+        // Narrowed to a route: requests elsewhere pass, and the first one to it takes the fault.
+        try inject(port, "kind=http_5xx&path=/fapi/v1/time")
+        #expect(try httpGet(port: port, path: "/fapi/v1/ping").status == 200)
+        #expect(try httpGet(port: port, path: "/fapi/v1/time?x=1").status == 503)
+        #expect(try httpGet(port: port, path: "/fapi/v1/time").status == 200)
 
         try inject(port, "kind=rate_limit&duration=1")
         let limited = try httpGet(port: port, path: "/fapi/v1/ping")

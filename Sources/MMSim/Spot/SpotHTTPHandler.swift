@@ -70,14 +70,14 @@ final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if request.path.hasPrefix("/sim/") {
                 (status, payload) = control(request)
             } else {
-                if venue.faults.roll(.drop) != nil {
+                if venue.faults.roll(.drop, path: Substring(request.path)) != nil {
                     // Processed nowhere and never answered: the client must time out.
                     venue.faults.count(.drop)
                     return
                 }
                 (status, payload) = admitted(request, headers: &headers) ?? front.route(request)
                 if !mexc { headers.add(name: "X-MBX-USED-WEIGHT-1M", value: String(venue.limits.usedWeight)) }
-                if let rule = venue.faults.roll(.delay) {
+                if let rule = venue.faults.roll(.delay, path: Substring(request.path)) {
                     venue.faults.count(.delay)
                     let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                     context.eventLoop.scheduleTask(in: .milliseconds(rule.milliseconds ?? 0)) {
@@ -111,14 +111,14 @@ final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             headers.add(name: "Retry-After", value: String(refusal.retryAfterSeconds))
             return error(refusal.status, refusal.code, refusal.message)
         }
-        if venue.faults.roll(.http5xx) != nil {
+        if venue.faults.roll(.http5xx, path: Substring(request.path)) != nil {
             venue.faults.count(.http5xx)
             return mexc ? error(503, 503, "Service Unavailable") : error(503, -1001, "Internal error; unable to process your request. Please try again.")
         }
         return nil
     }
 
-    /// The venue's own controls (no venue has them): `POST /sim/fault?kind=…[&duration=S][&ms=N]` starts a
+    /// The venue's own controls (no venue has them): `POST /sim/fault?kind=…[&duration=S][&ms=N][&path=/route]` starts a
     /// fault now; `GET /sim/faults` counts how often each fired.
     private func control(_ request: SpotRequest) -> (HTTPResponseStatus, [UInt8]) {
         let query = Query(request.rawQuery)
@@ -128,7 +128,7 @@ final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return (.ok, Array("{\(counts)}".utf8))
         case (.POST, "/sim/fault"):
             guard let name = query["kind"], let kind = FaultKind(rawValue: name) else { return error(400, -1100, "Illegal characters found in parameter 'kind'.") }
-            venue.trigger(FaultRule(kind: kind, durationSeconds: query["duration"].flatMap(Double.init), milliseconds: query["ms"].flatMap { Int64($0) }))
+            venue.trigger(FaultRule(kind: kind, durationSeconds: query["duration"].flatMap(Double.init), milliseconds: query["ms"].flatMap { Int64($0) }, path: query["path"]))
             return (.ok, Array("{}".utf8))
         default:
             return error(404, 404, "Not Found")
