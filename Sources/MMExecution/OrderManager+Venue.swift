@@ -190,15 +190,16 @@ extension OrderManager {
             o.reportSeen = true
             if r.cumulativeQuantity > o.filled { o.filled = r.cumulativeQuantity }
             if r.venueOrderID.rawValue != 0 { o.venueOrderID = r.venueOrderID }
+            // A fill is the venue's acknowledgement too, when it overtakes the placement's answer.
+            if o.ackedNanos == 0 && (!r.status.isFinal || r.execution == .trade) {
+                o.ackedNanos = now.nanos
+                counters.placesAcknowledged += 1
+                emit(.journal(.acknowledged(id, o.venueOrderID)))
+            }
             if r.status.isFinal {
                 orders[id] = o
                 close(id, r.status, now)
             } else {
-                if o.ackedNanos == 0 {
-                    o.ackedNanos = now.nanos
-                    counters.placesAcknowledged += 1
-                    emit(.journal(.acknowledged(id, o.venueOrderID)))
-                }
                 if r.execution == .amendment {
                     o.price = r.price
                     o.quantity = r.quantity

@@ -154,6 +154,25 @@ struct OrderManagerTests {
         #expect(h.m.figures.totalNet == Notional("-0.024")!)
     }
 
+    /// A fill that overtakes the placement's answer is the venue's acknowledgement: counted once, the late
+    /// answer for the closed order adds nothing.
+    @Test func aFillBeforeThePlacementsAnswerAcknowledgesTheOrder() {
+        var h = Harness()
+        h.ready()
+        let bid = places(h.tick([Quote(side: .buy, price: Price("60000")!, quantity: Quantity("0.002")!)]))[0]
+        h.m.report(
+            h.report(bid.clientOrderID.description, .buy, x: .trade, status: .filled, price: "60000", last: "0.002", lastPrice: "60000", cum: "0.002",
+                trade: 3),
+            at: h.now)
+        #expect(h.m.counters.placesAcknowledged == 1 && h.m.openOrderCount == 0 && h.m.position == Quantity("0.002")!)
+        _ = h.accept(bid, executed: "0.002", status: .filled)
+        #expect(h.m.counters.placesAcknowledged == 1 && h.m.position == Quantity("0.002")!)
+        // An order that ends without trading was not acknowledged by its end.
+        let ask = places(h.tick([Quote(side: .sell, price: Price("60100")!, quantity: Quantity("0.002")!)]))[0]
+        h.m.report(h.report(ask.clientOrderID.description, .sell, x: .expired, status: .expired, price: "60100"), at: h.now)
+        #expect(h.m.counters.placesAcknowledged == 1)
+    }
+
     /// Binance may send the `ACCOUNT_UPDATE` of a fill before its `ORDER_TRADE_UPDATE`; the fill must not
     /// then count twice.
     @Test func anAccountUpdateBeforeItsFillDoesNotCountTheFillTwice() {
