@@ -91,6 +91,7 @@ public final class SpotRESTGateway: VenueGateway, Sendable {
         state.withLock { s in
             s.seenTrades.formUnion(trades.map(\.tradeID))
             s.baseAtStart = Quantity(raw: (balances[market.base]?.total ?? .zero).raw)
+            s.polling = true
         }
         post(.userStream(connected: true))
     }
@@ -115,7 +116,11 @@ public final class SpotRESTGateway: VenueGateway, Sendable {
         }
         let symbol = market.instrument.symbol
         state.withLock { s in
-            if !s.polling { s.polling = true }
+            if !s.polling {
+                // Polling works again: the manager reconciles and quotes again.
+                s.polling = true
+                s.inbox.append(.userStream(connected: true))
+            }
             for t in trades where !s.seenTrades.contains(t.tradeID) {
                 s.seenTrades.insert(t.tradeID)
                 guard let ref = t.orderRef, let id = s.byRef[ref], var o = s.orders[id] else { continue }

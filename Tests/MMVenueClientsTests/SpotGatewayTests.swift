@@ -40,6 +40,8 @@ struct SpotGatewayTests {
         configuration.heartbeatNanos = 0
         configuration.userEventTimeoutNanos = 0
         var session = OrderSession(manager: OrderManager(configuration))
+        // What came back other than acceptances and fills, for the failure messages.
+        var trail: [String] = []
 
         func market() async throws -> MarketState {
             let t = try await client.bookTicker(symbol: spec.venueSymbol)
@@ -52,7 +54,13 @@ struct SpotGatewayTests {
         func pump(_ state: MarketState) async {
             await gateway.poll()
             try? await Task.sleep(nanoseconds: 100_000_000)
-            for input in gateway.drain() { gateway.feed(input, into: &session, at: Self.now()) }
+            for input in gateway.drain() {
+                switch input {
+                case .reply(_, _, .accepted), .report: break
+                default: trail.append("\(input)")
+                }
+                gateway.feed(input, into: &session, at: Self.now())
+            }
             let t = Self.now()
             session.handle(gateway, at: t) { $0.timer(t, market: state) }
         }
@@ -91,7 +99,9 @@ struct SpotGatewayTests {
             session.handle(gateway, at: t) { $0.tick(QuoteIntent(quotes: quotes), market: state, at: t) }
             for _ in 0..<4 { await pump(state) }
         }
-        #expect(session.manager.counters.placesAcknowledged >= 2, "both sides placed and acknowledged")
+        #expect(
+            session.manager.counters.placesAcknowledged >= 2,
+            "both sides placed and acknowledged: \(session.manager.counters), ready \(session.manager.isReady), \(session.manager.haltReason.map { "\($0)" } ?? "not halted"), \(trail.suffix(12))")
         #expect(session.manager.keeper.fillCount > 0, "a fill came in from the trade poll: \(session.manager.counters)")
 
         // Halt: everything cancelled and confirmed by a reconciliation.
