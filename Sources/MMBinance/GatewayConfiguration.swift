@@ -57,9 +57,8 @@ public struct GatewayConfiguration: Sendable {
     public var marginType: String?
     /// Where `stopLoss` counts from (UTC ms); nil: the journal's first day.
     public var stopLossSinceMillis: Int64?
-    /// `fdatasync` the journal before each batch of requests leaves (else it is written, and synced at halts
-    /// and shutdown).
-    public var journalSyncEachBatch = true
+    /// When the journal reaches the disk.
+    public var journalSync = JournalSync.batch
     /// Every socket is pinged this often; one that reads nothing (no pong, no data) for `readTimeoutSeconds`
     /// is closed and opened again.
     public var pingSeconds: Int64 = 10
@@ -84,4 +83,18 @@ public struct GatewayConfiguration: Sendable {
         self.limits = limits
         self.reconciler = reconciler
     }
+}
+
+/// When the order journal's records reach the disk. Whatever the mode, what the venue holds is found by the
+/// reconciliation at start (orders of ours adopted and cancelled, the position and today's PnL taken from
+/// the venue), so a record lost with the machine costs history, not safety.
+public enum JournalSync: String, Sendable, CaseIterable {
+    /// Written and `fdatasync`ed after each batch's requests are written to their sockets (default): the
+    /// disk stays off the path from tick to wire.
+    case batch
+    /// Written and `fdatasync`ed before each batch's requests leave: the journal always leads the wire,
+    /// at the cost of a disk sync on every tick that sends (0.3–1.3 ms on the project's VMs).
+    case writeAhead = "write-ahead"
+    /// Written after each batch; synced at halts and shutdown.
+    case halt
 }

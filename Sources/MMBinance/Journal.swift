@@ -6,32 +6,48 @@ import Darwin
 import MMBinanceWire
 import MMCore
 import MMExecution
+import MMRing
+import Synchronization
 
 /// The order journal: an append-only file of `JournalRecord`s, one per line as `<crc32> <json>`, written by
 /// the gateway thread only. Records of a batch are formatted into a reused buffer (no allocation once
-/// warm) and written with one `write(2)` before the batch's requests leave; with `syncEachBatch` they are
-/// also on disk (`fdatasync`) by then. A write that fails is reported, and the gateway halts.
+/// warm) and written with one `write(2)` (`commit()`); the gateway decides whether that is before or after
+/// the batch's requests leave (`JournalSync`). A write or sync that fails is reported, and the gateway halts.
 final class Journal {
+    /// How `commit()` brings what it wrote to the disk.
+    enum Sync {
+        /// `fdatasync` in `commit()` itself: on disk when it returns.
+        case inline
+        /// `fdatasync` on a thread of the journal's own, asked for by `commit()`: the caller's loop never
+        /// waits on the disk. A failed sync fails the next `commit()`.
+        case background
+        /// Only `sync()` (halts and shutdown).
+        case none
+    }
+
     private let fd: Int32
     let path: String
-    let syncEachBatch: Bool
+    let mode: Sync
     private var pending: [UInt8] = []
+    private var syncer: JournalSyncer?
     /// Records written and bytes, for reports.
     private(set) var records = 0
     private(set) var failed = false
 
-    init(path: String, syncEachBatch: Bool) throws(JournalError) {
+    init(path: String, sync mode: Sync) throws(JournalError) {
         self.path = path
-        self.syncEachBatch = syncEachBatch
+        self.mode = mode
         let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         if !dir.isEmpty { _ = mkdir(dir, 0o755) }
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw JournalError(message: "cannot open journal \(path): \(String(cString: strerror(errno)))") }
         pending.reserveCapacity(1 << 16)
+        if mode == .background { syncer = JournalSyncer(fd: fd) }
     }
 
     deinit {
         _ = commit()
+        syncer?.stop()
         close(fd)
     }
 
@@ -62,7 +78,13 @@ final class Journal {
             }
             return true
         }
-        if ok && syncEachBatch { ok = fdatasync(fd) == 0 }
+        switch mode {
+        case .inline: if ok { ok = fdatasync(fd) == 0 }
+        case .background:
+            if syncer?.hasFailed == true { ok = false }
+            if ok { syncer?.request() }
+        case .none: break
+        }
         pending.removeAll(keepingCapacity: true)
         if !ok { failed = true }
         return ok
@@ -72,6 +94,50 @@ final class Journal {
     func sync() {
         _ = commit()
         fsync(fd)
+    }
+}
+
+/// The journal's `fdatasync` thread: woken (a semaphore post, no allocation) after each batch is written;
+/// requests that pile up while a sync runs are served by one more sync.
+final class JournalSyncer: @unchecked Sendable {
+    private let fd: Int32
+    private let wakeup = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    private let failed = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    private var thread: PosixThread?
+
+    init(fd: Int32) {
+        self.fd = fd
+        sem_init(wakeup, 0, 0)
+        thread = PosixThread(name: "mm-journal") { [self] in run() }
+    }
+
+    deinit {
+        sem_destroy(wakeup)
+        wakeup.deallocate()
+    }
+
+    /// Whether a sync has failed (the disk refused what was written).
+    var hasFailed: Bool { failed.load(ordering: .acquiring) }
+
+    /// Asks for a sync of everything written so far.
+    func request() { sem_post(wakeup) }
+
+    /// Finishes the sync in progress and ends the thread.
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        sem_post(wakeup)
+        thread?.join()
+        thread = nil
+    }
+
+    private func run() {
+        while true {
+            while sem_wait(wakeup) != 0 && errno == EINTR {}
+            while sem_trywait(wakeup) == 0 {}
+            if stopping.load(ordering: .acquiring) { return }
+            if fdatasync(fd) != 0 { failed.store(true, ordering: .releasing) }
+        }
     }
 }
 

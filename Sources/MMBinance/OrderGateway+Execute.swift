@@ -14,7 +14,7 @@ extension OrderGateway {
         switch action {
         case .place(let s):
             batchOrders += 1
-            note(.info, "order.submitted", ["id": "\(s.clientOrderID)", "side": "\(s.side)", "price": "\(s.price)", "quantity": "\(s.quantity)"])
+            pendingLogs.append(.submitted(s))
             send(OrderRequest(
                 kind: s.kind == .postOnlyLimit ? .placeLimit : .placeMarket, symbol: configuration.instrument.symbol, side: s.side, price: s.price,
                 quantity: s.quantity, clientOrderID: s.clientOrderID, reduceOnly: s.reduceOnly), as: .place)
@@ -44,15 +44,14 @@ extension OrderGateway {
         }
     }
 
-    /// The batch's journal records are written (and synced) before its requests leave; then the WebSocket
-    /// API writes are flushed, deferred REST requests sent, and the batch's log lines written.
+    /// The WebSocket API writes of the batch are flushed and deferred REST requests sent; then its journal
+    /// records are written (and synced, with `JournalSync.batch`) and its log lines written. With
+    /// `JournalSync.writeAhead` the records are on disk before the requests leave instead.
     public func endOfBatch(at now: Moment) {
-        if let journal, !journal.commit() {
-            note(.critical, "journal.write_failed", ["path": "\(journal.path)", "action": "halt"])
-            // Nothing the journal cannot record may leave: the batch's requests are dropped, and the manager
-            // (re-entered once this batch is done) halts and cancels.
+        if configuration.journalSync == .writeAhead, let journal, !journal.commit() {
+            // The batch's REST requests are dropped; the manager halts and cancels what went out.
             deferredREST.removeAll()
-            loop.execute { self.input { $0.journalFailed(at: self.now) } }
+            journalWriteFailed(journal)
         }
         if batchHasWrites {
             webSocketAPI?.flush()
@@ -66,9 +65,17 @@ extension OrderGateway {
         if batchOrders > 0 && batchTickNanos != 0 {
             let flushed = nowNanos
             for _ in 0..<batchOrders { tickToSend.record(nanos: flushed - batchTickNanos) }
+            gatewayWork.record(nanos: flushed - batchPickedNanos)
         }
         batchOrders = 0
+        if configuration.journalSync != .writeAhead, let journal, !journal.commit() { journalWriteFailed(journal) }
         flushLogs()
+    }
+
+    /// The journal could not take a batch: the manager (re-entered once this batch is done) halts and cancels.
+    private func journalWriteFailed(_ journal: Journal) {
+        note(.critical, "journal.write_failed", ["path": "\(journal.path)", "action": "halt"])
+        loop.execute { self.input { $0.journalFailed(at: self.now) } }
     }
 
     // MARK: Orders
@@ -93,9 +100,13 @@ extension OrderGateway {
                 let idLength = Self.writeDecimal(rid, into: idBytes)
                 let json = encoder.webSocketJSON(
                     id: UnsafeRawBufferPointer(rebasing: idBytes[0..<idLength]), method: request.method, signature: UnsafeRawBufferPointer(rebasing: sig[0..<n]))
-                var buffer = channel.allocator.buffer(capacity: json.count)
+                // Room in front for the frame header (at most 14 bytes): the encoder writes it there instead
+                // of into a buffer of its own, and the frame goes out as one piece.
+                var buffer = channel.allocator.buffer(capacity: json.count + 14)
+                buffer.moveWriterIndex(forwardBy: 14)
+                buffer.moveReaderIndex(forwardBy: 14)
                 buffer.writeBytes(json)
-                channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer), promise: nil)
+                channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: maskingKeys.key(), data: buffer), promise: nil)
                 batchHasWrites = true
             }
             return
@@ -229,12 +240,19 @@ extension OrderGateway {
 
     /// Logs an event after the batch's orders are out.
     func note(_ level: Logger.Level, _ event: String, _ metadata: Logger.Metadata = [:]) {
-        pendingLogs.append((level, event, metadata))
+        pendingLogs.append(.event(level, event, metadata))
         if pendingLogs.count > 64 { flushLogs() }
     }
 
     func flushLogs() {
-        for (level, event, metadata) in pendingLogs { logger.log(level: level, "\(event)", metadata: metadata) }
+        for entry in pendingLogs {
+            switch entry {
+            case .event(let level, let event, let metadata):
+                logger.log(level: level, "\(event)", metadata: metadata)
+            case .submitted(let s):
+                logger.info("order.submitted", metadata: ["id": "\(s.clientOrderID)", "side": "\(s.side)", "price": "\(s.price)", "quantity": "\(s.quantity)"])
+            }
+        }
         pendingLogs.removeAll(keepingCapacity: true)
     }
 

@@ -68,9 +68,14 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     var roundTrip = LatencyHistogram()
     /// From the strategy tick to the gateway thread picking it up (the cross-thread wake).
     var tickToGateway = LatencyHistogram()
+    /// The gateway's own work on a tick that sends orders: from picking it up to its last write flushed.
+    var gatewayWork = LatencyHistogram()
+    /// When the gateway picked up the tick of the current batch (monotonic).
+    var batchPickedNanos: Int64 = 0
     let logger = Logger(label: "mm.gateway")
     /// Log events of the current batch, written after its orders are on the wire.
-    var pendingLogs: [(Logger.Level, String, Logger.Metadata)] = []
+    var pendingLogs: [PendingLog] = []
+    var maskingKeys = MaskingKeys()
     var listenKeyRenewals = 0
     /// When the listen key was last created or kept alive (monotonic).
     var listenKeySince: Int64?
@@ -135,7 +140,12 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
             recovery = r
             journalOpenAtStart = r.believedOpen
             manager.restore(r.figures, tradeIDs: r.todayTradeIDs, at: now)
-            do { journal = try Journal(path: path, syncEachBatch: configuration.journalSyncEachBatch) } catch { throw GatewayError(error.description) }
+            let mode: Journal.Sync = switch configuration.journalSync {
+                case .writeAhead: .inline
+                case .batch: .background
+                case .halt: .none
+            }
+            do { journal = try Journal(path: path, sync: mode) } catch { throw GatewayError(error.description) }
         } else {
             recovery = nil
             manager.restore(PnLFigures(), at: now)
@@ -145,6 +155,14 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
         rest = KeepAliveHTTPClient(endpoint: configuration.rest, loop: loop)
         drainTask = { [unowned self] in self.drainTicks() }
         pending.reserveCapacity(256)
+        pendingLogs.reserveCapacity(80)
+    }
+
+    /// A log line of the current batch, formatted after its writes are flushed.
+    enum PendingLog {
+        case event(Logger.Level, String, Logger.Metadata)
+        /// An order sent.
+        case submitted(OrderSpec)
     }
 
     static func moment() -> Moment { Moment(nanos: MonotonicInstant.now().nanos, wallMillis: UnixNanos.now().millis) }
@@ -168,8 +186,23 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
         loop.execute { self.rotateConnections() }
     }
 
-    /// Called by the strategy thread after pushing a tick. Allocation free.
-    public func wake() { loop.execute(drainTask) }
+    /// Called by the strategy after pushing a tick. Allocation free. On the gateway's own loop (a strategy
+    /// run there) the tick is taken at once.
+    public func wake() {
+        if loop.inEventLoop { drainTicks() } else { loop.execute(drainTask) }
+    }
+
+    /// Runs `body` on the gateway's loop every `nanos` (a strategy that shares the gateway's thread) until
+    /// the returned stop is called; the stop waits for a run in progress. Call it from another thread.
+    public func repeatOnLoop(everyNanos nanos: Int64, _ body: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        let task = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(nanos)) { _ in body() }
+        let loop = self.loop
+        return {
+            let done = loop.makePromise(of: Void.self)
+            task.cancel(promise: done)
+            try? done.futureResult.wait()
+        }
+    }
 
     /// The latest published state.
     public func state() -> GatewaySnapshot { published.load() }
@@ -322,7 +355,8 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
         var latest: StrategyTick?
         _ = ticks.drain { latest = $0 }
         guard let tick = latest, !stopping else { return }
-        tickToGateway.record(nanos: nowNanos - tick.tickNanos)
+        batchPickedNanos = nowNanos
+        tickToGateway.record(nanos: batchPickedNanos - tick.tickNanos)
         batchTickNanos = tick.tickNanos
         let m = marketState()
         input { $0.tick(tick.intent, market: m, at: self.now) }
@@ -373,7 +407,7 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
             tickToSendP50Nanos: tickToSend.quantile(0.5), tickToGatewayP50Nanos: tickToGateway.quantile(0.5),
             tickToGatewayP99Nanos: tickToGateway.quantile(0.99), listenKeyRenewals: listenKeyRenewals, clockResyncs: clockResyncs,
             reconciliations: m.counters.reconciliations, adoptedOrders: m.counters.adopted, halts: m.counters.halts,
-            haltReason: m.haltReason?.code, tickToSend: tickToSend, roundTrip: roundTrip, tickToGateway: tickToGateway, peakPnL: m.gate.peakPnL,
+            haltReason: m.haltReason?.code, tickToSend: tickToSend, roundTrip: roundTrip, tickToGateway: tickToGateway, gatewayWork: gatewayWork, peakPnL: m.gate.peakPnL,
             listenKeyAgeSeconds: listenKeySince.map { Double(nowNanos - $0) / 1e9 } ?? 0, tickRingDepth: ticks.approximateCount,
             openOrderIDs: m.orders.ids.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
             journalResolvedWhileDown: journalResolvedWhileDown, counters: m.counters, figures: m.figures, haltConfirmed: m.haltConfirmed,
@@ -400,6 +434,8 @@ public struct GatewayReport: Sendable, Equatable {
     public var tickToSend: LatencyHistogram
     public var roundTrip: LatencyHistogram
     public var tickToGateway: LatencyHistogram
+    /// The gateway's own work on a tick that sends: picking it up → its last write flushed.
+    public var gatewayWork: LatencyHistogram
     /// Today's highest PnL (drawdown is measured from it), seconds since the listen key was created or kept
     /// alive, and strategy ticks waiting in the ring.
     public var peakPnL: Notional

@@ -178,7 +178,7 @@ public final class Engine: @unchecked Sendable {
         gw.clientIDPrefix = config.gateway.clientIDPrefix
         gw.flattenOnHalt = r.flattenOnHalt
         gw.journalPath = config.journalPath
-        gw.journalSyncEachBatch = config.journalSync
+        gw.journalSync = config.journalSync
         gw.leverage = config.gateway.leverage
         gw.marginType = config.gateway.marginType
         gw.stopLossSinceMillis = r.stopLossSinceMillis
@@ -191,7 +191,8 @@ public final class Engine: @unchecked Sendable {
         func thread<M: Strategy>(_ model: M) -> StrategyThread {
             StrategyLoop(
                 model: model, intervalMillis: config.quoteIntervalMillis, maxBookAgeMillis: r.maxBookAgeMillis,
-                requoteOnMoveBps: config.requoteOnMoveBps, market: read, gateway: gateway, levelChanges: market.levelChanges)
+                requoteOnMoveBps: config.requoteOnMoveBps, market: read, gateway: gateway, levelChanges: market.levelChanges,
+                onGatewayLoop: config.strategy.thread == "gateway")
         }
         let loop: StrategyThread
         switch Self.model(config.strategy, fees: config.fees, instrument: instrument, maxPosition: r.netMax) {

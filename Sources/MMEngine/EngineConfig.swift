@@ -1,4 +1,5 @@
 import Foundation
+import MMBinance
 import MMCore
 import MMRisk
 
@@ -27,9 +28,9 @@ public struct EngineConfig: Sendable {
     public var sim = SimSettings()
     public var endpoints = EndpointSettings()
     public var journalPath: String? = "state/journal.jsonl"
-    /// `fdatasync` the journal before each batch of requests leaves (`batch`), or only at halts and
-    /// shutdown (`halt`).
-    public var journalSync = true
+    /// When the journal reaches the disk: right after each batch's requests are written (`batch`), before
+    /// they leave (`write-ahead`), or at halts and shutdown (`halt`).
+    public var journalSync = JournalSync.batch
     /// Seconds between status lines.
     public var statusIntervalSeconds = 5.0
     /// `/metrics` and `/health` (port 0: any free port; `enabled: false`: none).
@@ -60,6 +61,9 @@ public struct EngineConfig: Sendable {
         public var minHalfSpreadTicks = 1.0
         public var repriceToleranceTicks: Int64 = 2
         public var useModify = false
+        /// Where ticks run: `own` (a thread of the strategy's own, woken by its deadline) or `gateway` (on the
+        /// gateway's event loop: no cross-thread wake between a tick and its orders).
+        public var thread = "own"
         /// alpha: fair-value shift per unit of book imbalance and of trade flow, ticks; share of the
         /// microprice's distance from the mid.
         public var imbalanceTicks = 0.0
@@ -172,13 +176,13 @@ public struct EngineConfig: Sendable {
             "requoteOnMoveBps": "\(requoteOnMoveBps)", "statusIntervalSeconds": "\(statusIntervalSeconds)", "metrics.enabled": "\(metricsEnabled)",
             "metrics.host": metricsHost, "metrics.port": "\(metricsPort)", "control.enabled": "\(controlEnabled)", "control.host": controlHost,
             "control.port": "\(controlPort)", "logging.level": logLevel, "logging.errorFile": errorLogPath, "journal.path": journalPath ?? "",
-            "journal.sync": journalSync ? "batch" : "halt",
+            "journal.sync": journalSync.rawValue,
             "strategy.model": s.model, "strategy.baseSize": s.baseSize.description, "strategy.levels": "\(s.levels)",
             "strategy.levelSpacingTicks": "\(s.levelSpacingTicks)", "strategy.halfSpreadBps": "\(s.halfSpreadBps)", "strategy.skewBps": "\(s.skewBps)",
             "strategy.gamma": "\(s.gamma)", "strategy.kappa": "\(s.kappa)", "strategy.arrivalRate": "\(s.arrivalRate)",
             "strategy.horizonSeconds": "\(s.horizonSeconds)", "strategy.volatilityHalfLifeSeconds": "\(s.volatilityHalfLifeSeconds)",
             "strategy.initialVolatilityTicks": "\(s.initialVolatilityTicks)", "strategy.minHalfSpreadTicks": "\(s.minHalfSpreadTicks)",
-            "strategy.repriceToleranceTicks": "\(s.repriceToleranceTicks)", "strategy.useModify": "\(s.useModify)",
+            "strategy.repriceToleranceTicks": "\(s.repriceToleranceTicks)", "strategy.useModify": "\(s.useModify)", "strategy.thread": s.thread,
             "strategy.imbalanceTicks": "\(s.imbalanceTicks)", "strategy.flowTicks": "\(s.flowTicks)", "strategy.micropriceWeight": "\(s.micropriceWeight)",
             "strategy.imbalanceLevels": "\(s.imbalanceLevels)", "strategy.flowHalfLifeSeconds": "\(s.flowHalfLifeSeconds)",
             "strategy.minEdgeBps": "\(s.minEdgeBps)", "strategy.feeCoverage": "\(s.feeCoverage)", "strategy.allowNegativeEdge": "\(s.allowNegativeEdge)",
@@ -256,7 +260,7 @@ public struct EngineConfig: Sendable {
         c.errorLogPath = r.string("logging.errorFile", "state/errors.log")
         let journal = r.string("journal.path", "state/journal.jsonl")
         c.journalPath = journal.isEmpty ? nil : journal
-        c.journalSync = r.string("journal.sync", "batch") { ["batch", "halt"].contains($0) ? nil : "expected batch or halt" } == "batch"
+        c.journalSync = JournalSync(rawValue: r.string("journal.sync", "batch") { JournalSync(rawValue: $0) == nil ? "expected batch, write-ahead or halt" : nil }) ?? .batch
 
         var s = StrategySettings()
         s.model = r.string("strategy.model", "fixed") { ["fixed", "avellaneda-stoikov", "glft", "alpha"].contains($0) ? nil : "expected fixed, avellaneda-stoikov, glft or alpha" }
@@ -274,6 +278,7 @@ public struct EngineConfig: Sendable {
         s.minHalfSpreadTicks = r.double("strategy.minHalfSpreadTicks", s.minHalfSpreadTicks, 0...1e9)
         s.repriceToleranceTicks = Int64(r.int("strategy.repriceToleranceTicks", 2, 0...100_000))
         s.useModify = r.bool("strategy.useModify", false)
+        s.thread = r.string("strategy.thread", "own") { ["own", "gateway"].contains($0) ? nil : "expected own or gateway" }
         s.imbalanceTicks = r.double("strategy.imbalanceTicks", s.imbalanceTicks, -1e6...1e6)
         s.flowTicks = r.double("strategy.flowTicks", s.flowTicks, -1e6...1e6)
         s.micropriceWeight = r.double("strategy.micropriceWeight", s.micropriceWeight, 0...1)

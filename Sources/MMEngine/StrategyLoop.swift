@@ -42,6 +42,13 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
     /// The ingest thread's level changes, drained each tick (book activity between ticks).
     private let levelChanges: SPSCRing<LevelChange>?
     private var thread: PosixThread?
+    /// Run on the gateway's event loop instead of a thread of its own: the tick reaches the gateway with no
+    /// cross-thread wake.
+    private let onGatewayLoop: Bool
+    private var stopRepeating: (@Sendable () -> Void)?
+    /// On the gateway's loop: the next tick's deadline and the mid at the last tick.
+    private var nextNanos: Int64 = 0
+    private var lastMidRaw: Int64 = 0
     /// A model handed over by a reload, taken by the strategy thread at its next tick.
     private let pendingLock = NSLockLike()
     private var pending: Model?
@@ -49,9 +56,10 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
 
     init(
         model: Model, intervalMillis: Int, maxBookAgeMillis: Int64, requoteOnMoveBps: Double, market: @escaping @Sendable () -> PublishedTop,
-        gateway: OrderGateway, levelChanges: SPSCRing<LevelChange>? = nil
+        gateway: OrderGateway, levelChanges: SPSCRing<LevelChange>? = nil, onGatewayLoop: Bool = false
     ) {
         self.levelChanges = levelChanges
+        self.onGatewayLoop = onGatewayLoop
         self.model = model
         interval = Int64(intervalMillis) * 1_000_000
         maxBookAgeNanos = maxBookAgeMillis * 1_000_000
@@ -69,14 +77,38 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
     var levelChangesSeen: Int { levelChangeCount.load(ordering: .relaxed) }
 
     func start() {
-        thread = PosixThread(name: "mm-strategy") { [self] in run() }
+        if onGatewayLoop {
+            nextNanos = MonotonicInstant.now().nanos
+            let slice = requoteOnMoveBps > 0 ? min(interval, 20_000_000) : interval
+            stopRepeating = gateway.repeatOnLoop(everyNanos: slice) { [self] in step() }
+        } else {
+            thread = PosixThread(name: "mm-strategy") { [self] in run() }
+        }
     }
 
-    /// Stops after the current tick and waits for the thread.
+    /// Stops after the current tick and waits for the thread (or the gateway loop's run).
     func stop() {
         stopFlag.store(true, ordering: .releasing)
         thread?.join()
         thread = nil
+        stopRepeating?()
+        stopRepeating = nil
+    }
+
+    /// One wake-up on the gateway's loop: a tick when its deadline has come, or earlier on a large move.
+    private func step() {
+        guard !stopFlag.load(ordering: .acquiring) else { return }
+        var now = MonotonicInstant.now().nanos
+        if now < nextNanos {
+            guard requoteOnMoveBps > 0, lastMidRaw > 0, let mid = market().top.mid?.raw,
+                Double((mid - lastMidRaw).magnitude) * 10_000 >= requoteOnMoveBps * Double(lastMidRaw)
+            else { return }
+            nextNanos = now
+        }
+        tick(&lastMidRaw)
+        nextNanos += interval
+        now = MonotonicInstant.now().nanos
+        if now - nextNanos > interval { nextNanos = now }
     }
 
     private func run() {

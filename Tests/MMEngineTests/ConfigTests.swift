@@ -24,6 +24,8 @@ struct ConfigTests {
               halfSpred: 2
             risk:
               stopLoss: 10
+            journal:
+              sync: always
             """
         do {
             _ = try EngineConfig.parse(yaml: yaml, environment: [:])
@@ -36,7 +38,8 @@ struct ConfigTests {
             #expect(byKey["strategy.levels"]?.line == 5)
             #expect(byKey["strategy.halfSpred"]?.message.contains("did you mean strategy.halfSpreadBps") == true)
             #expect(byKey["risk.stopLoss"]?.line == 8)
-            #expect(error.problems.count == 6)
+            #expect(byKey["journal.sync"]?.message.contains("expected batch, write-ahead or halt") == true)
+            #expect(error.problems.count == 7)
             #expect(error.description.contains("line 6: strategy.halfSpred"))
         }
     }

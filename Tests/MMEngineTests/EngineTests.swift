@@ -84,6 +84,18 @@ struct EngineTests {
         #expect(summary.json.contains(#""open_at_exit":0"#))
     }
 
+    @Test func ticksOnTheGatewaysLoopQuoteAndStopAsOnTheirOwnThread() async throws {
+        let engine = try embedded("strategy:\n  thread: gateway\n")
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await eventually(15) { gateway.state().openOrders == 2 && gateway.state().ordersAcked >= 2 }, "a bid and an ask rest")
+        let report = try await gateway.report()
+        #expect(report.tickToGateway.total > 0 && report.gatewayWork.total > 0, "ticks reached the gateway and sent orders")
+        let summary = try await engine.stop()
+        #expect(summary.openOrdersAtExit == 0 && summary.isClean)
+        #expect(summary.strategyTicks > 0)
+    }
+
     @Test func fallsBackToRESTWhileTheWebSocketAPIIsDown() async throws {
         let engine = try embedded("  synthetic: true\n  seed: 3\nstrategy:\n  halfSpreadBps: 0\n  allowNegativeEdge: true\n  repriceToleranceTicks: 0\n")
         try await engine.start()

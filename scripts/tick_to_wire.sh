@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Tick → wire with the venue in another process: `mm sim` pinned to one core, `mm run` to the other,
+# talking over loopback as they would to Binance. Prints the engine's own latency figures from its run
+# summary: tick → gateway (the strategy thread's hand-over), the gateway's work per tick (taking the tick
+# to the last write of its batch), tick → wire (the strategy's tick to its orders written to the socket),
+# and the order round trip (written → the venue's answer read).
+#
+#   scripts/tick_to_wire.sh                      60 s, the shipped recording at real time (release build)
+#   DURATION=120s SPEED=5 scripts/tick_to_wire.sh
+#   JOURNAL_SYNC=halt scripts/tick_to_wire.sh    the journal synced only at halts (default: batch; or write-ahead)
+#   STRATEGY_THREAD=gateway scripts/tick_to_wire.sh   ticks on the gateway's loop (default: own thread)
+#   SIM_ARGS=--synthetic scripts/tick_to_wire.sh  a seeded random-walk market instead of the recording
+#   ENGINE_CPU=0 VENUE_CPU=1 MM=path/to/mm       cores and binary (default: .build/release/mm, built)
+#   KEEP=1 scripts/tick_to_wire.sh               keeps the configuration, logs and summary (path printed)
+#   ENGINE_WRAP="perf record -g -o /tmp/engine.perf" scripts/tick_to_wire.sh   the engine under a profiler
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${DURATION:-60s}"
+SPEED="${SPEED:-1}"
+ENGINE_CPU="${ENGINE_CPU:-0}"
+VENUE_CPU="${VENUE_CPU:-1}"
+JOURNAL_SYNC="${JOURNAL_SYNC:-batch}"
+STRATEGY_THREAD="${STRATEGY_THREAD:-own}"
+MM="${MM:-}"
+if [ -z "$MM" ]; then
+    swift build -c release --product mm >&2
+    MM=.build/release/mm
+fi
+command -v taskset > /dev/null || { echo "tick_to_wire.sh: taskset (util-linux) is needed to pin the processes" >&2; exit 2; }
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A throwaway account of the simulated venue, passed through the environment only.
+MM_SIM_API_KEY=$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 64)
+MM_SIM_API_SECRET=$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 64)
+export MM_SIM_API_KEY MM_SIM_API_SECRET
+MM_SIM_API_KEY="$MM_SIM_API_KEY" MM_SIM_API_SECRET="$MM_SIM_API_SECRET" \
+    taskset -c "$VENUE_CPU" "$MM" sim --port "$port" --speed "$SPEED" ${SIM_ARGS:-} > "$work/sim.log" 2>&1 &
+sim=$!
+trap 'kill $sim 2> /dev/null || true; wait $sim 2> /dev/null || true; if [ -n "${KEEP:-}" ]; then echo "kept: $work" >&2; else rm -rf "$work"; fi' EXIT
+for _ in $(seq 1 100); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2> /dev/null && break
+    sleep 0.1
+done
+cat > "$work/config.yaml" <<EOF
+venue: binance-testnet
+dryRun: false
+symbol: BTCUSDT
+statusIntervalSeconds: 3600
+strategy:
+  model: fixed
+  halfSpreadBps: 0.5
+  repriceToleranceTicks: 0
+  allowNegativeEdge: true
+  thread: $STRATEGY_THREAD
+risk:
+  netMax: 0.01
+journal:
+  path: $work/journal.jsonl
+  sync: $JOURNAL_SYNC
+metrics:
+  enabled: false
+control:
+  enabled: false
+logging:
+  errorFile: ""
+binance:
+  restUrl: http://127.0.0.1:$port
+  streamUrl: ws://127.0.0.1:$port
+  wsApiUrl: ws://127.0.0.1:$port/ws-fapi/v1
+  userStreamUrl: ws://127.0.0.1:$port
+  depthStream: "@depth@0ms"
+EOF
+BINANCE_API_KEY="$MM_SIM_API_KEY" BINANCE_API_SECRET="$MM_SIM_API_SECRET" \
+    taskset -c "$ENGINE_CPU" ${ENGINE_WRAP:-} "$MM" run --config "$work/config.yaml" --live --duration "$DURATION" > "$work/summary.json" 2> "$work/engine.log" || {
+    echo "tick_to_wire.sh: mm run failed:" >&2
+    tail -20 "$work/engine.log" >&2
+    exit 1
+}
+python3 - "$work/summary.json" "journal sync $JOURNAL_SYNC, strategy thread $STRATEGY_THREAD" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+lat = s["latency"]
+orders = s.get("orders", {})
+print(f"{sys.argv[2]}; orders sent {orders.get('sent', '?')}, fills {s.get('fills', '?')}")
+rows = [
+    ("tick → gateway", "tick_to_gateway"),
+    ("gateway work per tick", "gateway_work"),
+    ("tick → wire", "tick_to_send"),
+    ("order round trip", "order_round_trip"),
+]
+print(f"{'path':<24} {'p50 µs':>9} {'p99 µs':>9}")
+for name, key in rows:
+    p50 = lat.get(key + "_p50_us")
+    p99 = lat.get(key + "_p99_us")
+    if p50 is None:
+        continue
+    print(f"{name:<24} {p50:>9.1f} {p99:>9.1f}")
+print(json.dumps({"latency": lat}))
+PY
