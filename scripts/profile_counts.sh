@@ -3,6 +3,8 @@
 # repeatable where wall time on a shared VM is not, so changes to the hot path are judged on these first.
 #
 #   scripts/profile_counts.sh
+#   SHAPES=1 scripts/profile_counts.sh    also decode + sequence + apply on each shape of scripts/shape_matrix.sh
+#                                         (the streams it generated, in ${TMPDIR:-/tmp}/mm-shape-matrix/bench)
 #
 # Each figure is the difference between two runs of a harness with more and fewer passes over the same
 # data, divided by the messages of the extra passes, so that loading the data is not counted:
@@ -52,3 +54,13 @@ done
 frames=$(.build/release/PeerFile "$peers" 1 decode | sed -n 's/.*"messages":\([0-9]*\).*/\1/p')
 measure "generated stream, decode" "$frames" 1 4 .build/release/PeerFile "$peers" @ decode
 measure "generated stream, decode + sequence + apply" "$frames" 1 4 .build/release/PeerFile "$peers" @
+if [ -n "${SHAPES:-}" ]; then
+    shapes="${SHAPES_DIR:-${TMPDIR:-/tmp}/mm-shape-matrix/bench}"
+    [ -d "$shapes" ] || { echo "profile_counts.sh: no shapes in $shapes: run scripts/shape_matrix.sh first" >&2; exit 2; }
+    for file in "$shapes"/*.gz; do
+        name=$(basename "$file" .gz)
+        n=$(.build/release/PeerFile "$file" 1 decode | sed -n 's/.*"messages":\([0-9]*\).*/\1/p')
+        measure "shape $name, decode" "$n" 1 3 .build/release/PeerFile "$file" @ decode
+        measure "shape $name, decode + sequence + apply" "$n" 1 3 .build/release/PeerFile "$file" @
+    done
+fi

@@ -22,8 +22,8 @@ struct CompactRun {
 extension MarketDecoder {
     /// Reads levels of the exact compact form, `["63943.90","46.372"]` with both numbers in the shapes of
     /// the previous ones, each with its `,` or closing `]`, into `out`; it stops without consuming at the
-    /// first level it cannot read that way (another shape, a long number, whitespace, a bad separator, the
-    /// frame's last 24 bytes) and leaves that level to `quickLevel` or the general path.
+    /// first level it cannot read that way (another shape, whitespace, a bad separator, the frame's last
+    /// bytes) and leaves that level to `quickLevel` or the general path.
     ///
     /// A function of its own, not inlined into the message decoder, so that its loop keeps the cursor,
     /// the shapes and the digit constants in registers. `out` has room for every level the bytes can hold
@@ -48,10 +48,32 @@ extension MarketDecoder {
         }
         return CompactRun(next: q, count: n, closed: false)
     }
+
+    /// `compactRun` for shapes of which one at least is long (`"60000.10000000"`), kept apart so that the
+    /// short-number loop stays as it is.
+    @usableFromInline @inline(never)
+    static func compactRunAnyLength(
+        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<PriceLevel>,
+        price: SWARDecimal.Shape, quantity: SWARDecimal.Shape
+    ) -> CompactRun {
+        var q = start
+        var n = 0
+        let room = CompactLevel.maximumLength(price: price, quantity: quantity)
+        while true {
+            guard q.distance(to: end) > room, let level = CompactLevel(anyLength: q, price: price, quantity: quantity) else { break }
+            let c = q[level.length]
+            guard c == UInt8(ascii: ",") || c == UInt8(ascii: "]") else { break }
+            out[n] = level.level
+            n &+= 1
+            q += level.length &+ 1
+            if c == UInt8(ascii: "]") { return CompactRun(next: q, count: n, closed: true) }
+        }
+        return CompactRun(next: q, count: n, closed: false)
+    }
 }
 
 /// One level of the compact form, `["63943.90","46.372"]` with both numbers in known shapes, read at a
-/// point where `maximumLength` bytes may be loaded.
+/// point where `maximumLength(price:quantity:)` bytes may be loaded.
 @usableFromInline
 @frozen
 struct CompactLevel {
@@ -62,6 +84,10 @@ struct CompactLevel {
     /// `["`, two numbers of at most eight bytes with their closing quotes, `","`'s last two bytes and `]`.
     @inlinable static var maximumLength: Int { 23 }
 
+    /// The same for numbers of any length: as far as their readers may load (39 bytes for two long ones).
+    @inlinable @inline(always)
+    static func maximumLength(price: SWARDecimal.Shape, quantity: SWARDecimal.Shape) -> Int { 5 &+ price.readLength &+ quantity.readLength }
+
     @inlinable @inline(always)
     init?(_ q: UnsafePointer<UInt8>, price: SWARDecimal.Shape, quantity: SWARDecimal.Shape) {
         guard UnsafeRawPointer(q).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x225B) else { return nil }
@@ -71,6 +97,21 @@ struct CompactLevel {
         else { return nil }
         r += 2
         guard let v = SWARDecimal.quoted(&r, in: quantity), r[0] == UInt8(ascii: "]") else { return nil }
+        level = PriceLevel(price: Price(raw: p), quantity: Quantity(raw: v))
+        length = q.distance(to: r) &+ 1
+    }
+
+    /// The same with numbers of either length, at a point where `maximumLength(price:quantity:)` bytes may
+    /// be loaded.
+    @inlinable @inline(always)
+    init?(anyLength q: UnsafePointer<UInt8>, price: SWARDecimal.Shape, quantity: SWARDecimal.Shape) {
+        guard UnsafeRawPointer(q).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x225B) else { return nil }
+        var r = q + 2
+        guard let p = SWARDecimal.quotedAnyLength(&r, in: price),
+            UnsafeRawPointer(r).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x222C)
+        else { return nil }
+        r += 2
+        guard let v = SWARDecimal.quotedAnyLength(&r, in: quantity), r[0] == UInt8(ascii: "]") else { return nil }
         level = PriceLevel(price: Price(raw: p), quantity: Quantity(raw: v))
         length = q.distance(to: r) &+ 1
     }

@@ -145,7 +145,10 @@ extension MarketDecoder {
                 state.shapes = shapes
             }
             while true {
-                let run = compactRun(p, end, into: slots + n, price: shapes.price, quantity: shapes.quantity)
+                let run =
+                    shapes.price.longFraction | shapes.quantity.longFraction == 0
+                    ? compactRun(p, end, into: slots + n, price: shapes.price, quantity: shapes.quantity)
+                    : compactRunAnyLength(p, end, into: slots + n, price: shapes.price, quantity: shapes.quantity)
                 n &+= run.count
                 p = run.next
                 if run.closed {

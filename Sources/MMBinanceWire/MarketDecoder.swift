@@ -311,7 +311,9 @@ extension MarketDecoder {
     @inlinable @inline(always)
     static func quickLevel(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ shapes: inout LevelShapes) -> PriceLevel? {
         // Both numbers in the known shapes, with room for one length check to serve the whole level.
-        if end - p >= CompactLevel.maximumLength, let level = CompactLevel(p, price: shapes.price, quantity: shapes.quantity) {
+        if end - p >= CompactLevel.maximumLength(price: shapes.price, quantity: shapes.quantity),
+            let level = CompactLevel(anyLength: p, price: shapes.price, quantity: shapes.quantity)
+        {
             p += level.length
             return level.level
         }

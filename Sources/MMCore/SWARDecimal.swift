@@ -38,6 +38,10 @@ public enum SWARDecimal {
     /// Where the point sits in a quoted decimal of a given number of fraction digits, and the masks that
     /// take it out. Binance prints every price of a symbol with the same fraction digits, and every
     /// quantity too, so a reader learns the shape from one number and checks the rest against it.
+    ///
+    /// A short shape is a number of at most eight bytes (`"63943.90"`): one load. A long one
+    /// (`"60000.10000000"`, `"0.12300000"`: up to 7 integer and 8 fraction digits) is read with two loads,
+    /// the fraction's length checked against the shape's.
     @frozen
     public struct Shape: Sendable {
         /// Bit distance from the point's flag to the closing quote's in a `nonDigits` mask: `8 × (f + 1)`.
@@ -58,16 +62,59 @@ public enum SWARDecimal {
             self.scale = scale
         }
 
-        /// The shape of `fractionDigits` (`1...6`) fraction digits.
+        /// The short shape of `fractionDigits` (`1...6`) fraction digits.
         @inlinable init(fractionDigits f: Int) {
             let cut = UInt64(truncatingIfNeeded: (7 &- f) &* 8)
             let below = (1 &<< cut) &- 1
             self.init(gap: (f &+ 1) &* 8, below: below, above: ~((below &<< 8) | 0xFF), scale: power(8 &- f))
         }
+
+        /// The long shape of `fractionDigits` (`1...8`) fraction digits: numbers of more than eight bytes.
+        /// Its `gap` is `-(f + 1)`, which no short number matches; `below` masks the fraction's bytes.
+        @inlinable init(longFractionDigits f: Int) {
+            let mask: UInt64 = f == 8 ? ~0 : (1 &<< UInt64(truncatingIfNeeded: f &* 8)) &- 1
+            self.init(gap: -(f &+ 1), below: mask, above: 0, scale: 0)
+        }
+
+        /// A long shape's fraction digits (`1...8`); 0 for a short shape or none.
+        @inlinable public var longFraction: Int { gap < -1 ? -gap &- 1 : 0 }
+
+        /// Bytes a reader of this shape may touch from the number's first byte: 9 for a short shape, 17
+        /// for a long one.
+        @inlinable public var readLength: Int { gap < -1 ? 17 : 9 }
     }
 
-    /// The first form of `quoted(_:_:shape:)` alone: a number of at most eight bytes in `shape`, with 9
-    /// bytes readable at `p` (the caller's check); `nil`, leaving `p`, for anything else.
+    /// A number of a long shape (`1...7` integer digits, the shape's fraction digits, the closing quote),
+    /// with 17 bytes readable at `p`; `nil`, leaving `p`, for anything else.
+    @inlinable @inline(always)
+    public static func longQuoted(_ p: inout UnsafePointer<UInt8>, in shape: Shape) -> Int64? {
+        #if _endian(little)
+        let q = p
+        let w = load(q)
+        let intDigits = nonDigits(w).trailingZeroBitCount &>> 3
+        let f = q + intDigits + 1
+        guard UInt(bitPattern: intDigits &- 1) < 7, q[intDigits] == 0x2E, f[-shape.gap &- 1] == 0x22 else { return nil }
+        let wf = load(f)
+        // Every fraction byte a digit: the flags of the bytes the mask keeps are clear.
+        guard nonDigits(wf) & shape.below == 0 else { return nil }
+        let integer = eightDigits(w &<< UInt64(truncatingIfNeeded: (8 &- intDigits) &* 8)) &* UInt64(FixedPointScale.unit)
+        p = f - shape.gap
+        return Int64(truncatingIfNeeded: integer &+ eightDigits(wf & shape.below))
+        #else
+        return nil
+        #endif
+    }
+
+    /// A number in `shape`, short or long, with `shape.readLength` bytes readable at `p`; `nil`, leaving
+    /// `p`, for anything else.
+    @inlinable @inline(always)
+    public static func quotedAnyLength(_ p: inout UnsafePointer<UInt8>, in shape: Shape) -> Int64? {
+        shape.gap < -1 ? longQuoted(&p, in: shape) : quoted(&p, in: shape)
+    }
+
+    /// The first form of `quoted(_:_:shape:)` alone: a number of at most eight bytes in a short `shape`,
+    /// with 9 bytes readable at `p` (the caller's check); `nil`, leaving `p`, for anything else (a long
+    /// shape included).
     @inlinable @inline(always)
     public static func quoted(_ p: inout UnsafePointer<UInt8>, in shape: Shape) -> Int64? {
         #if _endian(little)
@@ -99,13 +146,14 @@ public enum SWARDecimal {
     public static func quoted(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, shape: inout Shape) -> Int64? {
         #if _endian(little)
         let readable = p.distance(to: end)
-        guard readable >= 9 else { return nil }
-        if let value = quoted(&p, in: shape) { return value }
+        guard readable >= shape.readLength else { return nil }
+        if let value = quotedAnyLength(&p, in: shape) { return value }
         let q = p
         guard readable >= 16 else { return nil }
         let w = load(q)
         let intDigits = nonDigits(w).trailingZeroBitCount &>> 3
-        guard intDigits &- 1 < 7 else { return nil }
+        // 1...7 integer digits (unsigned: no digit at all wraps around and is refused too).
+        guard UInt(bitPattern: intDigits &- 1) < 7 else { return nil }
         let integer = eightDigits(w &<< UInt64(truncatingIfNeeded: (8 &- intDigits) &* 8)) &* UInt64(FixedPointScale.unit)
         let stop = q[intDigits]
         if stop == 0x22 {
@@ -119,7 +167,14 @@ public enum SWARDecimal {
         // Eight fraction digits (`"60000.10000000"`, as some symbols print) fill the word: the closing quote
         // is then the 17th byte at most, which must be readable too.
         guard fractionDigits > 0, fractionDigits < 8 || readable > intDigits &+ 9, f[fractionDigits] == 0x22 else { return nil }
-        if intDigits &+ fractionDigits < 8 { shape = Shape(fractionDigits: fractionDigits) }
+        // Learn the number's shape, except a long number of the short shape's fraction digits (a price past
+        // 99999.99 in a stream of shorter ones): the short reader stays, and long numbers like it take this
+        // path, as they are rare there; switching would send every short number here instead.
+        if intDigits &+ fractionDigits < 8 {
+            shape = Shape(fractionDigits: fractionDigits)
+        } else if shape.longFraction != 0 || shape.gap != (fractionDigits &+ 1) &* 8 {
+            shape = Shape(longFractionDigits: fractionDigits)
+        }
         p = f + fractionDigits + 1
         let mask: UInt64 = fractionDigits == 8 ? ~0 : (1 &<< UInt64(truncatingIfNeeded: fractionDigits &* 8)) &- 1
         return Int64(truncatingIfNeeded: integer &+ eightDigits(wf & mask))

@@ -82,10 +82,12 @@ struct MarketData: Sendable {
     }
 
     /// A book loaded with the snapshot and every diff once, so later applies see a realistic, warm book.
-    func warmBook() -> OrderBook {
+    /// The book after the snapshot and the first `count` diffs (all of them by default): the state the
+    /// frames a benchmark cycles through leave it in, so that going around again lands near it.
+    func warmBook(through count: Int? = nil) -> OrderBook {
         var book = OrderBook(instrument: instrument)
         book.replace(with: snapshot)
-        for u in updates { book.apply(u) }
+        for u in updates.prefix(count ?? updates.count) { book.apply(u) }
         return book
     }
 

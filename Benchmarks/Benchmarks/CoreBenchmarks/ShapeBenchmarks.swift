@@ -25,7 +25,9 @@ func shapeBenchmarks(_ perMessage: Benchmark.Configuration) {
 /// Each frame's bytes decoded, sequenced and applied to a warm synced book, the top of book read after
 /// each diff, over the first `count` frames and around again (re-bridged in O(1): levels are absolute).
 func parseSequenceApply(_ benchmark: Benchmark, _ data: MarketData, frames count: Int) {
-    var book = data.warmBook()
+    // Warmed with the cycled frames only: a book warmed with a longer stream's every diff would sit where
+    // its price walked to, and the first frames applied again would land far from its touch.
+    var book = data.warmBook(through: count)
     var message = MarketMessage()
     var sequencer = BookSequencer()
     _ = sequencer.onSnapshot(lastUpdateID: data.updates[0].firstUpdateID)
