@@ -50,7 +50,8 @@ extension MarketDecoder {
     }
 
     /// `compactRun` for shapes of which one at least is long (`"60000.10000000"`), kept apart so that the
-    /// short-number loop stays as it is.
+    /// short-number loop stays as it is. (One loop for both, the reader passed in and inlined, measured
+    /// 300 more instructions a message on either shape under callgrind.)
     @usableFromInline @inline(never)
     static func compactRunAnyLength(
         _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<PriceLevel>,

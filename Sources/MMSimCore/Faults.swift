@@ -1,3 +1,5 @@
+import MMCore
+
 /// Faults the venue can inject, as a spec (`--faults`) and at run time (`POST /sim/fault`).
 public enum FaultKind: String, CaseIterable, Sendable, Hashable {
     /// Close every market-stream and user-stream connection.
@@ -194,17 +196,5 @@ public struct FaultState: Sendable {
     }
 }
 
-/// SplitMix64: small, fast and seeded, so a fault run (or a soak's schedule) can be replayed exactly.
-public struct SimRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
+/// The venue's seeded generator, so a fault run (or a soak's schedule) can be replayed exactly.
+public typealias SimRandom = SplitMix64
