@@ -69,6 +69,10 @@ extension OrderGateway {
         }
         batchOrders = 0
         if configuration.journalSync != .writeAhead, let journal, !journal.commit() { journalWriteFailed(journal) }
+        if journalSyncAfterBatch {
+            journalSyncAfterBatch = false
+            journal?.sync()
+        }
         flushLogs()
     }
 
@@ -278,7 +282,8 @@ extension OrderGateway {
         case .halted(let reason):
             haltCount += 1
             note(reason == .shutdown ? .notice : .warning, "halt", ["reason": "\(reason.code)"])
-            journal?.sync()
+            // On disk once the batch's cancels are out: a busy disk must not hold them back.
+            journalSyncAfterBatch = true
         case .haltConfirmed:
             note(.notice, "halt.confirmed", ["open_orders": "0"])
         case .resumed:

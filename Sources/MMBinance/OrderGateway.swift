@@ -72,6 +72,8 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     var gatewayWork = LatencyHistogram()
     /// When the gateway picked up the tick of the current batch (monotonic).
     var batchPickedNanos: Int64 = 0
+    /// A halt came in this batch: the journal is synced after its writes are flushed.
+    var journalSyncAfterBatch = false
     let logger = Logger(label: "mm.gateway")
     /// Log events of the current batch, written after its orders are on the wire.
     var pendingLogs: [PendingLog] = []
