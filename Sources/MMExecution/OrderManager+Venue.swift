@@ -228,8 +228,9 @@ extension OrderManager {
         guard keeper.fill(tradeID: r.tradeID, side: r.side, price: r.lastPrice, quantity: r.lastQuantity, maker: r.isMaker, time: r.transactionTime.millis)
         else { return }
         var fee = r.commission
-        if !r.commissionAsset.isEmpty && r.commissionAsset != configuration.settlementAsset {
-            if let price = assetPrices[r.commissionAsset] {
+        // A zero commission needs no price, whatever its asset (a spot maker's buy at a 0 % fee).
+        if fee.raw != 0 && !r.commissionAsset.isEmpty && r.commissionAsset != configuration.settlementAsset {
+            if let price = r.commissionAsset == configuration.baseAsset ? r.lastPrice : assetPrices[r.commissionAsset] {
                 fee = Notional(raw: Int64(clamping: Int128(fee.raw) * Int128(price.raw) / Int128(FixedPointScale.unit)))
             } else {
                 // A fee the loss limits cannot price: counted at zero and trading halts.

@@ -29,6 +29,9 @@ public struct OrderManager: Sendable {
         public var ownPrefix: ClientOrderID
         /// The asset PnL and fees are counted in (USDT); commissions in another asset are converted.
         public var settlementAsset: String
+        /// On a spot market, the asset bought and sold (`QRL` of QRL/USDT): a buy's commission comes out of
+        /// it, and is converted at the fill's own price. Nil on futures.
+        public var baseAsset: String?
         /// Close the position reduce-only when a loss limit halts.
         public var flattenOnHalt = false
         /// How long a request may go unanswered: at least the venue's receive window, so that a request

@@ -338,6 +338,20 @@ struct OrderManagerTests {
         #expect(h.m.haltReason == .commissionUnpriced)
     }
 
+    /// Spot: a buy's commission comes out of the base asset, priced at the fill; a zero commission needs
+    /// no price in any asset. Neither halts.
+    @Test func spotCommissionsInTheBaseAssetArePricedAtTheFill() {
+        var h = Harness { $0.baseAsset = "BTC" }
+        h.ready()
+        h.m.report(h.report("x", .buy, x: .trade, status: .filled, last: "0.001", lastPrice: "60000", cum: "0.001", fee: "0.000001", feeAsset: "BTC", trade: 1), at: h.now)
+        #expect(h.m.haltReason == nil && h.m.figures.dayFees == Notional("0.06")!)
+        h.m.report(h.report("y", .buy, x: .trade, status: .filled, last: "0.001", lastPrice: "60000", cum: "0.001", fee: "0", feeAsset: "XYZ", trade: 2), at: h.now)
+        #expect(h.m.haltReason == nil && h.m.figures.dayFees == Notional("0.06")!)
+        // Still halts on a commission it cannot price.
+        h.m.report(h.report("z", .buy, x: .trade, status: .filled, last: "0.001", lastPrice: "60000", cum: "0.001", fee: "0.01", feeAsset: "XYZ", trade: 3), at: h.now)
+        #expect(h.m.haltReason == .commissionUnpriced)
+    }
+
     @Test func fundingFeesCountTodayAndInTotal() {
         var h = Harness()
         h.ready()

@@ -37,6 +37,7 @@ struct SpotGatewayTests {
                 maxOrderNotional: Notional(units: 100), maxNetPosition: Quantity(raw: size.raw * 20), dailyLossLimit: Notional(units: 50),
                 stopLoss: Notional(units: -100), maxDrawdown: Notional(units: 100), priceBandBps: 500, maxOrdersPerSecond: 20),
             reconciler: QuoteReconciler(tickSize: i.tickSize, priceToleranceTicks: 1_000_000), runPrefix: ClientOrderID("mmq-r1-")!, ownPrefix: ClientOrderID("mmq-")!)
+        configuration.baseAsset = spec.base
         configuration.heartbeatNanos = 0
         configuration.userEventTimeoutNanos = 0
         var session = OrderSession(manager: OrderManager(configuration))
