@@ -14,27 +14,18 @@ import Synchronization
 /// warm) and written with one `write(2)` (`commit()`); the gateway decides whether that is before or after
 /// the batch's requests leave (`JournalSync`). A write or sync that fails is reported, and the gateway halts.
 final class Journal {
-    /// How `commit()` brings what it wrote to the disk.
-    enum Sync {
-        /// `fdatasync` in `commit()` itself: on disk when it returns.
-        case inline
-        /// `fdatasync` on a thread of the journal's own, asked for by `commit()`: the caller's loop never
-        /// waits on the disk. A failed sync fails the next `commit()`.
-        case background
-        /// Only `sync()` (halts and shutdown).
-        case none
-    }
-
     private let fd: Int32
     let path: String
-    let mode: Sync
+    /// When `commit()` brings what it wrote to the disk: `writeAhead` syncs in `commit()` itself, `batch` on
+    /// a thread of the journal's own (a failed sync fails the next `commit()`), `halt` only in `sync()`.
+    let mode: JournalSync
     private var pending: [UInt8] = []
     private var syncer: JournalSyncer?
     /// Records written and bytes, for reports.
     private(set) var records = 0
     private(set) var failed = false
 
-    init(path: String, sync mode: Sync) throws(JournalError) {
+    init(path: String, sync mode: JournalSync) throws(JournalError) {
         self.path = path
         self.mode = mode
         let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
@@ -42,7 +33,7 @@ final class Journal {
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw JournalError(message: "cannot open journal \(path): \(String(cString: strerror(errno)))") }
         pending.reserveCapacity(1 << 16)
-        if mode == .background { syncer = JournalSyncer(fd: fd) }
+        if mode == .batch { syncer = JournalSyncer(fd: fd) }
     }
 
     deinit {
@@ -79,11 +70,11 @@ final class Journal {
             return true
         }
         switch mode {
-        case .inline: if ok { ok = fdatasync(fd) == 0 }
-        case .background:
+        case .writeAhead: if ok { ok = fdatasync(fd) == 0 }
+        case .batch:
             if syncer?.hasFailed == true { ok = false }
             if ok { syncer?.request() }
-        case .none: break
+        case .halt: break
         }
         pending.removeAll(keepingCapacity: true)
         if !ok { failed = true }

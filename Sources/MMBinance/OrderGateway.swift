@@ -142,12 +142,7 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
             recovery = r
             journalOpenAtStart = r.believedOpen
             manager.restore(r.figures, tradeIDs: r.todayTradeIDs, at: now)
-            let mode: Journal.Sync = switch configuration.journalSync {
-                case .writeAhead: .inline
-                case .batch: .background
-                case .halt: .none
-            }
-            do { journal = try Journal(path: path, sync: mode) } catch { throw GatewayError(error.description) }
+            do { journal = try Journal(path: path, sync: configuration.journalSync) } catch { throw GatewayError(error.description) }
         } else {
             recovery = nil
             manager.restore(PnLFigures(), at: now)

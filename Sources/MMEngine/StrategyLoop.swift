@@ -100,9 +100,7 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
         guard !stopFlag.load(ordering: .acquiring) else { return }
         var now = MonotonicInstant.now().nanos
         if now < nextNanos {
-            guard requoteOnMoveBps > 0, lastMidRaw > 0, let mid = market().top.mid?.raw,
-                Double((mid - lastMidRaw).magnitude) * 10_000 >= requoteOnMoveBps * Double(lastMidRaw)
-            else { return }
+            guard movedFar(since: lastMidRaw) else { return }
             nextNanos = now
         }
         tick(&lastMidRaw)
@@ -123,9 +121,7 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
                 let now = MonotonicInstant.now().nanos
                 if now >= next { break }
                 sleep(nanos: min(slice, next - now))
-                if requoteOnMoveBps > 0, lastMid > 0, let mid = market().top.mid?.raw,
-                    Double((mid - lastMid).magnitude) * 10_000 >= requoteOnMoveBps * Double(lastMid)
-                {
+                if movedFar(since: lastMid) {
                     next = MonotonicInstant.now().nanos
                     break
                 }
@@ -133,6 +129,12 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
             let now = MonotonicInstant.now().nanos
             if now - next > interval { next = now }  // fell behind: do not burst to catch up
         }
+    }
+
+    /// Whether the mid has moved `requoteOnMoveBps` or more since `lastMid` (never when that is off).
+    private func movedFar(since lastMid: Int64) -> Bool {
+        guard requoteOnMoveBps > 0, lastMid > 0, let mid = market().top.mid?.raw else { return false }
+        return Double((mid - lastMid).magnitude) * 10_000 >= requoteOnMoveBps * Double(lastMid)
     }
 
     func replace(with model: QuoterModel) -> Bool {

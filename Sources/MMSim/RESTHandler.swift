@@ -159,8 +159,7 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let name = query["kind"], let kind = FaultKind(rawValue: name) else {
                 return VenueError.invalidParameter("kind").reply
             }
-            hub.trigger(FaultRule(
-                kind: kind, durationSeconds: query["duration"].flatMap(Double.init), milliseconds: query["ms"].flatMap { Int64($0) }, path: query["path"]))
+            hub.trigger(query.faultRule(kind))
             return (.ok, Array("{}".utf8))
         default:
             return VenueError.invalidPath(path, method.rawValue).reply
@@ -234,6 +233,13 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// A decoded query string.
+extension Query {
+    /// The fault `POST /sim/fault` asks for, with its `duration`, `ms` and `path` (on every simulated venue).
+    func faultRule(_ kind: FaultKind) -> FaultRule {
+        FaultRule(kind: kind, durationSeconds: self["duration"].flatMap(Double.init), milliseconds: self["ms"].flatMap { Int64($0) }, path: self["path"])
+    }
+}
+
 struct Query {
     private(set) var items: [(String, String)] = []
 

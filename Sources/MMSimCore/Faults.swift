@@ -58,6 +58,9 @@ public struct FaultRule: Sendable, Equatable {
         self.milliseconds = milliseconds
         self.path = path
     }
+
+    /// Whether this per-request rule covers a request to `path`: it names no path, or this one.
+    public func applies(to path: Substring) -> Bool { self.path.map { $0 == path } ?? true }
 }
 
 /// A set of fault rules and the seed of their randomness.
@@ -185,11 +188,11 @@ public struct FaultState: Sendable {
     /// Whether a per-request fault of `kind` fires for a request to `path`: a pending one-off, or a rate rule
     /// (either only when it names no path or this one).
     public mutating func roll(_ kind: FaultKind, path: Substring) -> FaultRule? {
-        if let once = nextRequest[kind], once.path.map({ $0 == path }) ?? true {
+        if let once = nextRequest[kind], once.applies(to: path) {
             nextRequest[kind] = nil
             return once
         }
-        for rule in plan.rules where rule.kind == kind && rule.path.map({ $0 == path }) ?? true {
+        for rule in plan.rules where rule.kind == kind && rule.applies(to: path) {
             if let r = rule.rate, r > 0, rng.nextUnit() < r { return rule }
         }
         return nil

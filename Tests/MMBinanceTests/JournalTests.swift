@@ -27,8 +27,8 @@ struct JournalTests {
         return f
     }
 
-    @Test(arguments: [Journal.Sync.inline, .background, .none])
-    func recordsCarryAChecksumAndReadBack(sync: Journal.Sync) throws {
+    @Test(arguments: JournalSync.allCases)
+    func recordsCarryAChecksumAndReadBack(sync: JournalSync) throws {
         let path = fresh("journal-roundtrip-\(sync)")
         let journal = try Journal(path: path, sync: sync)
         journal.append(.sent(id, .buy, price: Price("60000.1")!, quantity: Quantity("0.002")!, reduceOnly: false, wallMillis: day + 1))
@@ -49,7 +49,7 @@ struct JournalTests {
 
     @Test func aTornLastRecordAndABadChecksumAreSkippedAndCounted() throws {
         let path = fresh("journal-torn")
-        let journal = try Journal(path: path, sync: .none)
+        let journal = try Journal(path: path, sync: .halt)
         journal.append(.pnl(figures(dayNet: "-1", total: "-5"), wallMillis: day + 1))
         journal.append(.pnl(figures(dayNet: "-2", total: "-6"), wallMillis: day + 2))
         journal.commit()
@@ -88,7 +88,7 @@ struct JournalTests {
 
     @Test func aConfiguredStartSumsTheFillsFromIt() throws {
         let path = fresh("journal-since")
-        let journal = try Journal(path: path, sync: .none)
+        let journal = try Journal(path: path, sync: .halt)
         for k in 0..<5 {
             journal.append(.fill(id, .sell, price: Price("60000")!, quantity: Quantity("0.001")!, fee: Notional("0.1")!, realized: Notional("-1")!,
                 tradeID: Int64(k + 1), maker: true, wallMillis: day - Int64(k) * 86_400_000 + 10))
@@ -101,7 +101,7 @@ struct JournalTests {
 
     @Test func aLongJournalIsReadAChunkAtATime() throws {
         let path = fresh("journal-long")
-        let journal = try Journal(path: path, sync: .none)
+        let journal = try Journal(path: path, sync: .halt)
         for k in 0..<5_000 {
             journal.append(.sent(ClientOrderID(prefix: ClientOrderID("mmq-x-")!, sequence: UInt64(k))!, .sell, price: Price("60000")!,
                 quantity: Quantity("0.001")!, reduceOnly: false, wallMillis: day + Int64(k)))
@@ -115,7 +115,7 @@ struct JournalTests {
     }
 
     @Test func aJournalThatCannotBeWrittenSaysSo() throws {
-        let journal = try Journal(path: "/dev/full", sync: .none)
+        let journal = try Journal(path: "/dev/full", sync: .halt)
         journal.append(.resume(wallMillis: day))
         #expect(!journal.commit() && journal.failed)
     }

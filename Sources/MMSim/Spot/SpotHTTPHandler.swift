@@ -128,7 +128,7 @@ final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return (.ok, Array("{\(counts)}".utf8))
         case (.POST, "/sim/fault"):
             guard let name = query["kind"], let kind = FaultKind(rawValue: name) else { return error(400, -1100, "Illegal characters found in parameter 'kind'.") }
-            venue.trigger(FaultRule(kind: kind, durationSeconds: query["duration"].flatMap(Double.init), milliseconds: query["ms"].flatMap { Int64($0) }, path: query["path"]))
+            venue.trigger(query.faultRule(kind))
             return (.ok, Array("{}".utf8))
         default:
             return error(404, 404, "Not Found")
