@@ -2,8 +2,9 @@
 # Tick → wire with the venue in another process: `mm sim` pinned to one core, `mm run` to the other,
 # talking over loopback as they would to Binance. Prints the engine's own latency figures from its run
 # summary: tick → gateway (the strategy thread's hand-over), the gateway's work per tick (taking the tick
-# to the last write of its batch), tick → wire (the strategy's tick to its orders written to the socket),
-# and the order round trip (written → the venue's answer read).
+# to handing its batch's writes to the kernel), the socket write (the kernel's send of them, which on
+# loopback also runs the receiving side's TCP work), tick → wire (the strategy's tick to its orders
+# written to the socket: all of the above), and the order round trip (written → the venue's answer read).
 #
 #   scripts/tick_to_wire.sh                      60 s, the shipped recording at real time (release build)
 #   DURATION=120s SPEED=5 scripts/tick_to_wire.sh
@@ -13,6 +14,12 @@
 #   ENGINE_CPU=0 VENUE_CPU=1 MM=path/to/mm       cores and binary (default: .build/release/mm, built)
 #   KEEP=1 scripts/tick_to_wire.sh               keeps the configuration, logs and summary (path printed)
 #   ENGINE_WRAP="perf record -g -o /tmp/engine.perf" scripts/tick_to_wire.sh   the engine under a profiler
+#   FLOOR_SENDS=0 scripts/tick_to_wire.sh        skips the machine's floor (below)
+#
+# Last, the floor this machine sets: a plain Python sender on the engine's core writing a batch the size of
+# a tick's (four frames, 1,389 bytes, one sendmsg) every 250 ms over loopback TCP to a reader on the
+# venue's core, FLOOR_SENDS times (default 40), and the time that one system call takes. No engine can
+# put a batch on the wire faster than that here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-60s}"
@@ -21,6 +28,7 @@ ENGINE_CPU="${ENGINE_CPU:-0}"
 VENUE_CPU="${VENUE_CPU:-1}"
 JOURNAL_SYNC="${JOURNAL_SYNC:-batch}"
 STRATEGY_THREAD="${STRATEGY_THREAD:-own}"
+FLOOR_SENDS="${FLOOR_SENDS:-40}"
 MM="${MM:-}"
 if [ -z "$MM" ]; then
     swift build -c release --product mm >&2
@@ -85,6 +93,7 @@ print(f"{sys.argv[2]}; orders sent {orders.get('sent', '?')}, fills {s.get('fill
 rows = [
     ("tick → gateway", "tick_to_gateway"),
     ("gateway work per tick", "gateway_work"),
+    ("socket write (kernel)", "socket_write"),
     ("tick → wire", "tick_to_send"),
     ("order round trip", "order_round_trip"),
 ]
@@ -97,3 +106,37 @@ for name, key in rows:
     print(f"{name:<24} {p50:>9.1f} {p99:>9.1f}")
 print(json.dumps({"latency": lat}))
 PY
+kill $sim 2> /dev/null || true
+wait $sim 2> /dev/null || true
+if [ "$FLOOR_SENDS" -gt 0 ]; then
+    python3 - "$ENGINE_CPU" "$VENUE_CPU" "$FLOOR_SENDS" <<'PY'
+import json, os, socket, sys, time
+engine_cpu, venue_cpu, sends = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(1)
+reader = os.fork()
+if reader == 0:
+    os.sched_setaffinity(0, {venue_cpu})
+    conn, _ = server.accept()
+    while conn.recv(65536):
+        pass
+    os._exit(0)
+os.sched_setaffinity(0, {engine_cpu})
+s = socket.create_connection(server.getsockname())
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+batch = [b"a" * 305, b"b" * 305, b"c" * 389, b"d" * 390]
+took = []
+for _ in range(sends):
+    time.sleep(0.25)
+    t0 = time.perf_counter_ns()
+    s.sendmsg(batch)
+    took.append(time.perf_counter_ns() - t0)
+s.close()
+os.waitpid(reader, 0)
+took.sort()
+p50, p99 = took[len(took) // 2] / 1000, took[min(len(took) - 1, int(len(took) * 0.99))] / 1000
+print(f"{'floor: sendmsg, loopback':<24} {p50:>9.1f} {p99:>9.1f}   (a tick's batch every 250 ms, {sends} sends)")
+print(json.dumps({"loopback_send_floor": {"p50_us": p50, "p99_us": p99, "sends": sends}}))
+PY
+fi

@@ -19,6 +19,9 @@ final class Journal {
     /// When `commit()` brings what it wrote to the disk: `writeAhead` syncs in `commit()` itself, `batch` on
     /// a thread of the journal's own (a failed sync fails the next `commit()`), `halt` only in `sync()`.
     let mode: JournalSync
+    /// Records of the batch, formatted in `commit()`: with `batch` and `halt` that runs after the batch's
+    /// requests have been written to their sockets, so formatting is off the path to the wire.
+    private var queued: [JournalRecord] = []
     private var pending: [UInt8] = []
     private var syncer: JournalSyncer?
     /// Records written and bytes, for reports.
@@ -33,6 +36,7 @@ final class Journal {
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw JournalError(message: "cannot open journal \(path): \(String(cString: strerror(errno)))") }
         pending.reserveCapacity(1 << 16)
+        queued.reserveCapacity(256)
         if mode == .batch { syncer = JournalSyncer(fd: fd) }
     }
 
@@ -42,20 +46,27 @@ final class Journal {
         close(fd)
     }
 
-    /// Queues one record.
+    /// Queues one record (formatted and written by the next `commit()`).
     func append(_ record: JournalRecord) {
+        queued.append(record)
+        records += 1
+    }
+
+    /// Formats one record into `pending`: `<crc32> <json>\n`.
+    private func format(_ record: JournalRecord) {
         let start = pending.count
         for _ in 0..<9 { pending.append(0x20) }
         JournalFormat.write(record, into: &pending)
         let crc = pending.withUnsafeBufferPointer { CRC32.checksum(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[(start + 9)...])) }
         JournalFormat.hex8(crc, into: &pending, at: start)
         pending.append(0x0A)
-        records += 1
     }
 
     /// Writes what is queued (and syncs it when configured); false when the file could not take it.
     @discardableResult
     func commit() -> Bool {
+        for record in queued { format(record) }
+        queued.removeAll(keepingCapacity: true)
         guard !pending.isEmpty else { return !failed }
         var ok = pending.withUnsafeBytes { bytes -> Bool in
             var offset = 0

@@ -53,6 +53,7 @@ extension OrderGateway {
             deferredREST.removeAll()
             journalWriteFailed(journal)
         }
+        let handedOver = nowNanos
         if batchHasWrites {
             webSocketAPI?.flush()
             batchHasWrites = false
@@ -65,7 +66,8 @@ extension OrderGateway {
         if batchOrders > 0 && batchTickNanos != 0 {
             let flushed = nowNanos
             for _ in 0..<batchOrders { tickToSend.record(nanos: flushed - batchTickNanos) }
-            gatewayWork.record(nanos: flushed - batchPickedNanos)
+            gatewayWork.record(nanos: handedOver - batchPickedNanos)
+            socketWrite.record(nanos: flushed - handedOver)
         }
         batchOrders = 0
         if configuration.journalSync != .writeAhead, let journal, !journal.commit() { journalWriteFailed(journal) }
@@ -93,26 +95,12 @@ extension OrderGateway {
         }
         let sent = nowNanos
         if let channel = webSocketAPI {
-            encoder.encode(request, apiKey: configuration.credentials.apiKey, timestamp: venueMillis, recvWindow: configuration.recvWindowMillis)
             nextRequestID &+= 1
             let rid = nextRequestID
+            let frame = webSocketFrame(request, id: rid, allocator: channel.allocator)
             pending[rid] = PendingRequest(clientOrderID: request.clientOrderID, kind: kind, sentNanos: sent)
-            withUnsafeTemporaryAllocation(byteCount: RequestSigner.maxSignatureLength + 24, alignment: 8) { scratch in
-                let sig = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<RequestSigner.maxSignatureLength])
-                let n = signer.sign(encoder.payload, into: sig, urlEncoded: false)
-                let idBytes = UnsafeMutableRawBufferPointer(rebasing: scratch[RequestSigner.maxSignatureLength...])
-                let idLength = Self.writeDecimal(rid, into: idBytes)
-                let json = encoder.webSocketJSON(
-                    id: UnsafeRawBufferPointer(rebasing: idBytes[0..<idLength]), method: request.method, signature: UnsafeRawBufferPointer(rebasing: sig[0..<n]))
-                // Room in front for the frame header (at most 14 bytes): the encoder writes it there instead
-                // of into a buffer of its own, and the frame goes out as one piece.
-                var buffer = channel.allocator.buffer(capacity: json.count + 14)
-                buffer.moveWriterIndex(forwardBy: 14)
-                buffer.moveReaderIndex(forwardBy: 14)
-                buffer.writeBytes(json)
-                channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: maskingKeys.key(), data: buffer), promise: nil)
-                batchHasWrites = true
-            }
+            channel.write(frame, promise: nil)
+            batchHasWrites = true
             return
         }
         snapshot.restFallbacks += 1
@@ -151,6 +139,33 @@ extension OrderGateway {
         let code = doc["code"]?.int64.map { Int(clamping: $0) } ?? -1000
         if code == -1021 { clockSkewSeen() }
         return BinanceReplies.reply(code: code, httpStatus: status, retryAfterMillis: retryAfterMillis)
+    }
+
+    /// One WebSocket API request, encoded, signed and framed (masked with a fresh key), in a buffer that
+    /// leaves the frame header's room (at most 14 bytes) in front: the encoder writes the header there
+    /// instead of into a buffer of its own, and the frame goes out as one piece.
+    func webSocketFrame(_ request: OrderRequest, id rid: UInt64, allocator: ByteBufferAllocator) -> WebSocketFrame {
+        encoder.encode(request, apiKey: configuration.credentials.apiKey, timestamp: venueMillis, recvWindow: configuration.recvWindowMillis)
+        return withUnsafeTemporaryAllocation(byteCount: RequestSigner.maxSignatureLength + 24, alignment: 8) { scratch in
+            let sig = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<RequestSigner.maxSignatureLength])
+            let n = signer.sign(encoder.payload, into: sig, urlEncoded: false)
+            let idBytes = UnsafeMutableRawBufferPointer(rebasing: scratch[RequestSigner.maxSignatureLength...])
+            let idLength = Self.writeDecimal(rid, into: idBytes)
+            let json = encoder.webSocketJSON(
+                id: UnsafeRawBufferPointer(rebasing: idBytes[0..<idLength]), method: request.method, signature: UnsafeRawBufferPointer(rebasing: sig[0..<n]))
+            var buffer = allocator.buffer(capacity: json.count + 14)
+            buffer.moveWriterIndex(forwardBy: 14)
+            buffer.moveReaderIndex(forwardBy: 14)
+            buffer.writeBytes(json)
+            return WebSocketFrame(fin: true, opcode: .text, maskKey: maskingKeys.key(), data: buffer)
+        }
+    }
+
+    /// Runs the send path once without sending (a cancel of no order, encoded, signed and framed, then
+    /// dropped), so that the code and data of the next real send are in the caches.
+    public func warmSendPath() {
+        guard loop.inEventLoop, !configuration.dryRun, let channel = webSocketAPI else { return }
+        _ = webSocketFrame(OrderRequest(kind: .cancel, symbol: configuration.instrument.symbol, clientOrderID: warmUpID), id: 0, allocator: channel.allocator)
     }
 
     static func writeDecimal(_ v: UInt64, into out: UnsafeMutableRawBufferPointer) -> Int {
@@ -311,3 +326,4 @@ extension OrderGateway {
         }
     }
 }
+

@@ -32,6 +32,7 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     let market: @Sendable () -> PublishedTop
     /// Prebuilt so that waking the gateway allocates nothing.
     private var drainTask: (@Sendable () -> Void)!
+    private var warmTask: (@Sendable () -> Void)!
 
     // State below is confined to `loop`.
     var session: OrderSession
@@ -48,6 +49,8 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     var rotatingAPI = false
     var pending: [UInt64: PendingRequest] = [:]
     var nextRequestID: UInt64 = 0
+    /// The order ID of the send path's rehearsals (never sent).
+    let warmUpID = ClientOrderID("warm-up")!
     var userStream: Channel?
     var listenKey: String?
     var clockOffsetMillis: Int64 = 0
@@ -68,8 +71,12 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     var roundTrip = LatencyHistogram()
     /// From the strategy tick to the gateway thread picking it up (the cross-thread wake).
     var tickToGateway = LatencyHistogram()
-    /// The gateway's own work on a tick that sends orders: from picking it up to its last write flushed.
+    /// The gateway's own work on a tick that sends orders: from picking it up to handing its writes to the
+    /// kernel (the flush's system call).
     var gatewayWork = LatencyHistogram()
+    /// That flush: the kernel's send of the batch's writes (on loopback it also runs the receiving side's
+    /// TCP work).
+    var socketWrite = LatencyHistogram()
     /// When the gateway picked up the tick of the current batch (monotonic).
     var batchPickedNanos: Int64 = 0
     /// A halt came in this batch: the journal is synced after its writes are flushed.
@@ -151,6 +158,7 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
         session = OrderSession(manager: manager)
         rest = KeepAliveHTTPClient(endpoint: configuration.rest, loop: loop)
         drainTask = { [unowned self] in self.drainTicks() }
+        warmTask = { [unowned self] in self.warmSendPath() }
         pending.reserveCapacity(256)
         pendingLogs.reserveCapacity(80)
     }
@@ -187,6 +195,12 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     /// run there) the tick is taken at once.
     public func wake() {
         if loop.inEventLoop { drainTicks() } else { loop.execute(drainTask) }
+    }
+
+    /// Called by the strategy shortly before a tick: the gateway runs its send path once without sending
+    /// (`warmSendPath()`), so that the tick's first order does not pay for cold caches. Allocation free.
+    public func prepareForTick() {
+        if loop.inEventLoop { warmSendPath() } else { loop.execute(warmTask) }
     }
 
     /// Runs `body` on the gateway's loop every `nanos` (a strategy that shares the gateway's thread) until
@@ -404,7 +418,7 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
             tickToSendP50Nanos: tickToSend.quantile(0.5), tickToGatewayP50Nanos: tickToGateway.quantile(0.5),
             tickToGatewayP99Nanos: tickToGateway.quantile(0.99), listenKeyRenewals: listenKeyRenewals, clockResyncs: clockResyncs,
             reconciliations: m.counters.reconciliations, adoptedOrders: m.counters.adopted, halts: m.counters.halts,
-            haltReason: m.haltReason?.code, tickToSend: tickToSend, roundTrip: roundTrip, tickToGateway: tickToGateway, gatewayWork: gatewayWork, peakPnL: m.gate.peakPnL,
+            haltReason: m.haltReason?.code, tickToSend: tickToSend, roundTrip: roundTrip, tickToGateway: tickToGateway, gatewayWork: gatewayWork, socketWrite: socketWrite, peakPnL: m.gate.peakPnL,
             listenKeyAgeSeconds: listenKeySince.map { Double(nowNanos - $0) / 1e9 } ?? 0, tickRingDepth: ticks.approximateCount,
             openOrderIDs: m.orders.ids.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
             journalResolvedWhileDown: journalResolvedWhileDown, counters: m.counters, figures: m.figures, haltConfirmed: m.haltConfirmed,
@@ -431,8 +445,10 @@ public struct GatewayReport: Sendable, Equatable {
     public var tickToSend: LatencyHistogram
     public var roundTrip: LatencyHistogram
     public var tickToGateway: LatencyHistogram
-    /// The gateway's own work on a tick that sends: picking it up → its last write flushed.
+    /// The gateway's own work on a tick that sends: picking it up → its writes handed to the kernel.
     public var gatewayWork: LatencyHistogram
+    /// The kernel's send of those writes (the flush's system call).
+    public var socketWrite: LatencyHistogram
     /// Today's highest PnL (drawdown is measured from it), seconds since the listen key was created or kept
     /// alive, and strategy ticks waiting in the ring.
     public var peakPnL: Notional

@@ -95,7 +95,11 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
         stopRepeating = nil
     }
 
-    /// One wake-up on the gateway's loop: a tick when its deadline has come, or earlier on a large move.
+    /// How long before a tick the strategy thread asks the gateway to warm its send path.
+    static var warmLead: Int64 { 500_000 }
+
+    /// One wake-up on the gateway's loop: a tick when its deadline has come, or earlier on a large move;
+    /// the gateway's send path is run once just before, on the same thread (so no earlier wake is needed).
     private func step() {
         guard !stopFlag.load(ordering: .acquiring) else { return }
         var now = MonotonicInstant.now().nanos
@@ -103,6 +107,7 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
             guard movedFar(since: lastMidRaw) else { return }
             nextNanos = now
         }
+        gateway.prepareForTick()
         tick(&lastMidRaw)
         nextNanos += interval
         now = MonotonicInstant.now().nanos
@@ -116,11 +121,18 @@ final class StrategyLoop<Model: Strategy>: StrategyThread, @unchecked Sendable {
         while !stopFlag.load(ordering: .acquiring) {
             tick(&lastMid)
             next += interval
-            // Sleep to the deadline in slices; wake early on a large move when configured.
+            var prepared = false
+            // Sleep to the deadline in slices; wake early on a large move when configured. `warmLead` before
+            // the deadline the gateway is asked to run its send path once (a cross-thread wake: earlier
+            // than the tick, so that it is done when the tick comes).
             while !stopFlag.load(ordering: .acquiring) {
                 let now = MonotonicInstant.now().nanos
                 if now >= next { break }
-                sleep(nanos: min(slice, next - now))
+                if !prepared && next - now <= Self.warmLead {
+                    gateway.prepareForTick()
+                    prepared = true
+                }
+                sleep(nanos: min(slice, prepared ? next - now : next - now - Self.warmLead))
                 if movedFar(since: lastMid) {
                     next = MonotonicInstant.now().nanos
                     break

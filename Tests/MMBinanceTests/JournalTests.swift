@@ -47,6 +47,22 @@ struct JournalTests {
         #expect(r.todayTradeIDs == [77] && r.believedOpen == ["mmq-a-1"])
     }
 
+    @Test(arguments: JournalSync.allCases)
+    func recordsAreFormattedAndWrittenAtCommitInOrder(sync: JournalSync) throws {
+        let path = fresh("journal-commit-\(sync)")
+        let journal = try Journal(path: path, sync: sync)
+        journal.append(.cancelSent(id, wallMillis: day + 1))
+        journal.append(.closed(id, .canceled))
+        #expect(journal.records == 2)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).isEmpty, "nothing formatted or written before the commit")
+        #expect(journal.commit())
+        journal.append(.cancelAll(wallMillis: day + 2))
+        #expect(journal.commit())
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].contains(#""e":"cancel""#) && lines[1].contains(#""e":"closed""#) && lines[2].contains(#""e":"cancel_all""#), "\(lines)")
+    }
+
     @Test func aTornLastRecordAndABadChecksumAreSkippedAndCounted() throws {
         let path = fresh("journal-torn")
         let journal = try Journal(path: path, sync: .halt)

@@ -91,6 +91,7 @@ struct EngineTests {
         #expect(try await eventually(15) { gateway.state().openOrders == 2 && gateway.state().ordersAcked >= 2 }, "a bid and an ask rest")
         let report = try await gateway.report()
         #expect(report.tickToGateway.total > 0 && report.gatewayWork.total > 0, "ticks reached the gateway and sent orders")
+        #expect(report.socketWrite.total == report.gatewayWork.total, "each batch that sent timed its socket write")
         let summary = try await engine.stop()
         #expect(summary.openOrdersAtExit == 0 && summary.isClean)
         #expect(summary.strategyTicks > 0)
