@@ -54,9 +54,10 @@ extension OrderGateway {
             journalWriteFailed(journal)
         }
         let handedOver = nowNanos
-        if batchHasWrites {
+        if batchHasWrites || warmPongWritten {
             webSocketAPI?.flush()
             batchHasWrites = false
+            warmPongWritten = false
         }
         if !deferredREST.isEmpty {
             let calls = deferredREST
@@ -161,12 +162,29 @@ extension OrderGateway {
         }
     }
 
-    /// Runs the send path once without sending (a cancel of no order, encoded, signed and framed, then
-    /// dropped), so that the code and data of the next real send are in the caches.
+    /// Runs the send path once without sending an order, so that the code and data of the next real send
+    /// are in the caches: a cancel of no order is encoded, signed and framed, then dropped; and an empty
+    /// unsolicited pong (RFC 6455 §5.5.3; Binance allows them and asks for an empty payload) goes down the
+    /// channel's pipeline without a flush, so that it leaves with the next batch (or the next timer's
+    /// flush if none comes). The venue takes at most 5 pings and pongs a second on the WebSocket API, so
+    /// these pongs are held to `warmPongsPerSecond` in any second, leaving room for the watchdog's pings
+    /// and the answers to the venue's.
     public func warmSendPath() {
         guard loop.inEventLoop, !configuration.dryRun, let channel = webSocketAPI else { return }
         _ = webSocketFrame(OrderRequest(kind: .cancel, symbol: configuration.instrument.symbol, clientOrderID: warmUpID), id: 0, allocator: channel.allocator)
+        _ = pending[0]
+        let now = nowNanos
+        if !warmPongWritten && now - warmPongTimes[warmPongNext] >= 1_000_000_000 {
+            channel.write(WebSocketFrame(fin: true, opcode: .pong, maskKey: maskingKeys.key(), data: ByteBuffer()), promise: nil)
+            warmPongWritten = true
+            warmPongTimes[warmPongNext] = now
+            warmPongNext = (warmPongNext + 1) % Self.warmPongsPerSecond
+        }
     }
+
+    /// Warm-up pongs in any second at most: with the watchdog's ping and an answer to the venue's, within
+    /// the WebSocket API's 5 a second.
+    static var warmPongsPerSecond: Int { 3 }
 
     static func writeDecimal(_ v: UInt64, into out: UnsafeMutableRawBufferPointer) -> Int {
         var digits = 0

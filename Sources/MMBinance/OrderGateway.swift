@@ -62,6 +62,11 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     var deferredREST: [() -> Void] = []
     /// Inside a batch: WebSocket API writes are flushed once at its end.
     var batchHasWrites = false
+    /// `warmSendPath()` has written a pong that no flush has sent yet.
+    var warmPongWritten = false
+    /// When the last `warmPongsPerSecond` warm-up pongs were written (a ring; the oldest at `warmPongNext`).
+    var warmPongTimes = [Int64](repeating: .min / 2, count: OrderGateway.warmPongsPerSecond)
+    var warmPongNext = 0
     var batchTickNanos: Int64 = 0
     var batchOrders = 0
     // Counters.
@@ -341,6 +346,10 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
 
     private func onTimer() {
         guard !stopping else { return }
+        if warmPongWritten {
+            webSocketAPI?.flush()
+            warmPongWritten = false
+        }
         let m = marketState()
         // The budget is shared with the ingest thread: its 429s and usage count here too.
         let budget = configuration.budget

@@ -268,6 +268,13 @@ public final class SimServer: Sendable {
         return try await hub.eventLoop.submit { hub.exchange.accounts[apiKey]?.wallets ?? [:] }.get()
     }
 
+    /// Connections the venue closed for breaking a per-connection limit, and the pings and pongs its
+    /// WebSocket API has received, read on the venue's loop.
+    public func connectionCounts() async throws -> (policyClosures: Int, orderAPIControlFrames: Int) {
+        let hub = self.hub
+        return try await hub.eventLoop.submit { (hub.policyClosures, hub.orderAPIControlFrames) }.get()
+    }
+
     /// Stops the market clock (streams go quiet; REST keeps answering). For tests and tools.
     public func pause() async throws {
         let hub = self.hub

@@ -25,6 +25,35 @@ struct OrderSafetyTests {
         try await engine.simHandle!.sample(apiKey: engine.credentialsInUse!.apiKey)?.openOrderIDs ?? []
     }
 
+    /// Before each tick the gateway warms its send path, an unsolicited empty pong included. However
+    /// often it is asked, the WebSocket API receives at most 3 of those a second, within the venue's 5 pings
+    /// and pongs a second (which the simulated venue enforces by closing the connection), and quoting goes on.
+    @Test func warmUpPongsStayWithinTheWebSocketAPIsLimit() async throws {
+        let engine = try quotingFour()
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        let sim = try #require(engine.simHandle)
+        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "four orders resting")
+        #expect(try await t.eventually(20) { gateway.state().webSocketAPIUp }, "the WebSocket API is up")
+        let before = try await sim.connectionCounts()
+        let start = MonotonicInstant.now().nanos
+        // Asked 40 times a second for about a second (the strategy's own ticks ask too).
+        for _ in 0..<40 {
+            gateway.prepareForTick()
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let seconds = Double(MonotonicInstant.now().nanos - start) / 1e9
+        let after = try await sim.connectionCounts()
+        let received = after.orderAPIControlFrames - before.orderAPIControlFrames
+        #expect(after.policyClosures == before.policyClosures, "no connection closed for too many control frames")
+        // Some sent (the strategy's own ticks share the allowance); 3 in any second, and a watchdog ping.
+        #expect(received >= 1 && Double(received) <= 3 * seconds.rounded(.up) + 1, "\(received) pings and pongs in \(seconds) s")
+        #expect(gateway.state().webSocketAPIUp)
+        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "still quoting")
+        try await engine.stop()
+    }
+
     /// The case that once left four orders resting: the venue answers REST with 429 for 4 s and the operator
     /// halts. Everything is gone soon after the window's end (bounded at 6 s), and nothing new is sent.
     /// With the WebSocket API up, the per-order cancels reach the venue at once (its REST answers 429, its
