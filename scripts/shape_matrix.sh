@@ -21,6 +21,7 @@ shapes=(
     "p8q8|8-decimal prices and sizes, ~10 levels, combined|--price-decimals 8 --qty-decimals 8 --levels 6-18"
     "p2-del|2 decimals, ~10.6 levels, 23 % deletions + 5 % absent, combined|--price-decimals 2 --levels 10-15 --deletes 0.23 --absent-deletes 0.05"
     "p2-bare|2 decimals, ~10 levels, bare envelope|--price-decimals 2 --levels 6-18 --envelope bare"
+    "p2-12|2 decimals, ~12 levels, 28 % deletions + 5 % absent, combined|--price-decimals 2 --levels 12-17 --deletes 0.28 --absent-deletes 0.05"
     "l1|1-level diffs|--levels 1-1"
     "l28|45-55 changes (~28 levels) per diff|--levels 45-55"
 )
