@@ -132,17 +132,16 @@ extension MarketDecoder {
             q += 1
             return true
         }
-        var state = (p: q, shapes: shapes, ok: false)
+        var state = (p: q, ok: false)
         // Each level with its separator takes at least 10 bytes (`["1","1"],`).
         out.append(upTo: q.distance(to: end) / 10 + 1) { slots, written in
-            // Locals, not the captured state, so that the loop keeps them in registers.
+            // The cursor in a local, not the captured state, so that the loop keeps it in a register; the
+            // shapes are read in place (copying their eight words in and out cost more than reading them).
             var p = state.p
-            var shapes = state.shapes
             var n = 0
             defer {
                 written = n
                 state.p = p
-                state.shapes = shapes
             }
             while true {
                 let run =
@@ -169,7 +168,6 @@ extension MarketDecoder {
             }
         }
         q = state.p
-        shapes = state.shapes
         return state.ok
     }
 }
