@@ -91,28 +91,27 @@ struct CompactLevel {
 
     @inlinable @inline(always)
     init?(_ q: UnsafePointer<UInt8>, price: SWARDecimal.Shape, quantity: SWARDecimal.Shape) {
-        guard UnsafeRawPointer(q).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x225B) else { return nil }
-        var r = q + 2
-        guard let p = SWARDecimal.quoted(&r, in: price),
-            UnsafeRawPointer(r).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x222C)
-        else { return nil }
-        r += 2
-        guard let v = SWARDecimal.quoted(&r, in: quantity), r[0] == UInt8(ascii: "]") else { return nil }
-        level = PriceLevel(price: Price(raw: p), quantity: Quantity(raw: v))
-        length = q.distance(to: r) &+ 1
+        self.init(q, price: price, quantity: quantity, reading: SWARDecimal.quoted(_:in:))
     }
 
     /// The same with numbers of either length, at a point where `maximumLength(price:quantity:)` bytes may
     /// be loaded.
     @inlinable @inline(always)
     init?(anyLength q: UnsafePointer<UInt8>, price: SWARDecimal.Shape, quantity: SWARDecimal.Shape) {
+        self.init(q, price: price, quantity: quantity, reading: SWARDecimal.quotedAnyLength(_:in:))
+    }
+
+    /// The level's frame around two numbers, each read by `read`.
+    @inlinable @inline(always)
+    init?(
+        _ q: UnsafePointer<UInt8>, price: SWARDecimal.Shape, quantity: SWARDecimal.Shape,
+        reading read: (inout UnsafePointer<UInt8>, SWARDecimal.Shape) -> Int64?
+    ) {
         guard UnsafeRawPointer(q).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x225B) else { return nil }
         var r = q + 2
-        guard let p = SWARDecimal.quotedAnyLength(&r, in: price),
-            UnsafeRawPointer(r).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x222C)
-        else { return nil }
+        guard let p = read(&r, price), UnsafeRawPointer(r).loadUnaligned(as: UInt16.self) == UInt16(littleEndian: 0x222C) else { return nil }
         r += 2
-        guard let v = SWARDecimal.quotedAnyLength(&r, in: quantity), r[0] == UInt8(ascii: "]") else { return nil }
+        guard let v = read(&r, quantity), r[0] == UInt8(ascii: "]") else { return nil }
         level = PriceLevel(price: Price(raw: p), quantity: Quantity(raw: v))
         length = q.distance(to: r) &+ 1
     }

@@ -233,13 +233,6 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// A decoded query string.
-extension Query {
-    /// The fault `POST /sim/fault` asks for, with its `duration`, `ms` and `path` (on every simulated venue).
-    func faultRule(_ kind: FaultKind) -> FaultRule {
-        FaultRule(kind: kind, durationSeconds: self["duration"].flatMap(Double.init), milliseconds: self["ms"].flatMap { Int64($0) }, path: self["path"])
-    }
-}
-
 struct Query {
     private(set) var items: [(String, String)] = []
 
@@ -301,5 +294,12 @@ enum ExchangeInfoBody {
             .map { #"{"asset":"\#($0)","marginAvailable":true,"autoAssetExchange":"0"}"# }.joined(separator: ",")
         let body = #"{"timezone":"UTC","serverTime":\#(serverTimeMillis),"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":2400},{"rateLimitType":"ORDERS","interval":"MINUTE","intervalNum":1,"limit":1200},{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":300}],"exchangeFilters":[],"assets":[\#(assets)],"symbols":[\#(symbols.joined(separator: ","))]}"#
         return Array(body.utf8)
+    }
+}
+
+extension Query {
+    /// The fault `POST /sim/fault` asks for, with its `duration`, `ms` and `path` (on every simulated venue).
+    func faultRule(_ kind: FaultKind) -> FaultRule {
+        FaultRule(kind: kind, durationSeconds: self["duration"].flatMap(Double.init), milliseconds: self["ms"].flatMap { Int64($0) }, path: self["path"])
     }
 }
