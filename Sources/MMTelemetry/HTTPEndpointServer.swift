@@ -115,7 +115,7 @@ private final class OpsHandler: ChannelInboundHandler, @unchecked Sendable {
             // Operations requests are tiny; refuse anything large rather than buffer it.
             if body.count + b.readableBytes > 65_536 {
                 refused = true
-                respond(context: context, OpsResponse(status: 413, body: #"{"error":"body too large"}"#), keepAlive: false)
+                respond(context: context, OpsResponse(status: 413, body: #"{"error":"body too large"}"#), keepAlive: false, lingering: true)
                 return
             }
             body.append(contentsOf: b.readBytes(length: b.readableBytes) ?? [])
@@ -139,7 +139,11 @@ private final class OpsHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    private func respond(context: ChannelHandlerContext, _ response: OpsResponse, keepAlive: Bool) {
+    /// Writes `response`; without `keepAlive` the connection then closes. `lingering`: the client may still be
+    /// sending a body that was refused, and closing with its bytes unread would reset the connection, which
+    /// can lose the answer on its way. So only the writing side is shut; what still comes is discarded, and the
+    /// connection closes when the client closes it, or after 2 s.
+    private func respond(context: ChannelHandlerContext, _ response: OpsResponse, keepAlive: Bool, lingering: Bool = false) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.utf8.count))
@@ -149,7 +153,13 @@ private final class OpsHandler: ChannelInboundHandler, @unchecked Sendable {
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: response.body)))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            if !keepAlive { channel.close(promise: nil) }
+            guard !keepAlive else { return }
+            if lingering {
+                channel.close(mode: .output, promise: nil)
+                channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
         }
     }
 }
