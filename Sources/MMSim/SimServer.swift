@@ -268,11 +268,11 @@ public final class SimServer: Sendable {
         return try await hub.eventLoop.submit { hub.exchange.accounts[apiKey]?.wallets ?? [:] }.get()
     }
 
-    /// Connections the venue closed for breaking a per-connection limit, and the pings and pongs its
-    /// WebSocket API has received, read on the venue's loop.
-    public func connectionCounts() async throws -> (policyClosures: Int, orderAPIControlFrames: Int) {
+    /// Connections the venue closed for breaking a per-connection limit, and the pongs its WebSocket API
+    /// has received, read on the venue's loop.
+    public func connectionCounts() async throws -> (policyClosures: Int, orderAPIPongs: Int) {
         let hub = self.hub
-        return try await hub.eventLoop.submit { (hub.policyClosures, hub.orderAPIControlFrames) }.get()
+        return try await hub.eventLoop.submit { (hub.policyClosures, hub.orderAPIPongs) }.get()
     }
 
     /// Stops the market clock (streams go quiet; REST keeps answering). For tests and tools.

@@ -48,8 +48,8 @@ final class StreamHub: @unchecked Sendable {
     private var nextPolicyCheck: Int64 = 0
     /// Connections the policy closed.
     private(set) var policyClosures = 0
-    /// Pings and pongs received on WebSocket API connections.
-    private(set) var orderAPIControlFrames = 0
+    /// Pongs received on WebSocket API connections.
+    private(set) var orderAPIPongs = 0
     /// Counters for tests and logs.
     private(set) var framesSent = 0
     private(set) var restarts = 0
@@ -128,7 +128,7 @@ final class StreamHub: @unchecked Sendable {
         let control = frame.opcode == .ping || frame.opcode == .pong
         let reason = policy.inbound(&c, isControl: control, isPong: frame.opcode == .pong, nowMillis: UnixNanos.now().millis)
         connections[id] = c
-        if control && c.isOrderAPI { orderAPIControlFrames += 1 }
+        if frame.opcode == .pong && c.isOrderAPI { orderAPIPongs += 1 }
         if reason != nil { policyClosures += 1 }
         return reason == nil
     }
