@@ -43,7 +43,9 @@ let package = Package(
         .target(name: "MMRisk", dependencies: ["MMCore", "MMBook"]),
         .target(name: "MMStrategy", dependencies: ["MMCore", "MMBook"]),
         .target(name: "MMExecution", dependencies: ["MMCore", "MMBook", "MMStrategy", "MMRisk"]),
-        .target(name: "MMBinanceWire", dependencies: ["MMCore", "MMBook"]),
+        // Depth levels read with vector instructions (AVX2), chosen at run time; the Swift readers otherwise.
+        .target(name: "CWireSIMD"),
+        .target(name: "MMBinanceWire", dependencies: ["MMCore", "MMBook", "CWireSIMD"]),
         // HMAC-SHA256 on precomputed key states over the system's libcrypto (allocation free per signature).
         .target(name: "CSigning", linkerSettings: [.linkedLibrary("crypto")]),
         // Request signing (HMAC-SHA256), kept apart so the wire formats stay free of crypto and C libraries.

@@ -1,3 +1,4 @@
+import CWireSIMD
 import MMBook
 import MMCore
 
@@ -38,8 +39,8 @@ extension MarketDecoder {
         guard let first = SWARDecimal.integer(&q, end),
             consumeLiteral(&q, end, #","u":"#), let final = SWARDecimal.integer(&q, end),
             consumeLiteral(&q, end, #","pu":"#), let previous = SWARDecimal.integer(&q, end),
-            consumeLiteral(&q, end, #","b":["#), levels(&q, end, into: &m.depth.bids, &m.shapes),
-            consumeLiteral(&q, end, #","a":["#), levels(&q, end, into: &m.depth.asks, &m.shapes),
+            consumeLiteral(&q, end, #","b":["#), levels(&q, end, into: &m.depth.bids, &m.shapes, frame: start),
+            consumeLiteral(&q, end, #","a":["#), levels(&q, end, into: &m.depth.asks, &m.shapes, frame: start),
             consumeLiteral(&q, end, "}"), !enveloped || consumeLiteral(&q, end, "}"), atEnd(q, end)
         else {
             m.depth.bids.removeAll()
@@ -123,9 +124,11 @@ extension MarketDecoder {
     }
 
     /// Levels after the opening `[`, through the closing `]`, written straight into the list's storage.
+    /// `frame` is the message's first byte (the vector reader may read back to it).
     @inlinable @inline(always)
     static func levels(
-        _ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into out: inout LevelList, _ shapes: inout LevelShapes
+        _ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into out: inout LevelList, _ shapes: inout LevelShapes,
+        frame: UnsafePointer<UInt8>
     ) -> Bool {
         guard q < end else { return false }
         if q.pointee == UInt8(ascii: "]") {
@@ -145,9 +148,11 @@ extension MarketDecoder {
             }
             while true {
                 let run =
-                    shapes.price.longFraction | shapes.quantity.longFraction == 0
-                    ? compactRun(p, end, into: slots + n, price: shapes.price, quantity: shapes.quantity)
-                    : compactRunAnyLength(p, end, into: slots + n, price: shapes.price, quantity: shapes.quantity)
+                    shapes.vector
+                    ? vectorRun(frame, p, end, into: slots + n, price: shapes.price, quantity: shapes.quantity)
+                    : shapes.price.longFraction | shapes.quantity.longFraction == 0
+                        ? compactRun(p, end, into: slots + n, price: shapes.price, quantity: shapes.quantity)
+                        : compactRunAnyLength(p, end, into: slots + n, price: shapes.price, quantity: shapes.quantity)
                 n &+= run.count
                 p = run.next
                 if run.closed {
@@ -169,5 +174,19 @@ extension MarketDecoder {
         }
         q = state.p
         return state.ok
+    }
+
+    /// `compactRun` with vector instructions (`mm_compact_levels`): numbers of 1-7 integer digits and the
+    /// shapes' fraction digits, short or long alike, the frame's last level included.
+    @inlinable @inline(always)
+    static func vectorRun(
+        _ frame: UnsafePointer<UInt8>, _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>,
+        into out: UnsafeMutablePointer<PriceLevel>, price: SWARDecimal.Shape, quantity: SWARDecimal.Shape
+    ) -> CompactRun {
+        // A level is two Int64 values, price then quantity, as the C side writes them.
+        let pairs = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Int64.self)
+        let run = mm_compact_levels(
+            frame, start, end, pairs, Int32(truncatingIfNeeded: price.fractionDigits), Int32(truncatingIfNeeded: quantity.fractionDigits))
+        return CompactRun(next: run.next, count: run.count, closed: run.closed)
     }
 }

@@ -1,3 +1,4 @@
+import CWireSIMD
 import MMBook
 import MMCore
 
@@ -32,6 +33,17 @@ public struct MarketMessage: Sendable {
     @usableFromInline var shapes = MarketDecoder.LevelShapes()
     /// The envelope and symbol bytes of the last diff, which the next one most likely repeats.
     @usableFromInline var layout = MarketDecoder.DepthLayout()
+
+    /// True when this machine reads compact depth levels with vector instructions (x86-64 with AVX2, BMI1
+    /// and BMI2); the word-at-a-time Swift readers serve otherwise.
+    public static let vectorLevelsAvailable = mm_compact_levels_available()
+
+    /// Whether this scratch's diffs are read with vector instructions (on by default where available;
+    /// off, the Swift readers serve, which tests compare against).
+    public var usesVectorLevels: Bool {
+        get { shapes.vector }
+        set { shapes.vector = newValue && Self.vectorLevelsAvailable }
+    }
 
     /// Creates a scratch with room for `levelCapacity` diff levels and `snapshotCapacity` snapshot levels per side.
     public init(levelCapacity: Int = 256, snapshotCapacity: Int = 1024) {

@@ -76,6 +76,9 @@ public enum SWARDecimal {
             self.init(gap: -(f &+ 1), below: mask, above: 0, scale: 0)
         }
 
+        /// The shape's fraction digits (`1...8`); 0 for `unknown`.
+        @inlinable public var fractionDigits: Int { gap > 0 ? gap &>> 3 &- 1 : -gap &- 1 }
+
         /// A long shape's fraction digits (`1...8`); 0 for a short shape or none.
         @inlinable public var longFraction: Int { gap < -1 ? -gap &- 1 : 0 }
 

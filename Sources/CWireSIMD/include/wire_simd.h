@@ -1,0 +1,30 @@
+#ifndef WIRE_SIMD_H
+#define WIRE_SIMD_H
+#include <stdbool.h>
+#include <stdint.h>
+
+/// Where a run of compact levels stopped: after the last level read and its separator (or at the level
+/// the run could not read), how many levels it wrote, and whether the list's closing `]` was read.
+typedef struct {
+    const uint8_t *next;
+    intptr_t count;
+    bool closed;
+} mm_level_run;
+
+/// True when this CPU runs `mm_compact_levels` (x86-64 with AVX2, BMI1 and BMI2); false elsewhere.
+bool mm_compact_levels_available(void);
+
+/// Reads depth levels of the exact compact form Binance sends, `["63943.90","46.372"]` each followed by
+/// `,` or the list's closing `]`, from `start` (a level's `[`) toward `end`, into `out` as pairs of
+/// fixed-point values (8 fraction digits): price, quantity, price, quantity... Each number has 1 to 7
+/// integer digits, a point and exactly `price_fraction_digits` or `quantity_fraction_digits` (1 to 8)
+/// fraction digits. Stops without consuming at the first level it cannot read that way (another shape,
+/// whitespace, a bad separator, the end of the bytes). Reads only bytes of `[frame, end)`, which must
+/// hold at least 64 bytes, with at least 12 before `start` (it returns at once otherwise). `out` must
+/// have room for every level the bytes can hold (each takes at least 10). Returns at once with no level
+/// when `mm_compact_levels_available()` is false.
+mm_level_run mm_compact_levels(
+    const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int price_fraction_digits,
+    int quantity_fraction_digits);
+
+#endif

@@ -1,0 +1,143 @@
+#include "wire_simd.h"
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define WIRE_SIMD __attribute__((target("avx2,bmi,bmi2")))
+
+bool mm_compact_levels_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+}
+
+// Shuffle controls for a number loaded as the 16 bytes that end at its closing quote, one per fraction digit
+// count f: bytes 0-7 pick its integer digits right-aligned, bytes 8-15 its fraction digits left-aligned
+// (padded with zeros to eight). A control byte with its high bit set picks zero. The integer's first
+// byte depends on its digit count n: `leading[n]` sets that bit on the bytes before it.
+static const int8_t controls[9][16] = {
+#define Z -128
+    {Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z},
+    {6, 7, 8, 9, 10, 11, 12, 13, 15, Z, Z, Z, Z, Z, Z, Z},
+    {5, 6, 7, 8, 9, 10, 11, 12, 14, 15, Z, Z, Z, Z, Z, Z},
+    {4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, Z, Z, Z, Z, Z},
+    {3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15, Z, Z, Z, Z},
+    {2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, Z, Z, Z},
+    {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, Z, Z},
+    {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, Z},
+    {Z, 0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15},
+};
+static const int8_t leading[8][16] = {
+    {Z, Z, Z, Z, Z, Z, Z, Z},
+    {Z, Z, Z, Z, Z, Z, Z, 0},
+    {Z, Z, Z, Z, Z, Z, 0, 0},
+    {Z, Z, Z, Z, Z, 0, 0, 0},
+    {Z, Z, Z, Z, 0, 0, 0, 0},
+    {Z, Z, Z, 0, 0, 0, 0, 0},
+    {Z, Z, 0, 0, 0, 0, 0, 0},
+    {Z, 0, 0, 0, 0, 0, 0, 0},
+#undef Z
+};
+
+/// The digits of a number of `n` integer and `f` fraction digits whose closing quote is at `close`:
+/// integer right-aligned in bytes 0-7, fraction left-aligned in 8-15. Reads the 16 bytes before `close`.
+static inline WIRE_SIMD __m128i aligned_digits(const uint8_t *close, uint64_t n, int f) {
+    __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(close - 16)), _mm_set1_epi8('0'));
+    __m128i control = _mm_or_si128(_mm_loadu_si128((const __m128i *)controls[f]), _mm_loadu_si128((const __m128i *)leading[n]));
+    return _mm_shuffle_epi8(v, control);
+}
+
+/// Bit i set when byte `p + i` is a quote, for 64 bytes.
+static inline WIRE_SIMD uint64_t quote_mask(const uint8_t *p) {
+    const __m256i quote = _mm256_set1_epi8('"');
+    const __m256i a = _mm256_loadu_si256((const __m256i *)p), b = _mm256_loadu_si256((const __m256i *)(p + 32));
+    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, quote))
+        | (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, quote)) << 32;
+}
+
+/// One level at `q` with its separator, into `out`; its length, or 0 when it is not of the form. `quotes`
+/// is the quote mask of the bytes from `q`, of which `available` (up to 64) are the frame's.
+///
+/// The level's four quotes come from the quote mask, so that where the next level starts depends on two
+/// loads, a compare and a few bit operations, not on reading each number in turn. Each number is then
+/// loaded as the 16 bytes ending at its closing quote (inside the frame even for its last level), its
+/// digits shuffled into place and checked all at once.
+static inline WIRE_SIMD intptr_t level(const uint8_t *q, uint64_t quotes, intptr_t available, int fp, int fq, int64_t *out) {
+    // `["` first; then the price's closing quote, the quantity's opening one and its closing one.
+    uint64_t rest = _blsr_u64(quotes);
+    uint64_t p1 = _tzcnt_u64(rest);
+    rest = _blsr_u64(rest);
+    uint64_t p2 = _tzcnt_u64(rest);
+    uint64_t p3 = _tzcnt_u64(_blsr_u64(rest));
+    // 1-7 integer digits each (unsigned: fewer wrap around), which keeps p3 below 40.
+    uint64_t np = p1 - 3 - (uint64_t)fp, nq = p3 - p1 - 4 - (uint64_t)fq;
+    if ((quotes & 3) != 2 || p2 != p1 + 2 || np - 1 >= 7 || nq - 1 >= 7 || (intptr_t)p3 + 3 > available) return 0;
+    uint16_t end;
+    memcpy(&end, q + p3 + 1, 2);
+    // `[`, `,` between the numbers, their points, and `]` with `,` or `]` after it.
+    if (q[0] != '[' || q[p1 + 1] != ',' || q[p1 - 1 - fp] != '.' || q[p3 - 1 - fq] != '.' || (end != 0x2C5D && end != 0x5D5D)) return 0;
+    __m128i price = aligned_digits(q + p1, np, fp), quantity = aligned_digits(q + p3, nq, fq);
+    // Every byte shuffled in is a digit (what it did not pick is zero).
+    __m128i largest = _mm_max_epu8(price, quantity);
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(largest, _mm_set1_epi8(9)), largest)) != 0xFFFF) return 0;
+    // Digit pairs, then groups of four, then eight: [price integer, price fraction, quantity integer,
+    // quantity fraction], each below 10^8.
+    const __m128i tens = _mm_set1_epi16(0x010A), hundreds = _mm_set1_epi32(0x00010064), tenThousands = _mm_set1_epi32(0x00012710);
+    __m128i x = _mm_madd_epi16(_mm_maddubs_epi16(price, tens), hundreds);
+    __m128i y = _mm_madd_epi16(_mm_maddubs_epi16(quantity, tens), hundreds);
+    __m128i c = _mm_madd_epi16(_mm_packus_epi32(x, y), tenThousands);
+    uint64_t pv = (uint64_t)_mm_cvtsi128_si64(c), qv = (uint64_t)_mm_extract_epi64(c, 1);
+    out[0] = (int64_t)((pv & 0xFFFFFFFFu) * 100000000u + (pv >> 32));
+    out[1] = (int64_t)((qv & 0xFFFFFFFFu) * 100000000u + (qv >> 32));
+    return (intptr_t)p3 + 3;
+}
+
+WIRE_SIMD mm_level_run mm_compact_levels(
+    const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int fp, int fq) {
+    mm_level_run run = {start, 0, false};
+    // Numbers are loaded from 16 bytes before their closing quote (at least 4 past a level's start), and
+    // masks near the end from the frame's last 64 bytes.
+    if ((unsigned)(fp - 1) >= 8 || (unsigned)(fq - 1) >= 8 || start - frame < 12 || end - frame < 64) return run;
+    const uint8_t *q = start;
+    intptr_t count = 0;
+    for (;;) {
+        intptr_t available = end - q;
+        uint64_t quotes;
+        if (available >= 64) {
+            quotes = quote_mask(q);
+            available = 64;
+        } else {
+            if (available <= 0) break;
+            // The frame's last 64 bytes, shifted to start at `q`: bits past the end are clear.
+            quotes = quote_mask(end - 64) >> (64 - available);
+        }
+        intptr_t length = level(q, quotes, available, fp, fq, out);
+        if (length == 0) break;
+        out += 2;
+        count += 1;
+        q += length;
+        if (q[-1] == ']') {
+            run.closed = true;
+            break;
+        }
+    }
+    run.next = q;
+    run.count = count;
+    return run;
+}
+
+#else
+
+bool mm_compact_levels_available(void) { return false; }
+
+mm_level_run mm_compact_levels(const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int fp, int fq) {
+    (void)frame;
+    (void)end;
+    (void)out;
+    (void)fp;
+    (void)fq;
+    mm_level_run run = {start, 0, false};
+    return run;
+}
+
+#endif
