@@ -56,26 +56,26 @@ static inline WIRE_SIMD uint64_t quote_mask(const uint8_t *p) {
 }
 
 /// One level at `q` with its separator, into `out`; its length, or 0 when it is not of the form. `quotes`
-/// is the quote mask of the bytes from `q`, of which `available` (up to 64) are the frame's.
+/// is the quote mask of the bytes from `q`, of which `available` bits (up to 64) are known.
 ///
-/// The level's four quotes come from the quote mask, so that where the next level starts depends on two
-/// loads, a compare and a few bit operations, not on reading each number in turn. Each number is then
+/// The numbers' closing quotes come from the quote mask, so that where the next level starts depends on
+/// two loads, a compare and a few bit operations, not on reading each number in turn. Each number is then
 /// loaded as the 16 bytes ending at its closing quote (inside the frame even for its last level), its
 /// digits shuffled into place and checked all at once.
 static inline WIRE_SIMD intptr_t level(const uint8_t *q, uint64_t quotes, intptr_t available, int fp, int fq, int64_t *out) {
-    // `["` first; then the price's closing quote, the quantity's opening one and its closing one.
+    uint16_t open, middle, close;
+    memcpy(&open, q, 2);
+    // The price's closing quote (the first after `["`), then the quantity's (the first after `","`), each
+    // number of 1-7 integer digits (unsigned: fewer wrap around), which keeps p3 below 40.
     uint64_t rest = _blsr_u64(quotes);
     uint64_t p1 = _tzcnt_u64(rest);
-    rest = _blsr_u64(rest);
-    uint64_t p2 = _tzcnt_u64(rest);
-    uint64_t p3 = _tzcnt_u64(_blsr_u64(rest));
-    // 1-7 integer digits each (unsigned: fewer wrap around), which keeps p3 below 40.
+    uint64_t p3 = _tzcnt_u64(_blsr_u64(_blsr_u64(rest)));
     uint64_t np = p1 - 3 - (uint64_t)fp, nq = p3 - p1 - 4 - (uint64_t)fq;
-    if ((quotes & 3) != 2 || p2 != p1 + 2 || np - 1 >= 7 || nq - 1 >= 7 || (intptr_t)p3 + 3 > available) return 0;
-    uint16_t end;
-    memcpy(&end, q + p3 + 1, 2);
-    // `[`, `,` between the numbers, their points, and `]` with `,` or `]` after it.
-    if (q[0] != '[' || q[p1 + 1] != ',' || q[p1 - 1 - fp] != '.' || q[p3 - 1 - fq] != '.' || (end != 0x2C5D && end != 0x5D5D)) return 0;
+    if (open != 0x225B || np - 1 >= 7 || nq - 1 >= 7 || (intptr_t)p3 + 3 > available) return 0;  // `["`
+    memcpy(&middle, q + p1 + 1, 2);
+    memcpy(&close, q + p3 + 1, 2);
+    // `,"` between the numbers, their points, and `]` with `,` or `]` after it.
+    if (middle != 0x222C || q[p1 - 1 - fp] != '.' || q[p3 - 1 - fq] != '.' || (close != 0x2C5D && close != 0x5D5D)) return 0;
     __m128i price = aligned_digits(q + p1, np, fp), quantity = aligned_digits(q + p3, nq, fq);
     // Every byte shuffled in is a digit (what it did not pick is zero).
     __m128i largest = _mm_max_epu8(price, quantity);
@@ -100,22 +100,32 @@ WIRE_SIMD mm_level_run mm_compact_levels(
     if ((unsigned)(fp - 1) >= 8 || (unsigned)(fq - 1) >= 8 || start - frame < 12 || end - frame < 64) return run;
     const uint8_t *q = start;
     intptr_t count = 0;
+    // The quote mask of the bytes from `q`, of which `valid` bits hold: shifted along as levels are read,
+    // so that most levels find their quotes without a load, and reloaded when a level might not fit.
+    uint64_t quotes = 0;
+    intptr_t valid = 0;
     for (;;) {
-        intptr_t available = end - q;
-        uint64_t quotes;
-        if (available >= 64) {
-            quotes = quote_mask(q);
-            available = 64;
-        } else {
-            if (available <= 0) break;
-            // The frame's last 64 bytes, shifted to start at `q`: bits past the end are clear.
-            quotes = quote_mask(end - 64) >> (64 - available);
+        // 40: the longest level the reader takes (7 integer and 8 fraction digits a number).
+        if (valid < 40) {
+            intptr_t available = end - q;
+            if (available >= 64) {
+                quotes = quote_mask(q);
+                valid = 64;
+            } else if (available >= 10) {
+                // The frame's last 64 bytes, shifted to start at `q`: bits past the end are clear.
+                quotes = quote_mask(end - 64) >> (64 - available);
+                valid = available;
+            } else {
+                break;
+            }
         }
-        intptr_t length = level(q, quotes, available, fp, fq, out);
+        intptr_t length = level(q, quotes, valid, fp, fq, out);
         if (length == 0) break;
         out += 2;
         count += 1;
         q += length;
+        quotes >>= length;
+        valid -= length;
         if (q[-1] == ']') {
             run.closed = true;
             break;

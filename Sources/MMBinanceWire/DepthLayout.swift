@@ -1,3 +1,4 @@
+import CWireSIMD
 import MMCore
 
 extension MarketDecoder {
@@ -46,6 +47,7 @@ extension MarketDecoder {
             let n = count
             guard n >= 8, readable >= n else { return false }
             return withUnsafeBytes(of: &words) { stored in
+                if n >= 16 { return mm_equal_16_to_64(p, stored.baseAddress!.assumingMemoryBound(to: UInt8.self), n) }
                 let a = UnsafeRawPointer(p)
                 var diff: UInt64 = 0
                 var i = 0
