@@ -100,31 +100,40 @@ WIRE_SIMD mm_level_run mm_compact_levels(
     if ((unsigned)(fp - 1) >= 8 || (unsigned)(fq - 1) >= 8 || start - frame < 12 || end - frame < 64) return run;
     const uint8_t *q = start;
     intptr_t count = 0;
-    // The quote mask of the bytes from `q`, of which `valid` bits hold: shifted along as levels are read,
-    // so that most levels find their quotes without a load, and reloaded when a level might not fit.
-    uint64_t quotes = 0;
+    // The quote mask of the 128 bytes from `q` (`low`, then `high`), of which `valid` bits hold: shifted
+    // along as levels are read, so that most levels find their quotes with no load in the chain from one
+    // level to the next, and reloaded when a level might not fit.
+    uint64_t low = 0, high = 0;
     intptr_t valid = 0;
     for (;;) {
         // 40: the longest level the reader takes (7 integer and 8 fraction digits a number).
         if (valid < 40) {
             intptr_t available = end - q;
-            if (available >= 64) {
-                quotes = quote_mask(q);
+            if (available >= 128) {
+                low = quote_mask(q);
+                high = quote_mask(q + 64);
+                valid = 128;
+            } else if (available >= 64) {
+                low = quote_mask(q);
+                high = 0;
                 valid = 64;
             } else if (available >= 10) {
                 // The frame's last 64 bytes, shifted to start at `q`: bits past the end are clear.
-                quotes = quote_mask(end - 64) >> (64 - available);
+                low = quote_mask(end - 64) >> (64 - available);
+                high = 0;
                 valid = available;
             } else {
                 break;
             }
         }
-        intptr_t length = level(q, quotes, valid, fp, fq, out);
+        intptr_t length = level(q, low, valid < 64 ? valid : 64, fp, fq, out);
         if (length == 0) break;
         out += 2;
         count += 1;
         q += length;
-        quotes >>= length;
+        // 10 ≤ length ≤ 40.
+        low = (low >> length) | (high << (64 - length));
+        high >>= length;
         valid -= length;
         if (q[-1] == ']') {
             run.closed = true;
