@@ -53,6 +53,13 @@ struct KeyTable: @unchecked Sendable {
         }
     }
 
+    /// The value at `key`, or 0 when absent.
+    @inlinable
+    func value(_ key: Int64) -> Int64 {
+        let (i, found) = find(key)
+        return found ? slots[i].value : 0
+    }
+
     /// Removes the entry at `slot`, moving later members of its probe run back so lookups need no tombstones.
     @inlinable
     func remove(at slot: Int) {

@@ -3,23 +3,18 @@ import MMCore
 /// One side of a book: the size at each price key, in key order, with the best (largest key) at hand.
 /// Bids use `key = ticks`, asks `key = -ticks`.
 ///
-/// Keys are grouped in pages of 4,096. A page that holds a level has a slot: the sizes of its keys in
-/// one array, indexed by the key's low bits, and a presence bitmap, one bit per key with a summary
-/// word per page; the occupied pages are kept in a sorted list. Setting a level is a page lookup (the
-/// last page is cached: a diff's levels mostly share one), a store of the size and a store of its bit
-/// and summary bit, the same instructions whether the level stays, comes or goes, so that no branch
-/// depends on which it is (a coin flip on real diffs). When the best level goes, the next one is found
-/// by scanning that word, then the page's summary, then the page below. Real diffs, which touch levels
-/// all through the book, cost the same near the touch and far from it.
+/// Sizes live in a hash (`KeyTable`), so the three quarters of diff levels that only change a size cost
+/// one probe. Order lives in a paged presence bitmap: one bit per grid key, 4,096 keys a page, a summary
+/// word per page and the occupied pages in a sorted list. A new or removed level flips a bit (and, when
+/// a word empties, a summary bit); when the best level goes, the next one is found by scanning that
+/// word, then the page's summary, then the page below. Nothing is sorted or moved per level, and real
+/// diffs, which touch levels all through the book, cost the same near the touch and far from it.
 ///
-/// A page slot takes 32 KiB of sizes and 520 bytes of bits: a book whose levels span a few percent of
-/// the price holds a few dozen pages a side. Storage is allocated up front and grows only during
-/// warm-up (by doubling); steady-state updates do not allocate. The ladder is a value: a copy shares
-/// storage until either side changes.
+/// Storage is allocated up front and grows only during warm-up (by doubling); steady-state updates do
+/// not allocate. The ladder is a value: a copy shares storage until either side changes.
 @usableFromInline
 struct Ladder: Sendable {
     @usableFromInline static var pageShift: Int64 { 12 }
-    @usableFromInline static var keysPerPage: Int { 4096 }
     @usableFromInline static var wordsPerPage: Int { 64 }
 
     @usableFromInline var storage: LadderStorage
@@ -36,14 +31,13 @@ struct Ladder: Sendable {
     @usableFromInline var cachedPage = Int64.min
     @usableFromInline var cachedSlot = 0
 
-    /// A ladder with page slots for about `capacity` levels near one another (64 pages from 8,192 up);
-    /// it grows past that.
+    /// A ladder for about `capacity` levels; it grows past that.
     @usableFromInline
     init(capacity: Int) {
-        var pages = 2
-        while pages < 64 && pages * 128 < capacity { pages <<= 1 }
-        storage = LadderStorage(pageCapacity: pages)
-        freeCount = pages
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        storage = LadderStorage(levelSlots: size, pageCapacity: 64)
+        freeCount = 64
     }
 
     @inlinable var count: Int { total }
@@ -53,24 +47,19 @@ struct Ladder: Sendable {
     var last: (key: Int64, lots: Int64)? { best == .min ? nil : (best, bestLots) }
 
     @inlinable
-    func lots(at key: Int64) -> Int64 {
-        guard let slot = existingSlot(key &>> Self.pageShift) else { return 0 }
-        return storage.values[slot &<< 12 | Int(truncatingIfNeeded: key) & 4095]
-    }
+    func lots(at key: Int64) -> Int64 { key == KeyTable.empty ? 0 : storage.levels.value(key) }
 
     // MARK: Mutation
 
     /// Makes the storage this ladder's own before it is written (a copy of the book may share it).
     @inlinable @inline(always)
     mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage) { regrow(pageCapacity: storage.pageCapacity) }
+        if !isKnownUniquelyReferenced(&storage) { regrow(levelSlots: storage.levels.size, pageCapacity: storage.pageCapacity) }
     }
 
     /// Sets the size at `key` (0 removes).
     @inlinable
     mutating func set(key: Int64, lots: Int64) {
-        // `Int64.min` marks an empty side; no grid price maps to it.
-        guard key != .min else { return }
         makeUnique()
         setOwned(key: key, lots: lots)
     }
@@ -82,12 +71,14 @@ struct Ladder: Sendable {
         makeUnique()
         var rejected = 0
         levels.withUnsafeBufferPointer { buffer in
+            // The table held in locals across levels: only a level that comes or goes can move it.
+            var table = storage.levels
             for level in buffer {
                 guard let (t, l) = grid.units(level.price, level.quantity) else {
                     rejected &+= 1
                     continue
                 }
-                setOwned(key: sign &* t, lots: l)
+                if !setOwned(key: sign &* t, lots: l, in: table) { table = storage.levels }
             }
         }
         return rejected
@@ -96,84 +87,113 @@ struct Ladder: Sendable {
     /// `set` once the storage is known to be this ladder's own.
     @inlinable @inline(always)
     mutating func setOwned(key: Int64, lots: Int64) {
-        let page = key &>> Self.pageShift
-        var slot = cachedSlot
-        if page != cachedPage {
-            slot = self.slot(forWriting: page, creating: lots != 0)
-            // A removal on a page with no level: nothing to do.
-            if slot < 0 { return }
+        _ = setOwned(key: key, lots: lots, in: storage.levels)
+    }
+
+    /// `setOwned(key:lots:)` through `table`, the storage's current table; false when a level came or went,
+    /// which may have moved the table.
+    @inlinable @inline(always)
+    mutating func setOwned(key: Int64, lots: Int64, in table: KeyTable) -> Bool {
+        let (slot, found) = table.find(key)
+        if found && lots != 0 {
+            table.slots[slot].value = lots
+            if key == best { bestLots = lots }
+            return true
         }
-        let i = Int(truncatingIfNeeded: key) & 4095
-        let at = storage.values + (slot &<< 12 | i)
-        let was: Int = at.pointee != 0 ? 1 : 0
-        let now: Int = lots != 0 ? 1 : 0
-        at.pointee = lots
-        // The bit and the summary bit are computed and stored whether or not presence changed: masks, not
-        // branches.
-        let w = i &>> 6
-        let b = UInt64(truncatingIfNeeded: i & 63)
-        let wordAt = storage.words + (slot &<< 6 | w)
-        let word = (wordAt.pointee & ~(1 &<< b)) | (UInt64(truncatingIfNeeded: now) &<< b)
-        wordAt.pointee = word
-        let summaryAt = storage.summaries + slot
-        let filled: UInt64 = word != 0 ? 1 : 0
-        let summary = (summaryAt.pointee & ~(1 &<< UInt64(truncatingIfNeeded: w))) | (filled &<< UInt64(truncatingIfNeeded: w))
-        summaryAt.pointee = summary
-        total &+= now &- was
-        if key >= best {
-            if now != 0 {
-                best = key
-                bestLots = lots
-            } else if key == best {
-                dropBest(key)
+        change(key: key, lots: lots, slot: slot, found: found)
+        return false
+    }
+
+    /// A level that comes or goes (or a removal of an absent one), given where `find` stopped. Not inlined:
+    /// the quarter of levels that take it pay a call, and the loop over the others keeps its registers.
+    @usableFromInline @inline(never)
+    mutating func change(key: Int64, lots: Int64, slot: Int, found: Bool) {
+        let table = storage.levels
+        if found {
+            table.remove(at: slot)
+            total &-= 1
+            clearBit(key)
+            if key == best {
+                best = highestKey(below: key)
+                bestLots = best == .min ? 0 : table.value(best)
             }
+            return
         }
+        if lots == 0 || key == KeyTable.empty { return }
+        if (total &+ 1) &* 2 > table.size {
+            regrow(levelSlots: table.size * 2, pageCapacity: storage.pageCapacity)
+            insertNew(key: key, lots: lots, slot: storage.levels.find(key).slot)
+        } else {
+            insertNew(key: key, lots: lots, slot: slot)
+        }
+    }
+
+    @inlinable @inline(always)
+    mutating func insertNew(key: Int64, lots: Int64, slot: Int) {
+        storage.levels.slots[slot] = KeySlot(key: key, value: lots)
+        total &+= 1
+        setBit(key)
+        if key > best {
+            best = key
+            bestLots = lots
+        }
+    }
+
+    @inlinable @inline(always)
+    mutating func setBit(_ key: Int64) {
+        let page = key &>> Self.pageShift
+        let slot = page == cachedPage ? cachedSlot : pageSlot(creating: page)
+        let bit = Int(truncatingIfNeeded: key) & 4095
+        let w = bit &>> 6
+        (storage.words + (slot &<< 6) + w).pointee |= 1 &<< UInt64(truncatingIfNeeded: bit & 63)
+        (storage.summaries + slot).pointee |= 1 &<< UInt64(truncatingIfNeeded: w)
+    }
+
+    @inlinable @inline(always)
+    mutating func clearBit(_ key: Int64) {
+        let page = key &>> Self.pageShift
+        guard let slot = existingSlot(page) else { return }
+        cachedPage = page
+        cachedSlot = slot
+        let bit = Int(truncatingIfNeeded: key) & 4095
+        let w = bit &>> 6
+        let wordAt = storage.words + (slot &<< 6) + w
+        let word = wordAt.pointee & ~(1 &<< UInt64(truncatingIfNeeded: bit & 63))
+        wordAt.pointee = word
+        if word != 0 { return }
+        let summaryAt = storage.summaries + slot
+        let summary = summaryAt.pointee & ~(1 &<< UInt64(truncatingIfNeeded: w))
+        summaryAt.pointee = summary
         if summary == 0 { removePage(page, slot: slot) }
     }
 
-    /// The slot of `page` (now the cached one), a new one for it when `creating`, or -1 when it has none
-    /// and is not to be created.
-    @usableFromInline @inline(never)
-    mutating func slot(forWriting page: Int64, creating: Bool) -> Int {
-        let (i, found) = storage.pages.find(page)
-        if found {
-            cachedPage = page
-            cachedSlot = Int(truncatingIfNeeded: storage.pages.slots[i].value)
-            return cachedSlot
-        }
-        return creating ? newPage(page, at: i) : -1
-    }
-
-    /// The best level went: the next one below it becomes the best.
-    @usableFromInline @inline(never)
-    mutating func dropBest(_ key: Int64) {
-        best = highestKey(below: key)
-        bestLots = best == .min ? 0 : lots(at: best)
-    }
-
-    /// Takes a free slot for `page`, which has none (`entry` is where the page table's lookup stopped),
-    /// and lists the page; the slot becomes the cached one.
+    /// The slot of `page`, taking a free one (and listing the page) if it has none yet.
     @usableFromInline
-    mutating func newPage(_ page: Int64, at entry: Int) -> Int {
-        var i = entry
-        if freeCount == 0 {
-            regrow(pageCapacity: storage.pageCapacity * 2)
-            i = storage.pages.find(page).slot
+    mutating func pageSlot(creating page: Int64) -> Int {
+        var (i, found) = storage.pages.find(page)
+        let slot: Int
+        if found {
+            slot = Int(truncatingIfNeeded: storage.pages.slots[i].value)
+        } else {
+            if freeCount == 0 {
+                regrow(levelSlots: storage.levels.size, pageCapacity: storage.pageCapacity * 2)
+                i = storage.pages.find(page).slot
+            }
+            freeCount -= 1
+            slot = Int(storage.freePages[freeCount])
+            storage.pages.slots[i] = KeySlot(key: page, value: Int64(slot))
+            let p = pagePosition(page)
+            let sorted = storage.sorted
+            if p < pageCount { (sorted + p + 1).update(from: sorted + p, count: pageCount - p) }
+            sorted[p] = page
+            pageCount += 1
         }
-        freeCount -= 1
-        let slot = Int(storage.freePages[freeCount])
-        storage.pages.slots[i] = KeySlot(key: page, value: Int64(slot))
-        let p = pagePosition(page)
-        let sorted = storage.sorted
-        if p < pageCount { (sorted + p + 1).update(from: sorted + p, count: pageCount - p) }
-        sorted[p] = page
-        pageCount += 1
         cachedPage = page
         cachedSlot = slot
         return slot
     }
 
-    /// Returns an emptied page's slot (whose sizes are all zero again) to the free stack and unlists the page.
+    /// Returns an emptied page's slot to the free stack and unlists the page.
     @usableFromInline
     mutating func removePage(_ page: Int64, slot: Int) {
         let (i, found) = storage.pages.find(page)
@@ -187,10 +207,11 @@ struct Ladder: Sendable {
         if cachedPage == page { cachedPage = .min }
     }
 
-    /// Replaces the storage with a copy of the given size (growth during warm-up, or a shared book written).
+    /// Replaces the storage with a copy of the given sizes (growth during warm-up, or a shared book written).
     @usableFromInline
-    mutating func regrow(pageCapacity: Int) {
-        (storage, freeCount) = storage.copy(pageCapacity: pageCapacity, pageCount: pageCount, freeCount: freeCount)
+    mutating func regrow(levelSlots: Int, pageCapacity: Int) {
+        (storage, freeCount) = storage.copy(
+            levelSlots: levelSlots, pageCapacity: pageCapacity, pageCount: pageCount, freeCount: freeCount)
     }
 
     // MARK: Order
@@ -266,7 +287,7 @@ struct Ladder: Sendable {
                 if remaining < n {
                     for _ in 0..<remaining { word &= ~(1 &<< UInt64(63 &- word.leadingZeroBitCount)) }
                     let key = Self.key(page, w, word)
-                    return (key, storage.values[slot &<< 12 | Int(truncatingIfNeeded: key) & 4095])
+                    return (key, storage.levels.value(key))
                 }
                 remaining -= n
                 summary &= ~(1 &<< UInt64(w))
@@ -290,7 +311,7 @@ struct Ladder: Sendable {
                 var word = storage.words[(slot &<< 6) &+ w]
                 while word != 0 && left > 0 {
                     let key = Self.key(page, w, word)
-                    body(key, storage.values[slot &<< 12 | Int(truncatingIfNeeded: key) & 4095])
+                    body(key, storage.levels.value(key))
                     word &= ~(1 &<< UInt64(63 &- word.leadingZeroBitCount))
                     left -= 1
                 }
@@ -306,26 +327,15 @@ struct Ladder: Sendable {
         if isKnownUniquelyReferenced(&storage) {
             for p in 0..<pageCount {
                 guard let slot = existingSlot(storage.sorted[p]) else { continue }
-                // Only the sizes present are non-zero: clearing them by their bits touches a few lines,
-                // not the page's 32 KiB.
-                var summary = storage.summaries[slot]
-                while summary != 0 {
-                    let w = summary.trailingZeroBitCount
-                    var word = storage.words[slot &<< 6 | w]
-                    while word != 0 {
-                        storage.values[slot &<< 12 | w &<< 6 | word.trailingZeroBitCount] = 0
-                        word &= word &- 1
-                    }
-                    storage.words[slot &<< 6 | w] = 0
-                    summary &= summary &- 1
-                }
+                (storage.words + (slot &<< 6)).update(repeating: 0, count: Self.wordsPerPage)
                 storage.summaries[slot] = 0
             }
             storage.pages.clear()
+            if total > 0 { storage.levels.clear() }
             let capacity = storage.pageCapacity
             for i in 0..<capacity { storage.freePages[i] = Int32(capacity - 1 - i) }
         } else {
-            storage = LadderStorage(pageCapacity: storage.pageCapacity)
+            storage = LadderStorage(levelSlots: storage.levels.size, pageCapacity: storage.pageCapacity)
         }
         freeCount = storage.pageCapacity
         total = 0

@@ -4,9 +4,8 @@
 /// per-array uniqueness tests: the ladder checks that it owns its storage once per batch of levels.
 @usableFromInline
 final class LadderStorage: @unchecked Sendable {
-    /// Sizes: page slot `s` owns `values[s * 4096 ..< s * 4096 + 4096]`, one per key of its page, zero
-    /// where no level rests (and everywhere in a free slot).
-    @usableFromInline let values: UnsafeMutablePointer<Int64>
+    /// Size at each key.
+    @usableFromInline let levels: KeyTable
     /// Page number → page slot, for the pages that hold at least one key.
     @usableFromInline let pages: KeyTable
     /// Presence bits: page slot `s` owns words `[s * 64, s * 64 + 64)`, one bit per key of its page.
@@ -19,12 +18,10 @@ final class LadderStorage: @unchecked Sendable {
     @usableFromInline let freePages: UnsafeMutablePointer<Int32>
     @usableFromInline let pageCapacity: Int
 
-    /// Empty storage for `pageCapacity` (a power of two) pages.
+    /// Empty storage: `levelSlots` (a power of two) hash slots and `pageCapacity` (a power of two) pages.
     @usableFromInline
-    init(pageCapacity: Int) {
-        values = .allocate(capacity: pageCapacity * Ladder.keysPerPage)
-        // Written now, so that a page's first level does not fault a fresh page of memory in.
-        values.initialize(repeating: 0, count: pageCapacity * Ladder.keysPerPage)
+    init(levelSlots: Int, pageCapacity: Int) {
+        levels = KeyTable(size: levelSlots)
         pages = KeyTable(size: pageCapacity * 2)
         words = .allocate(capacity: pageCapacity * Ladder.wordsPerPage)
         words.initialize(repeating: 0, count: pageCapacity * Ladder.wordsPerPage)
@@ -39,7 +36,7 @@ final class LadderStorage: @unchecked Sendable {
     }
 
     deinit {
-        values.deallocate()
+        levels.deallocate()
         pages.deallocate()
         words.deallocate()
         summaries.deallocate()
@@ -47,13 +44,13 @@ final class LadderStorage: @unchecked Sendable {
         freePages.deallocate()
     }
 
-    /// Storage for `newCapacity` pages holding this one's contents; page slots keep their numbers, so a
+    /// Storage of the given sizes holding this one's contents; page slots keep their numbers, so a
     /// ladder's cached slot stays valid. `pageCount` and `freeCount` are the ladder's; returns the new
     /// free count.
     @usableFromInline
-    func copy(pageCapacity newCapacity: Int, pageCount: Int, freeCount: Int) -> (LadderStorage, Int) {
-        let new = LadderStorage(pageCapacity: newCapacity)
-        new.values.update(from: values, count: pageCapacity * Ladder.keysPerPage)
+    func copy(levelSlots: Int, pageCapacity newCapacity: Int, pageCount: Int, freeCount: Int) -> (LadderStorage, Int) {
+        let new = LadderStorage(levelSlots: levelSlots, pageCapacity: newCapacity)
+        new.levels.insertAll(from: levels)
         new.pages.insertAll(from: pages)
         new.words.update(from: words, count: pageCapacity * Ladder.wordsPerPage)
         new.summaries.update(from: summaries, count: pageCapacity)
