@@ -11,7 +11,8 @@ import Glibc
 // Our bytes → book path on a recording, as the ingest thread runs it: each frame's JSON bytes decoded
 // into a DepthUpdate (no Foundation, no allocation), sequenced (U/u/pu) and applied to the synced book.
 // The file is read into memory first; only decode + sequence + apply is timed. Prints one JSON line.
-// `decode` times the decoding alone (the book is not touched), to split the path's cost.
+// `decode` times the decoding alone (the book is not touched), to split the path's cost. With
+// SCALAR_LEVELS=1 in the environment, levels are read by the Swift readers, not the vector one.
 let args = CommandLine.arguments
 guard args.count > 1 else {
     print("usage: PeerFile <recording> [passes]")
@@ -32,6 +33,7 @@ func run() throws {
     }
     let frameCount = bounds.count - 1
     var message = MarketMessage()
+    if getenv("SCALAR_LEVELS") != nil { message.usesVectorLevels = false }
     var times: [Double] = []
     var levels = 0
     var diffs = 0
