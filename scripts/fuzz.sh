@@ -18,8 +18,10 @@ fixtures="${MM_FIXTURES:-../shared/fixtures}"
 
 sanitizers=fuzzer
 build=.build
-if [ -n "${ASAN:-}" ]; then sanitizers=fuzzer,address; build=.build-asan; fi
-(cd Fuzz && swift build -c release --build-path "$build" -Xswiftc -sanitize="$sanitizers" >&2)
+cflags=()
+# With ASAN the C targets (the vector depth reader among them) are instrumented too, not only Swift.
+if [ -n "${ASAN:-}" ]; then sanitizers=fuzzer,address; build=.build-asan; cflags=(-Xcc -fsanitize=address); fi
+(cd Fuzz && swift build -c release --build-path "$build" -Xswiftc -sanitize="$sanitizers" ${cflags[@]+"${cflags[@]}"} >&2)
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
