@@ -221,6 +221,7 @@ public final class Engine: @unchecked Sendable {
         logger.info("engine.started", metadata: [
             "venue": "\(config.venue.rawValue)", "symbol": "\(instrument.symbol)", "dry_run": "\(config.dryRun)",
             "model": "\(config.strategy.model)", "metrics_port": "\(metricsPort ?? -1)", "control_port": "\(controlPort ?? -1)",
+            "depth_levels": MarketMessage.vectorLevelsAvailable ? "avx2" : "swift",
         ])
         statusTask = Task { [weak self] in await self?.statusLoop() }
     }

@@ -102,6 +102,8 @@ struct ReloadTests {
         try p.run()
         let logs = OutputWatcher(err)
         #expect(try await logs.waitFor(#""event":"engine.started""#), "\(logs.text.suffix(600))")
+        // The start line says which depth level reader runs.
+        #expect(logs.text.contains(#""depth_levels":"avx2""#) || logs.text.contains(#""depth_levels":"swift""#), "\(logs.text.suffix(600))")
         try yaml(netMax: "0.02", extra: logging).write(toFile: path, atomically: true, encoding: .utf8)
         kill(p.processIdentifier, SIGHUP)
         #expect(try await logs.waitFor(#""event":"reload""#), "\(logs.text.suffix(600))")
