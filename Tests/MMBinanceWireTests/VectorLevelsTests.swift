@@ -100,5 +100,17 @@ struct VectorLevelsTests {
         let eight = DepthFastPathTests.diff(bids: #"["12345678.10000000","1.00000000"]"#, asks: asks)
         #expect(try MarketDecoder.decode(Array(eight.utf8), into: &m) == .depthUpdate)
         #expect(m.depth.bids.map(\.price.raw) == [1_234_567_810_000_000])
+        // Leading zeros, and a level damaged after the reader has read others: all three readers agree.
+        for bids in [#"["0060000.10","000.500"],["60000.00","1.000"]"#, #"["60000.10","0.500"],["60000.00","1.0x0"]"#] {
+            let json = Array(DepthFastPathTests.diff(bids: bids, asks: #"["60001.00","2.000"]"#).utf8)
+            var swift = MarketMessage()
+            swift.usesVectorLevels = false
+            var general = MarketMessage()
+            let a = Result { () throws(WireError) in try MarketDecoder.decode(json, into: &m) }
+            let b = Result { () throws(WireError) in try MarketDecoder.decode(json, into: &swift) }
+            let c = Result { () throws(WireError) in try MarketDecoder.decode(json, into: &general, fastPath: false) }
+            #expect(a == c && b == c)
+            if case .success = c { #expect(m.depth.bids == general.depth.bids && swift.depth.bids == general.depth.bids) }
+        }
     }
 }
