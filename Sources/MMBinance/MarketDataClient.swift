@@ -170,6 +170,17 @@ public final class MarketDataClient: @unchecked Sendable {
     /// Symbols with a snapshot request on its way or scheduled (one at a time per symbol).
     private var snapshotPending: Set<Symbol> = []
     private let logger = Logger(label: "mm.ingest")
+    /// Where the last diff's symbol sits in `books`, `tops` and `trackers`. Their keys are fixed at init, so
+    /// the indices stay valid, and a stream's diffs (nearly always of one symbol) look them up once, not
+    /// hash the symbol six times a diff.
+    private var lastSymbol = Symbol()
+    private var lastSlots: Slots?
+
+    private struct Slots {
+        var book: Dictionary<Symbol, SyncedBook>.Index
+        var top: Dictionary<Symbol, SeqLock<PublishedTop>>.Index
+        var tracker: Dictionary<Symbol, SignalTracker>.Index
+    }
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -390,20 +401,31 @@ public final class MarketDataClient: @unchecked Sendable {
         }
     }
 
+    /// The entries of `symbol` in the per-symbol dictionaries, if it is configured.
+    private func slots(_ symbol: Symbol) -> Slots? {
+        if let s = lastSlots, lastSymbol == symbol { return s }
+        guard let b = books.index(forKey: symbol), let t = tops.index(forKey: symbol), let k = trackers.index(forKey: symbol) else {
+            return nil
+        }
+        lastSymbol = symbol
+        lastSlots = Slots(book: b, top: t, tracker: k)
+        return lastSlots
+    }
+
     private func onDiff(generation gen: Int) {
         let symbol = message.depth.symbol
-        guard books[symbol] != nil else { return }
+        guard let s = slots(symbol) else { return }
         let fromIncoming = incoming?.generation == gen
-        if fromIncoming, books[symbol]!.isSynced, message.depth.prevFinalUpdateID > books[symbol]!.topOfBook.updateID {
+        if fromIncoming, books.values[s.book].isSynced, message.depth.prevFinalUpdateID > books.values[s.book].topOfBook.updateID {
             // The newcomer is ahead of the book: the old connection still owes the diffs between.
             return
         }
-        switch books[symbol]!.onDiff(message.depth) {
+        switch books.values[s.book].onDiff(message.depth) {
         case .applied:
             counters.diffsApplied += 1
             backoff.reset()
-            publish(symbol, receivedNanos: MonotonicInstant.now().nanos)
-            if let ring = levelChanges { feed(ring, books[symbol]!.book.instrument.id) }
+            publish(s, receivedNanos: MonotonicInstant.now().nanos)
+            if let ring = levelChanges { feed(ring, books.values[s.book].book.instrument) }
             if fromIncoming { promote() }
         case .buffered(let request):
             if request { fetchSnapshot(symbol) }
@@ -411,16 +433,17 @@ public final class MarketDataClient: @unchecked Sendable {
             if case .gap = reason { counters.gaps += 1 }
             counters.resyncs += 1
             logger.warning("resync", metadata: ["symbol": "\(symbol)", "reason": "\(reason)"])
-            tops[symbol]!.store(PublishedTop(top: books[symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
+            tops.values[s.top].store(PublishedTop(top: books.values[s.book].topOfBook, receivedNanos: MonotonicInstant.now().nanos))
             fetchSnapshot(symbol)
         case .dropped:
-            if fromIncoming, message.depth.finalUpdateID == books[symbol]!.topOfBook.updateID { promote() }
+            if fromIncoming, message.depth.finalUpdateID == books.values[s.book].topOfBook.updateID { promote() }
         }
     }
 
-    private func feed(_ ring: SPSCRing<LevelChange>, _ id: InstrumentID) {
+    private func feed(_ ring: SPSCRing<LevelChange>, _ instrument: Instrument) {
         let u = message.depth.finalUpdateID
-        let grid = books[message.depth.symbol]!.book.instrument.bookGrid
+        let id = instrument.id
+        let grid = instrument.bookGrid
         func push(_ side: BookSide, _ levels: LevelList) {
             for level in levels {
                 guard let units = grid.units(level.price, level.quantity) else { continue }
@@ -492,14 +515,15 @@ public final class MarketDataClient: @unchecked Sendable {
             if self.books[symbol]?.onSnapshot(self.message.snapshot) == .tooOld { self.fetchSnapshot(symbol) }
             // The book is as new as the request (a slow answer is old data), or as the last frame applied
             // from the buffer after it, not as the moment the answer arrived.
-            self.publish(symbol, receivedNanos: max(requested, self.lastFrameNanos))
+            if let slots = self.slots(symbol) { self.publish(slots, receivedNanos: max(requested, self.lastFrameNanos)) }
         }
     }
 
     /// Publishes `symbol`'s top of book and signals as of `nanos`.
-    private func publish(_ symbol: Symbol, receivedNanos nanos: Int64) {
-        if configuration.signalLevels > 0 { trackers[symbol]!.observe(book: books[symbol]!.book) }
-        tops[symbol]!.store(PublishedTop(top: books[symbol]!.topOfBook, receivedNanos: nanos, signals: trackers[symbol]!.signals(at: nanos)))
+    private func publish(_ s: Slots, receivedNanos nanos: Int64) {
+        if configuration.signalLevels > 0 { trackers.values[s.tracker].observe(book: books.values[s.book].book) }
+        tops.values[s.top].store(
+            PublishedTop(top: books.values[s.book].topOfBook, receivedNanos: nanos, signals: trackers.values[s.tracker].signals(at: nanos)))
     }
 
     private func publishAll() {

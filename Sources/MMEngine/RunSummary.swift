@@ -115,6 +115,10 @@ public struct RunSummary: Sendable {
             md.add("book_ticker_mismatches", m.tickerMismatches)
             md.add("level_changes_consumed", levelChangesSeen)
             md.add("level_change_drops", m.levelChangeDrops)
+            // Frame bytes → book (decode, sequence, apply, publish) on the ingest thread.
+            md.add("frame_to_book_p50_ns", Int(m.frameToBook.quantile(0.5)))
+            md.add("frame_to_book_p99_ns", Int(m.frameToBook.quantile(0.99)))
+            md.add("frame_to_book_mean_ns", m.frameToBook.total > 0 ? Int(m.frameToBook.sumNanos / Int64(m.frameToBook.total)) : 0)
             o.add("market_data", raw: md.text)
         }
         if let r = report {

@@ -218,7 +218,8 @@ func shippedRecording(_ name: String = "recordings/btcusdt_20240718.gz") throws 
     var candidates = [name]
     if let path = try? executablePath() {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        for _ in 0..<5 {
+        // Up to five directories up, as far as the path goes (a binary copied to `/tmp/x/mm` has three).
+        for _ in 0..<5 where parts.count > 1 {
             parts.removeLast()
             candidates.append(parts.joined(separator: "/") + "/" + name)
         }

@@ -23,6 +23,18 @@ struct BacktestCommandTests {
         _ = try? run(["rm", "-rf", dir])
     }
 
+    @Test("a binary copied to a shallow directory still finds the shipped recording (from the working directory)")
+    func shallowBinaryPath() async throws {
+        // `/tmp/<dir>/mm` has fewer parents than the five the recording search climbs.
+        let dir = "/tmp/mm-shallow-\(UInt64.random(in: 0 ... .max))"
+        _ = try run(["mkdir", "-p", dir])
+        _ = try run(["cp", try Tools.mm(), dir + "/mm"])
+        let out = Fixtures.temporaryPath("backtest-shallow")
+        let result = try await onThread { try run([dir + "/mm", "backtest", "--out", out, "--order-latency-ms", "5", "--feed-latency-ms", "2"]) }
+        #expect(result.status == 0, "\(result.output.suffix(800))")
+        _ = try? run(["rm", "-rf", dir, out])
+    }
+
     @Test("--compare without the sessions names the directory it needs")
     func compareNeedsSessions() async throws {
         let result = try await onThread { try run([try Tools.mm(), "backtest", "--compare", "--sessions", "/nonexistent", "--out", Fixtures.temporaryPath("bt-none")]) }
