@@ -170,9 +170,9 @@ public final class MarketDataClient: @unchecked Sendable {
     /// Symbols with a snapshot request on its way or scheduled (one at a time per symbol).
     private var snapshotPending: Set<Symbol> = []
     private let logger = Logger(label: "mm.ingest")
-    /// Where the last diff's symbol sits in `books`, `tops` and `trackers`. Their keys are fixed at init, so
-    /// the indices stay valid, and a stream's diffs (nearly always of one symbol) look them up once, not
-    /// hash the symbol six times a diff.
+    /// Where the last diff's, ticker's or trade's symbol sits in `books`, `tops` and `trackers`. Their keys are fixed at
+    /// init, so the indices stay valid, and a stream's frames (nearly always of one symbol) look them up
+    /// once, not hash the symbol five to seven times a frame.
     private var lastSymbol = Symbol()
     private var lastSlots: Slots?
 
@@ -360,12 +360,12 @@ public final class MarketDataClient: @unchecked Sendable {
             return
         }
         let t = tradeMessage.trade
-        guard trackers[t.symbol] != nil else { return }
+        guard let s = slots(t.symbol) else { return }
         let now = MonotonicInstant.now().nanos
-        trackers[t.symbol]!.observeTrade(quantity: t.quantity, buyerIsMaker: t.buyerIsMaker, nanos: now)
+        trackers.values[s.tracker].observeTrade(quantity: t.quantity, buyerIsMaker: t.buyerIsMaker, nanos: now)
         counters.trades += 1
-        let current = tops[t.symbol]!.load()
-        tops[t.symbol]!.store(PublishedTop(top: current.top, receivedNanos: current.receivedNanos, signals: trackers[t.symbol]!.signals(at: now)))
+        let current = tops.values[s.top].load()
+        tops.values[s.top].store(PublishedTop(top: current.top, receivedNanos: current.receivedNanos, signals: trackers.values[s.tracker].signals(at: now)))
     }
 
     private func scheduleReconnect() {
@@ -458,16 +458,16 @@ public final class MarketDataClient: @unchecked Sendable {
     /// Where a ticker's `u` equals the book's, the best levels must agree; a disagreement resyncs the symbol.
     private func onTicker() {
         let t = message.bookTicker
-        guard let book = books[t.symbol], book.isSynced else { return }
-        let top = book.topOfBook
+        guard let s = slots(t.symbol), books.values[s.book].isSynced else { return }
+        let top = books.values[s.book].topOfBook
         guard top.updateID == t.updateID else { return }
         counters.tickerChecks += 1
         if top.bidPrice != t.bidPrice || top.askPrice != t.askPrice || top.bidQuantity != t.bidQuantity || top.askQuantity != t.askQuantity {
             counters.tickerMismatches += 1
             counters.resyncs += 1
             logger.warning("resync", metadata: ["symbol": "\(t.symbol)", "reason": "book_ticker_mismatch"])
-            books[t.symbol]!.invalidate()
-            tops[t.symbol]!.store(PublishedTop(top: books[t.symbol]!.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
+            books.values[s.book].invalidate()
+            tops.values[s.top].store(PublishedTop(top: books.values[s.book].topOfBook, receivedNanos: MonotonicInstant.now().nanos))
             fetchSnapshot(t.symbol)
         }
     }
