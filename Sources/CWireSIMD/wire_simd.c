@@ -92,6 +92,66 @@ static inline WIRE_SIMD intptr_t level(const uint8_t *q, uint64_t quotes, intptr
     return (intptr_t)p3 + 3;
 }
 
+// 16 zero bytes, then 16 of all ones: the 16 loaded from `tail_ones + n` keep the last `n` bytes of a vector.
+static const uint8_t tail_ones[32] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+};
+
+/// The JSON integer of 1 to 15 digits at `p` into `value`; the byte after it, or NULL when `p` does not
+/// start with such an integer. Reads the 16 bytes from `p` and the 16 that end at its last digit.
+static inline __attribute__((always_inline)) WIRE_SIMD const uint8_t *header_integer(const uint8_t *p, const uint8_t *end, int64_t *value) {
+    if (end - p < 16) return NULL;
+    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+    __m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)p), zero);
+    uint32_t digits = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, nine), d));
+    uint32_t n = _tzcnt_u32(~digits);
+    if (n - 1 >= 15) return NULL;
+    // The digits again, right-aligned: the bytes before them (inside the frame) cleared.
+    __m128i v = _mm_and_si128(_mm_sub_epi8(_mm_loadu_si128((const __m128i *)(p + n - 16)), zero),
+                              _mm_loadu_si128((const __m128i *)(tail_ones + n)));
+    const __m128i tens = _mm_set1_epi16(0x010A), hundreds = _mm_set1_epi32(0x00010064), tenThousands = _mm_set1_epi32(0x00012710);
+    __m128i x = _mm_madd_epi16(_mm_maddubs_epi16(v, tens), hundreds);
+    uint64_t eights = (uint64_t)_mm_cvtsi128_si64(_mm_madd_epi16(_mm_packus_epi32(x, x), tenThousands));
+    *value = (int64_t)((eights & 0xFFFFFFFFu) * 100000000u + (eights >> 32));
+    return p + n;
+}
+
+/// Whether the `n` (1 to 8) bytes at `p` are those of `literal` (in its low bytes), reading 8.
+static inline WIRE_SIMD bool header_literal(const uint8_t *p, const uint8_t *end, uint64_t literal, int n) {
+    uint64_t word;
+    if (end - p < 8) return false;
+    memcpy(&word, p, 8);
+    return ((word ^ literal) & (~(uint64_t)0 >> (64 - 8 * n))) == 0;
+}
+
+/// Whether the `n` (8 to 64) bytes at `a` equal those at `b`.
+static inline WIRE_SIMD bool header_bytes(const uint8_t *a, const uint8_t *b, intptr_t n) {
+    if (n >= 16) return mm_equal_16_to_64(a, b, n);
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&a1, a + n - 8, 8);
+    memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+WIRE_SIMD const uint8_t *mm_depth_header(
+    const uint8_t *frame, const uint8_t *q, const uint8_t *end, const uint8_t *symbol_part, intptr_t symbol_count,
+    int64_t *out) {
+    // Integers are read back from their last digit: 16 bytes before `q` cover the shortest one.
+    if (q - frame < 16 || symbol_count < 8 || symbol_count > 64) return NULL;
+    // Little-endian words of `,"T":`, `,"u":`, `,"pu":` and `,"b":[`.
+    const uint64_t t = 0x3A2254222CULL, u = 0x3A2275222CULL, pu = 0x3A227570222CULL, b = 0x5B3A2262222CULL;
+    if (!(q = header_integer(q, end, &out[0])) || !header_literal(q, end, t, 5)) return NULL;
+    if (!(q = header_integer(q + 5, end, &out[1]))) return NULL;
+    if (end - q < symbol_count || !header_bytes(q, symbol_part, symbol_count)) return NULL;
+    if (!(q = header_integer(q + symbol_count, end, &out[2])) || !header_literal(q, end, u, 5)) return NULL;
+    if (!(q = header_integer(q + 5, end, &out[3])) || !header_literal(q, end, pu, 6)) return NULL;
+    if (!(q = header_integer(q + 6, end, &out[4])) || !header_literal(q, end, b, 6)) return NULL;
+    return q + 6;
+}
+
 WIRE_SIMD mm_level_run mm_compact_levels(
     const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int fp, int fq) {
     mm_level_run run = {start, 0, false};
@@ -148,6 +208,18 @@ WIRE_SIMD mm_level_run mm_compact_levels(
 #else
 
 bool mm_compact_levels_available(void) { return false; }
+
+const uint8_t *mm_depth_header(
+    const uint8_t *frame, const uint8_t *q, const uint8_t *end, const uint8_t *symbol_part, intptr_t symbol_count,
+    int64_t *out) {
+    (void)frame;
+    (void)q;
+    (void)end;
+    (void)symbol_part;
+    (void)symbol_count;
+    (void)out;
+    return NULL;
+}
 
 mm_level_run mm_compact_levels(const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int fp, int fq) {
     (void)frame;

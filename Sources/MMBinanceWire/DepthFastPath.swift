@@ -23,23 +23,9 @@ extension MarketDecoder {
             m.layout.head.remember(start, count: start.distance(to: q))
             m.layout.enveloped = enveloped
         }
-        guard let eventTime = SWARDecimal.integer(&q, end),
-            consumeLiteral(&q, end, #","T":"#), let transactionTime = SWARDecimal.integer(&q, end)
-        else { return false }
-        let symbol: Symbol
-        if m.layout.symbolPart.matches(q, readable: q.distance(to: end)) {
-            q += m.layout.symbolPart.count
-            symbol = m.layout.symbol
-        } else {
-            let from = q
-            guard symbolPart(&q, end, into: &m.layout.symbol) else { return false }
-            m.layout.symbolPart.remember(from, count: from.distance(to: q))
-            symbol = m.layout.symbol
-        }
-        guard let first = SWARDecimal.integer(&q, end),
-            consumeLiteral(&q, end, #","u":"#), let final = SWARDecimal.integer(&q, end),
-            consumeLiteral(&q, end, #","pu":"#), let previous = SWARDecimal.integer(&q, end),
-            consumeLiteral(&q, end, #","b":["#), levels(&q, end, into: &m.depth.bids, &m.shapes, frame: start),
+        var header = Header()
+        guard m.shapes.vector && vectorHeader(start, &q, end, &m.layout, into: &header) || swiftHeader(&q, end, &m.layout, into: &header),
+            levels(&q, end, into: &m.depth.bids, &m.shapes, frame: start),
             consumeLiteral(&q, end, #","a":["#), levels(&q, end, into: &m.depth.asks, &m.shapes, frame: start),
             consumeLiteral(&q, end, "}"), !enveloped || consumeLiteral(&q, end, "}"), atEnd(q, end)
         else {
@@ -47,12 +33,74 @@ extension MarketDecoder {
             m.depth.asks.removeAll()
             return false
         }
-        m.depth.symbol = symbol
-        m.depth.eventTimeMillis = eventTime
-        m.depth.transactionTimeMillis = transactionTime
-        m.depth.firstUpdateID = first
-        m.depth.finalUpdateID = final
-        m.depth.prevFinalUpdateID = previous
+        m.depth.symbol = m.layout.symbol
+        m.depth.eventTimeMillis = header.eventTime
+        m.depth.transactionTimeMillis = header.transactionTime
+        m.depth.firstUpdateID = header.first
+        m.depth.finalUpdateID = header.final
+        m.depth.prevFinalUpdateID = header.previous
+        return true
+    }
+
+    /// A diff's integers from `E` to `pu`.
+    @usableFromInline
+    @frozen
+    struct Header {
+        @usableFromInline var eventTime: Int64 = 0
+        @usableFromInline var transactionTime: Int64 = 0
+        @usableFromInline var first: Int64 = 0
+        @usableFromInline var final: Int64 = 0
+        @usableFromInline var previous: Int64 = 0
+        @inlinable init() {}
+    }
+
+    /// From the event time's first digit through `,"b":[`, read with vector instructions
+    /// (`mm_depth_header`) when the symbol part is the remembered one; false (`q` unmoved) otherwise.
+    @inlinable @inline(always)
+    static func vectorHeader(
+        _ frame: UnsafePointer<UInt8>, _ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ layout: inout DepthLayout,
+        into header: inout Header
+    ) -> Bool {
+        let n = layout.symbolPart.count
+        guard n > 0 else { return false }
+        let next = withUnsafeBytes(of: &layout.symbolPart.words) { part in
+            withUnsafeMutableBytes(of: &header) { out in
+                mm_depth_header(
+                    frame, q, end, part.baseAddress!.assumingMemoryBound(to: UInt8.self), n,
+                    out.baseAddress!.assumingMemoryBound(to: Int64.self))
+            }
+        }
+        guard let next else { return false }
+        q = next
+        return true
+    }
+
+    /// `vectorHeader` in Swift, learning the symbol part when it is not the remembered one.
+    @inlinable @inline(always)
+    static func swiftHeader(
+        _ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ layout: inout DepthLayout, into header: inout Header
+    ) -> Bool {
+        guard let eventTime = SWARDecimal.integer(&q, end),
+            consumeLiteral(&q, end, #","T":"#), let transactionTime = SWARDecimal.integer(&q, end)
+        else { return false }
+        if layout.symbolPart.matches(q, readable: q.distance(to: end)) {
+            q += layout.symbolPart.count
+        } else {
+            let from = q
+            guard symbolPart(&q, end, into: &layout.symbol) else { return false }
+            layout.symbolPart.remember(from, count: from.distance(to: q))
+        }
+        guard let first = SWARDecimal.integer(&q, end),
+            consumeLiteral(&q, end, #","u":"#), let final = SWARDecimal.integer(&q, end),
+            consumeLiteral(&q, end, #","pu":"#), let previous = SWARDecimal.integer(&q, end),
+            consumeLiteral(&q, end, #","b":["#)
+        else { return false }
+        header = Header()
+        header.eventTime = eventTime
+        header.transactionTime = transactionTime
+        header.first = first
+        header.final = final
+        header.previous = previous
         return true
     }
 

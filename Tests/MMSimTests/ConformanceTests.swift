@@ -420,7 +420,7 @@ struct ConformanceTests {
         if orderRoutes.contains(route) {
             // The examples are TRAILING_STOP_MARKET orders; these two belong to that type only (the venue
             // takes LIMIT and MARKET).
-            for prefix in ["", "[]."] + (0..<5).map { "[\($0)]." } {
+            for prefix in ["", "[]."] + (0..<5).map({ "[\($0)]." }) {
                 c.mayLack[prefix + "activatePrice"] = "trailing stops only"
                 c.mayLack[prefix + "priceRate"] = "trailing stops only"
             }

@@ -31,6 +31,16 @@ mm_level_run mm_compact_levels(
     const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int price_fraction_digits,
     int quantity_fraction_digits);
 
+/// Reads a USD-M diff's header from its event time to its bid list, as Binance sends it:
+/// `<E>,"T":<T>` + the `symbol_count` bytes of `symbol_part` (`,"s":"<symbol>","U":`, 8 to 64 bytes) +
+/// `<U>,"u":<u>,"pu":<pu>,"b":[`, from `q` (the event time's first digit). Each integer has 1 to 15
+/// digits. Writes E, T, U, u and pu to `out[0...4]` and returns the byte after `"b":[`, or NULL when the
+/// bytes are not exactly of that form (nothing else is then known about `out`). Reads only bytes of
+/// `[frame, end)`, with at least 16 before `q`. Returns NULL where `mm_compact_levels_available()` is false.
+const uint8_t *mm_depth_header(
+    const uint8_t *frame, const uint8_t *q, const uint8_t *end, const uint8_t *symbol_part, intptr_t symbol_count,
+    int64_t *out);
+
 /// Whether the `n` bytes at `a` equal those at `b`, for `16 <= n <= 64`, sixteen at a time (the last block
 /// overlapping the one before it). SSE2, which every x86-64 CPU has, so that it inlines where it is used.
 static inline bool mm_equal_16_to_64(const uint8_t *a, const uint8_t *b, intptr_t n) {
