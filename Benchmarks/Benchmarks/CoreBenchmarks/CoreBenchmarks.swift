@@ -29,7 +29,7 @@ let benchmarks: @Sendable () -> Void = {
         var message = MarketMessage()
         var next = 0
         for _ in benchmark.scaledIterations {
-            _ = data.frames[next].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
+            _ = try? MarketDecoder.decode(data.frames[next], into: &message)
             next += 1
             if next == data.frames.count { next = 0 }
         }
@@ -62,7 +62,7 @@ let benchmarks: @Sendable () -> Void = {
         var top = TopOfBook.empty
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            if frames[next].withUnsafeBytes({ try? MarketDecoder.decode($0, into: &message) }) == .depthUpdate {
+            if (try? MarketDecoder.decode(frames[next], into: &message)) == .depthUpdate {
                 book.apply(message.depth)
                 top = book.topOfBook(isSynced: true)
             }

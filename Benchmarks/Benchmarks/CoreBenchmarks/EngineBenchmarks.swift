@@ -148,7 +148,7 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         var next = 0
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            let kind = data.frames[next].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
+            let kind = try? MarketDecoder.decode(data.frames[next], into: &message)
             if kind == .depthUpdate, synced.onDiff(message.depth) == .applied {
                 published.store(PublishedTop(top: synced.topOfBook, receivedNanos: MonotonicInstant.now().nanos))
             }
@@ -230,7 +230,7 @@ func engineBenchmarks(_ perMessage: Benchmark.Configuration) {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             now &+= 10_000_000
-            let kind = data.frames[next].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
+            let kind = try? MarketDecoder.decode(data.frames[next], into: &message)
             if kind == .depthUpdate, synced.onDiff(message.depth) == .applied {
                 // Every book change is quoted on at once: the worst case of requoting on each move.
                 let top = synced.topOfBook

@@ -15,8 +15,8 @@ func shapeBenchmarks(_ perMessage: Benchmark.Configuration) {
         let shape = name.replacingOccurrences(of: ".gz", with: "")
         let levels = String(format: "%.1f", data.averageLevels)
         Benchmark("Bytes → book, shape \(shape) (\(levels) levels per diff)", configuration: perMessage) { benchmark in
-            // The first 4,096 frames, as many as the shipped recording has: a connection's frames are hot in
-            // cache when decoded, and 100,000 frames of ~600 bytes each in their own arrays would not be.
+            // The first 4,096 frames, as many as the shipped recording has, so that the shapes' books stay
+            // about as large as the recording's.
             parseSequenceApply(benchmark, data, frames: min(data.frames.count, 4096))
         }
     }
@@ -35,7 +35,7 @@ func parseSequenceApply(_ benchmark: Benchmark, _ data: MarketData, frames count
     var top = TopOfBook.empty
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations {
-        let kind = data.frames[next].withUnsafeBytes { try? MarketDecoder.decode($0, into: &message) }
+        let kind = try? MarketDecoder.decode(data.frames[next], into: &message)
         if kind == .depthUpdate {
             let d = message.depth
             if sequencer.onDiff(firstUpdateID: d.firstUpdateID, finalUpdateID: d.finalUpdateID, prevFinalUpdateID: d.prevFinalUpdateID) == .apply {
