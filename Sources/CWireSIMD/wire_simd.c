@@ -39,14 +39,6 @@ static const int8_t leading[8][16] = {
 #undef Z
 };
 
-/// The digits of a number of `n` integer and `f` fraction digits whose closing quote is at `close`:
-/// integer right-aligned in bytes 0-7, fraction left-aligned in 8-15. Reads the 16 bytes before `close`.
-static inline WIRE_SIMD __m128i aligned_digits(const uint8_t *close, uint64_t n, int f) {
-    __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(close - 16)), _mm_set1_epi8('0'));
-    __m128i control = _mm_or_si128(_mm_loadu_si128((const __m128i *)controls[f]), _mm_loadu_si128((const __m128i *)leading[n]));
-    return _mm_shuffle_epi8(v, control);
-}
-
 /// Bit i set when byte `p + i` is a quote, for 64 bytes.
 static inline WIRE_SIMD uint64_t quote_mask(const uint8_t *p) {
     const __m256i quote = _mm256_set1_epi8('"');
@@ -56,13 +48,16 @@ static inline WIRE_SIMD uint64_t quote_mask(const uint8_t *p) {
 }
 
 /// One level at `q` with its separator, into `out`; its length, or 0 when it is not of the form. `quotes`
-/// is the quote mask of the bytes from `q`, of which `available` bits (up to 64) are known.
+/// is the quote mask of the bytes from `q`, of which `available` bits (up to 64) are known. `fp` and `fq`
+/// are the fraction digits, `control` the shuffle controls for them (price in the low half, quantity in
+/// the high one).
 ///
 /// The numbers' closing quotes come from the quote mask, so that where the next level starts depends on
 /// two loads, a compare and a few bit operations, not on reading each number in turn. Each number is then
-/// loaded as the 16 bytes ending at its closing quote (inside the frame even for its last level), its
-/// digits shuffled into place and checked all at once.
-static inline WIRE_SIMD intptr_t level(const uint8_t *q, uint64_t quotes, intptr_t available, int fp, int fq, int64_t *out) {
+/// loaded as the 16 bytes ending at its closing quote (inside the frame even for its last level), the two
+/// side by side in one 32-byte vector, their digits shuffled into place and checked all at once.
+static inline __attribute__((always_inline)) WIRE_SIMD intptr_t level(
+    const uint8_t *q, uint64_t quotes, intptr_t available, intptr_t fp, intptr_t fq, __m256i control, int64_t *out) {
     uint16_t open, middle, close;
     memcpy(&open, q, 2);
     // The price's closing quote (the first after `["`), then the quantity's (the first after `","`), each
@@ -75,20 +70,20 @@ static inline WIRE_SIMD intptr_t level(const uint8_t *q, uint64_t quotes, intptr
     memcpy(&middle, q + p1 + 1, 2);
     memcpy(&close, q + p3 + 1, 2);
     // `,"` between the numbers, their points, and `]` with `,` or `]` after it.
-    if (middle != 0x222C || q[p1 - 1 - fp] != '.' || q[p3 - 1 - fq] != '.' || (close != 0x2C5D && close != 0x5D5D)) return 0;
-    __m128i price = aligned_digits(q + p1, np, fp), quantity = aligned_digits(q + p3, nq, fq);
+    if (middle != 0x222C || q[2 + np] != '.' || q[p1 + 3 + nq] != '.' || (close != 0x2C5D && close != 0x5D5D)) return 0;
+    __m256i raw = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(q + p1 - 16))), _mm_loadu_si128((const __m128i *)(q + p3 - 16)), 1);
+    __m256i lead = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)leading[np])), _mm_loadu_si128((const __m128i *)leading[nq]), 1);
+    __m256i digits = _mm256_shuffle_epi8(_mm256_sub_epi8(raw, _mm256_set1_epi8('0')), _mm256_or_si256(control, lead));
     // Every byte shuffled in is a digit (what it did not pick is zero).
-    __m128i largest = _mm_max_epu8(price, quantity);
-    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(largest, _mm_set1_epi8(9)), largest)) != 0xFFFF) return 0;
-    // Digit pairs, then groups of four, then eight: [price integer, price fraction, quantity integer,
-    // quantity fraction], each below 10^8.
-    const __m128i tens = _mm_set1_epi16(0x010A), hundreds = _mm_set1_epi32(0x00010064), tenThousands = _mm_set1_epi32(0x00012710);
-    __m128i x = _mm_madd_epi16(_mm_maddubs_epi16(price, tens), hundreds);
-    __m128i y = _mm_madd_epi16(_mm_maddubs_epi16(quantity, tens), hundreds);
-    __m128i c = _mm_madd_epi16(_mm_packus_epi32(x, y), tenThousands);
-    uint64_t pv = (uint64_t)_mm_cvtsi128_si64(c), qv = (uint64_t)_mm_extract_epi64(c, 1);
-    out[0] = (int64_t)((pv & 0xFFFFFFFFu) * 100000000u + (pv >> 32));
-    out[1] = (int64_t)((qv & 0xFFFFFFFFu) * 100000000u + (qv >> 32));
+    if ((uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(digits, _mm256_set1_epi8(9)), digits)) != 0xFFFFFFFFu) return 0;
+    // Digit pairs, then groups of four, then eight: in each half [integer, fraction, integer, fraction],
+    // each below 10^8; then the price's pair and the quantity's side by side.
+    __m256i x = _mm256_madd_epi16(_mm256_maddubs_epi16(digits, _mm256_set1_epi16(0x010A)), _mm256_set1_epi32(0x00010064));
+    __m256i c = _mm256_madd_epi16(_mm256_packus_epi32(x, x), _mm256_set1_epi32(0x00012710));
+    __m128i pq = _mm256_castsi256_si128(_mm256_permute4x64_epi64(c, 0x08));
+    _mm_storeu_si128((__m128i *)out, _mm_add_epi64(_mm_mul_epu32(pq, _mm_set1_epi64x(100000000)), _mm_srli_epi64(pq, 32)));
     return (intptr_t)p3 + 3;
 }
 
@@ -159,7 +154,9 @@ WIRE_SIMD mm_level_run mm_compact_levels(
     // masks near the end from the frame's last 64 bytes.
     if ((unsigned)(fp - 1) >= 8 || (unsigned)(fq - 1) >= 8 || start - frame < 12 || end - frame < 64) return run;
     const uint8_t *q = start;
-    intptr_t count = 0;
+    int64_t *const first = out;
+    const __m256i control = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)controls[fp])), _mm_loadu_si128((const __m128i *)controls[fq]), 1);
     // The quote mask of the 128 bytes from `q` (`low`, then `high`), of which `valid` bits hold: shifted
     // along as levels are read, so that most levels find their quotes with no load in the chain from one
     // level to the next, and reloaded when a level might not fit.
@@ -186,10 +183,9 @@ WIRE_SIMD mm_level_run mm_compact_levels(
                 break;
             }
         }
-        intptr_t length = level(q, low, valid < 64 ? valid : 64, fp, fq, out);
+        intptr_t length = level(q, low, valid < 64 ? valid : 64, fp, fq, control, out);
         if (length == 0) break;
         out += 2;
-        count += 1;
         q += length;
         // 10 ≤ length ≤ 40.
         low = (low >> length) | (high << (64 - length));
@@ -201,7 +197,7 @@ WIRE_SIMD mm_level_run mm_compact_levels(
         }
     }
     run.next = q;
-    run.count = count;
+    run.count = (out - first) / 2;
     return run;
 }
 
