@@ -104,9 +104,10 @@ struct Ladder: Sendable {
         return false
     }
 
-    /// A level that comes or goes (or a removal of an absent one), given where `find` stopped. Not inlined:
-    /// the quarter of levels that take it pay a call, and the loop over the others keeps its registers.
-    @usableFromInline @inline(never)
+    /// A level that comes or goes (or a removal of an absent one), given where `find` stopped. Inlined into
+    /// the levels' loop: the call and the table reloaded after it cost more than the registers it takes
+    /// (measured 2,978 → 2,887 instructions a diff on the p2-12 shape, and faster on the real recording).
+    @inlinable @inline(__always)
     mutating func change(key: Int64, lots: Int64, slot: Int, found: Bool) {
         let table = storage.levels
         if found {
