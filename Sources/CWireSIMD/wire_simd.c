@@ -147,16 +147,12 @@ WIRE_SIMD const uint8_t *mm_depth_header(
     return q + 6;
 }
 
-WIRE_SIMD mm_level_run mm_compact_levels(
-    const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int fp, int fq) {
+/// `mm_compact_levels` once its arguments are checked, with the shuffle controls of the fraction digits.
+static inline __attribute__((always_inline)) WIRE_SIMD mm_level_run level_run(
+    const uint8_t *start, const uint8_t *end, int64_t *out, intptr_t fp, intptr_t fq, __m256i control) {
     mm_level_run run = {start, 0, false};
-    // Numbers are loaded from 16 bytes before their closing quote (at least 4 past a level's start), and
-    // masks near the end from the frame's last 64 bytes.
-    if ((unsigned)(fp - 1) >= 8 || (unsigned)(fq - 1) >= 8 || start - frame < 12 || end - frame < 64) return run;
     const uint8_t *q = start;
     int64_t *const first = out;
-    const __m256i control = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)controls[fp])), _mm_loadu_si128((const __m128i *)controls[fq]), 1);
     // The quote mask of the 128 bytes from `q` (`low`, then `high`), of which `valid` bits hold: shifted
     // along as levels are read, so that most levels find their quotes with no load in the chain from one
     // level to the next, and reloaded when a level might not fit.
@@ -201,6 +197,62 @@ WIRE_SIMD mm_level_run mm_compact_levels(
     return run;
 }
 
+/// The shuffle controls of `fp` and `fq` fraction digits, side by side.
+static inline __attribute__((always_inline)) WIRE_SIMD __m256i level_controls(intptr_t fp, intptr_t fq) {
+    return _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)controls[fp])), _mm_loadu_si128((const __m128i *)controls[fq]), 1);
+}
+
+WIRE_SIMD mm_level_run mm_compact_levels(
+    const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int fp, int fq) {
+    // Numbers are loaded from 16 bytes before their closing quote (at least 4 past a level's start), and
+    // masks near the end from the frame's last 64 bytes.
+    if ((unsigned)(fp - 1) >= 8 || (unsigned)(fq - 1) >= 8 || start - frame < 12 || end - frame < 64) {
+        mm_level_run none = {start, 0, false};
+        return none;
+    }
+    return level_run(start, end, out, fp, fq, level_controls(fp, fq));
+}
+
+WIRE_SIMD mm_depth_lists mm_compact_depth_lists(
+    const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *bids, int64_t *asks, int fp, int fq) {
+    mm_depth_lists lists = {start, 0, 0, 0};
+    if ((unsigned)(fp - 1) >= 8 || (unsigned)(fq - 1) >= 8 || start - frame < 12 || end - frame < 64 || start >= end) return lists;
+    const __m256i control = level_controls(fp, fq);
+    const uint8_t *q = start;
+    if (*q == ']') {
+        q += 1;
+    } else {
+        mm_level_run run = level_run(q, end, bids, fp, fq, control);
+        lists.next = run.next;
+        lists.bids = run.count;
+        if (!run.closed) return lists;
+        q = run.next;
+    }
+    // `,"a":[` and the ask list.
+    const uint64_t a = 0x5B3A2261222CULL;
+    uint64_t word;
+    lists.next = q;
+    lists.state = 1;
+    if (end - q < 8) return lists;
+    memcpy(&word, q, 8);
+    if (((word ^ a) & 0xFFFFFFFFFFFFULL) != 0) return lists;
+    q += 6;
+    lists.next = q;
+    lists.state = 2;
+    if (q >= end) return lists;
+    if (*q == ']') {
+        lists.next = q + 1;
+        lists.state = 3;
+        return lists;
+    }
+    mm_level_run run = level_run(q, end, asks, fp, fq, control);
+    lists.next = run.next;
+    lists.asks = run.count;
+    if (run.closed) lists.state = 3;
+    return lists;
+}
+
 #else
 
 bool mm_compact_levels_available(void) { return false; }
@@ -215,6 +267,18 @@ const uint8_t *mm_depth_header(
     (void)symbol_count;
     (void)out;
     return NULL;
+}
+
+mm_depth_lists mm_compact_depth_lists(
+    const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *bids, int64_t *asks, int fp, int fq) {
+    (void)frame;
+    (void)end;
+    (void)bids;
+    (void)asks;
+    (void)fp;
+    (void)fq;
+    mm_depth_lists lists = {start, 0, 0, 0};
+    return lists;
 }
 
 mm_level_run mm_compact_levels(const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int fp, int fq) {

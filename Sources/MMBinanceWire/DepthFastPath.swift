@@ -25,9 +25,7 @@ extension MarketDecoder {
         }
         var header = Header()
         guard m.shapes.vector && vectorHeader(start, &q, end, &m.layout, into: &header) || swiftHeader(&q, end, &m.layout, into: &header),
-            levels(&q, end, into: &m.depth.bids, &m.shapes, frame: start),
-            consumeLiteral(&q, end, #","a":["#), levels(&q, end, into: &m.depth.asks, &m.shapes, frame: start),
-            consumeLiteral(&q, end, "}"), !enveloped || consumeLiteral(&q, end, "}"), atEnd(q, end)
+            lists(&q, end, &m.depth, &m.shapes, frame: start), consumeLiteral(&q, end, "}"), !enveloped || consumeLiteral(&q, end, "}"), atEnd(q, end)
         else {
             m.depth.bids.removeAll()
             m.depth.asks.removeAll()
@@ -169,6 +167,43 @@ extension MarketDecoder {
             p += 1
         }
         return nil
+    }
+
+    /// Both level lists, from the bid list's first byte through the ask list's `]`: with vector
+    /// instructions in one call (`mm_compact_depth_lists`) where the shapes allow, the Swift readers
+    /// reading on from wherever it stopped.
+    @inlinable @inline(always)
+    static func lists(
+        _ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ depth: inout DepthUpdate, _ shapes: inout LevelShapes,
+        frame: UnsafePointer<UInt8>
+    ) -> Bool {
+        if shapes.vector {
+            let from = q
+            let room = from.distance(to: end) / 10 + 1
+            let fp = Int32(truncatingIfNeeded: shapes.price.fractionDigits)
+            let fq = Int32(truncatingIfNeeded: shapes.quantity.fractionDigits)
+            var run = mm_depth_lists(next: from, bids: 0, asks: 0, state: 0)
+            depth.bids.append(upTo: room) { bids, bidsWritten in
+                depth.asks.append(upTo: room) { asks, asksWritten in
+                    // A level is two Int64 values, price then quantity, as the C side writes them.
+                    run = mm_compact_depth_lists(
+                        frame, from, end, UnsafeMutableRawPointer(bids).assumingMemoryBound(to: Int64.self),
+                        UnsafeMutableRawPointer(asks).assumingMemoryBound(to: Int64.self), fp, fq)
+                    bidsWritten = run.bids
+                    asksWritten = run.asks
+                }
+            }
+            q = run.next
+            switch run.state {
+            case 3: return true
+            case 2: return levels(&q, end, into: &depth.asks, &shapes, frame: frame)
+            case 1: break
+            default: guard levels(&q, end, into: &depth.bids, &shapes, frame: frame) else { return false }
+            }
+            return consumeLiteral(&q, end, #","a":["#) && levels(&q, end, into: &depth.asks, &shapes, frame: frame)
+        }
+        return levels(&q, end, into: &depth.bids, &shapes, frame: frame) && consumeLiteral(&q, end, #","a":["#)
+            && levels(&q, end, into: &depth.asks, &shapes, frame: frame)
     }
 
     /// Levels after the opening `[`, through the closing `]`, written straight into the list's storage.

@@ -31,6 +31,25 @@ mm_level_run mm_compact_levels(
     const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int price_fraction_digits,
     int quantity_fraction_digits);
 
+/// Where `mm_compact_depth_lists` stopped: at `next`, having written `bids` and `asks` levels, in `state`
+/// 0 (inside the bid list, at the level it could not read), 1 (after the bid list's `]`, where `,"a":[`
+/// was expected), 2 (inside the ask list) or 3 (after the ask list's `]`).
+typedef struct {
+    const uint8_t *next;
+    intptr_t bids;
+    intptr_t asks;
+    int state;
+} mm_depth_lists;
+
+/// Both level lists of a diff, `start` being the bid list's first byte (after `"b":[`): the bids as
+/// `mm_compact_levels` reads them into `bids`, `,"a":[`, then the asks into `asks`, in one call. Stops
+/// where `mm_compact_levels` would, or at anything other than `,"a":[` between the lists, and says
+/// where (the caller reads on from there). The same conditions on the bytes and the outputs as
+/// `mm_compact_levels`, for each list; returns at once in state 0 where that one would.
+mm_depth_lists mm_compact_depth_lists(
+    const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *bids, int64_t *asks, int price_fraction_digits,
+    int quantity_fraction_digits);
+
 /// Reads a USD-M diff's header from its event time to its bid list, as Binance sends it:
 /// `<E>,"T":<T>` + the `symbol_count` bytes of `symbol_part` (`,"s":"<symbol>","U":`, 8 to 64 bytes) +
 /// `<U>,"u":<u>,"pu":<pu>,"b":[`, from `q` (the event time's first digit). Each integer has 1 to 15
