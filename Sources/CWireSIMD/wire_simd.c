@@ -131,7 +131,38 @@ static inline WIRE_SIMD bool header_bytes(const uint8_t *a, const uint8_t *b, in
     return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
-WIRE_SIMD const uint8_t *mm_depth_header(
+/// Bit i set when byte `p + i` is not a decimal digit, for 64 bytes.
+static inline __attribute__((always_inline)) WIRE_SIMD uint64_t non_digits(const uint8_t *p) {
+    const __m256i zero = _mm256_set1_epi8('0'), nine = _mm256_set1_epi8(9);
+    __m256i a = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)p), zero);
+    __m256i b = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)(p + 32)), zero);
+    uint64_t digits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(a, nine), a))
+        | (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(b, nine), b)) << 32;
+    return ~digits;
+}
+
+/// The values of two integers of `n0` and `n1` (1 to 15) digits that end before `e0` and `e1`, into
+/// `out[0]` and `out[1]`: both loaded as the 16 bytes that end at their last digit, side by side.
+static inline __attribute__((always_inline)) WIRE_SIMD void two_integers(
+    const uint8_t *e0, uint64_t n0, const uint8_t *e1, uint64_t n1, int64_t *out) {
+    __m256i raw = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(e0 - 16))), _mm_loadu_si128((const __m128i *)(e1 - 16)), 1);
+    __m256i keep = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(tail_ones + n0))), _mm_loadu_si128((const __m128i *)(tail_ones + n1)), 1);
+    __m256i v = _mm256_and_si256(_mm256_sub_epi8(raw, _mm256_set1_epi8('0')), keep);
+    __m256i x = _mm256_madd_epi16(_mm256_maddubs_epi16(v, _mm256_set1_epi16(0x010A)), _mm256_set1_epi32(0x00010064));
+    __m256i c = _mm256_madd_epi16(_mm256_packus_epi32(x, x), _mm256_set1_epi32(0x00012710));
+    __m128i pair = _mm256_castsi256_si128(_mm256_permute4x64_epi64(c, 0x08));
+    _mm_storeu_si128((__m128i *)out, _mm_add_epi64(_mm_mul_epu32(pair, _mm_set1_epi64x(100000000)), _mm_srli_epi64(pair, 32)));
+}
+
+/// Digits in the run that starts at bit `s` of the 128-bit non-digit mask `nd`; 0 when `s` is past it.
+static inline __attribute__((always_inline)) uint64_t digit_run(unsigned __int128 nd, uint64_t s) {
+    return s < 128 ? (uint64_t)_tzcnt_u64((uint64_t)(nd >> s)) : 0;
+}
+
+/// `mm_depth_header` one integer at a time, for headers that do not fit the 128 bytes it reads at once.
+static WIRE_SIMD const uint8_t *depth_header_short(
     const uint8_t *frame, const uint8_t *q, const uint8_t *end, const uint8_t *symbol_part, intptr_t symbol_count,
     int64_t *out) {
     // Integers are read back from their last digit: 16 bytes before `q` cover the shortest one.
@@ -146,6 +177,36 @@ WIRE_SIMD const uint8_t *mm_depth_header(
     if (!(q = header_integer(q + 6, end, &out[4])) || !header_literal(q, end, b, 6)) return NULL;
     return q + 6;
 }
+
+WIRE_SIMD const uint8_t *mm_depth_header(
+    const uint8_t *frame, const uint8_t *q, const uint8_t *end, const uint8_t *symbol_part, intptr_t symbol_count,
+    int64_t *out) {
+    // Integers are read back from their last digit: 16 bytes before `q` cover the shortest one.
+    if (q - frame < 16 || symbol_count < 8 || symbol_count > 64) return NULL;
+    if (end - q < 128) return depth_header_short(frame, q, end, symbol_part, symbol_count, out);
+    // Little-endian words of `,"T":`, `,"u":`, `,"pu":` and `,"b":[`.
+    const uint64_t t = 0x3A2254222CULL, u = 0x3A2275222CULL, pu = 0x3A227570222CULL, b = 0x5B3A2262222CULL;
+    // Where each integer ends comes from one mask of the 128 bytes from `q`, a shift and a count per
+    // integer; reading them one after another would chain a load and a compare per integer.
+    const unsigned __int128 nd = (unsigned __int128)non_digits(q + 64) << 64 | non_digits(q);
+    uint64_t n0 = digit_run(nd, 0), s1 = n0 + 5, n1 = digit_run(nd, s1), s2 = s1 + n1 + (uint64_t)symbol_count;
+    uint64_t n2 = digit_run(nd, s2), s3 = s2 + n2 + 5, n3 = digit_run(nd, s3), s4 = s3 + n3 + 6, n4 = digit_run(nd, s4);
+    uint64_t last = s4 + n4;
+    // Each of 1 to 15 digits, the last ending inside the mask (and so every other one).
+    if (last >= 128) return depth_header_short(frame, q, end, symbol_part, symbol_count, out);
+    if (n0 - 1 >= 15 || n1 - 1 >= 15 || n2 - 1 >= 15 || n3 - 1 >= 15 || n4 - 1 >= 15) return NULL;
+    if (!header_literal(q + n0, end, t, 5) || !header_bytes(q + s1 + n1, symbol_part, symbol_count)
+        || !header_literal(q + s2 + n2, end, u, 5) || !header_literal(q + s3 + n3, end, pu, 6)
+        || !header_literal(q + last, end, b, 6))
+        return NULL;
+    two_integers(q + n0, n0, q + s1 + n1, n1, out);
+    two_integers(q + s2 + n2, n2, q + s3 + n3, n3, out + 2);
+    int64_t pair[2];
+    two_integers(q + last, n4, q + last, n4, pair);
+    out[4] = pair[0];
+    return q + last + 6;
+}
+
 
 /// `mm_compact_levels` once its arguments are checked, with the shuffle controls of the fraction digits.
 static inline __attribute__((always_inline)) WIRE_SIMD mm_level_run level_run(

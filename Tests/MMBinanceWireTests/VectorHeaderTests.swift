@@ -45,6 +45,11 @@ struct VectorHeaderTests {
         // One digit, and fifteen (the longest it takes).
         let short = #"{"e":"depthUpdate","E":1,"T":123456789012345,"s":"X","U":9,"u":10,"pu":8,"b":[],"a":[]}"#
         #expect(try #require(Self.header(short, symbolPart: #","s":"X","U":"#)).values == [1, 123_456_789_012_345, 9, 10, 8])
+        // A symbol long enough that the header does not fit the 128 bytes read at once.
+        let name = String(repeating: "LONG", count: 12)
+        let long = DepthFastPathTests.diff(stream: nil, symbol: name, u: 7_123_456_789_012)
+        let read = try #require(Self.header(long, symbolPart: #","s":"\#(name)","U":"#))
+        #expect(read.values == [1_721_260_800_123, 1_721_260_800_120, 7_123_456_789_008, 7_123_456_789_012, 7_123_456_789_007])
         #endif
     }
 
@@ -75,7 +80,8 @@ struct VectorHeaderTests {
         var swift = MarketMessage()
         swift.usesVectorLevels = false
         let damage: [UInt8] = Array(#"0",: {}[]-x"#.utf8)
-        let symbols = ["BTCUSDT", "X", "ETHUSDT", "1000SHIBUSDT", "BTCUSDT_250328"]
+        // The last makes the header longer than the 128 bytes read at once.
+        let symbols = ["BTCUSDT", "X", "ETHUSDT", "1000SHIBUSDT", "BTCUSDT_250328", "A234567890B234567890C234567890DD"]
         var symbol = symbols[0]
         var decoded = 0
         for _ in 0..<4_000 {
