@@ -237,7 +237,7 @@ final class SoakRun {
 
     private func logFile(_ name: String) throws -> FileHandle {
         let path = directory + "/" + name
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let h = FileHandle(forWritingAtPath: path) else { throw SoakError("cannot write \(path)") }
         return h
     }
