@@ -302,7 +302,8 @@ extension MarketDecoder {
     struct LevelShapes: Sendable {
         @usableFromInline var price = SWARDecimal.Shape.unknown
         @usableFromInline var quantity = SWARDecimal.Shape.unknown
-        /// Levels in these shapes are read 16 bytes at a time (`mm_compact_levels`), not by the Swift readers.
+        /// Diff headers and levels in these shapes are read with vector instructions (`mm_depth_header`,
+        /// `mm_compact_depth_lists`), not by the Swift readers.
         @usableFromInline var vector = MarketMessage.vectorLevelsAvailable
         @inlinable init() {}
     }

@@ -34,8 +34,8 @@ public struct MarketMessage: Sendable {
     /// The envelope and symbol bytes of the last diff, which the next one most likely repeats.
     @usableFromInline var layout = MarketDecoder.DepthLayout()
 
-    /// True when this machine reads compact depth levels with vector instructions (x86-64 with AVX2, BMI1
-    /// and BMI2); the word-at-a-time Swift readers serve otherwise.
+    /// True when this machine reads diff headers and compact depth levels with vector instructions (x86-64
+    /// with AVX2, BMI1 and BMI2); the word-at-a-time Swift readers serve otherwise.
     public static let vectorLevelsAvailable = mm_compact_levels_available()
 
     /// Whether this scratch's diffs are read with vector instructions (on by default where available;

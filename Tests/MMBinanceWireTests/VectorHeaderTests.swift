@@ -104,13 +104,8 @@ struct VectorHeaderTests {
             default:
                 break
             }
-            var general = MarketMessage()
-            let a = Result { () throws(WireError) in try MarketDecoder.decode(bytes, into: &vector) }
-            let b = Result { () throws(WireError) in try MarketDecoder.decode(bytes, into: &swift) }
-            let c = Result { () throws(WireError) in try MarketDecoder.decode(bytes, into: &general, fastPath: false) }
+            guard let general = VectorLevelsTests.decodeThreeWays(bytes, vector: &vector, swift: &swift) else { continue }
             let text = String(decoding: bytes, as: UTF8.self)
-            #expect(a == c && b == c, "\(text)")
-            guard case .success(.depthUpdate) = c, case .success(.depthUpdate) = a, case .success(.depthUpdate) = b else { continue }
             decoded += 1
             for m in [vector, swift] {
                 #expect(m.depth.symbol == general.depth.symbol, "\(text)")

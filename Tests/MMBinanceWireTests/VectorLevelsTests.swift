@@ -34,6 +34,18 @@ struct VectorLevelsTests {
         return s
     }
 
+    /// Decodes `bytes` with `vector` (the vector readers), `swift` (the Swift readers) and the general decoder,
+    /// expects the three to agree, and returns the general decoder's message when all three read a diff.
+    static func decodeThreeWays(_ bytes: [UInt8], vector: inout MarketMessage, swift: inout MarketMessage) -> MarketMessage? {
+        var general = MarketMessage()
+        let a = Result { () throws(WireError) in try MarketDecoder.decode(bytes, into: &vector) }
+        let b = Result { () throws(WireError) in try MarketDecoder.decode(bytes, into: &swift) }
+        let c = Result { () throws(WireError) in try MarketDecoder.decode(bytes, into: &general, fastPath: false) }
+        #expect(a == c && b == c, "\(String(decoding: bytes, as: UTF8.self))")
+        guard case .success(.depthUpdate) = c, case .success(.depthUpdate) = a, case .success(.depthUpdate) = b else { return nil }
+        return general
+    }
+
     @Test("random shapes and damage: vector, Swift and general readers agree", arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
     func randomShapesAndDamage(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
@@ -71,13 +83,8 @@ struct VectorLevelsTests {
             default:
                 break
             }
-            var general = MarketMessage()
-            let a = Result { () throws(WireError) in try MarketDecoder.decode(bytes, into: &vector) }
-            let b = Result { () throws(WireError) in try MarketDecoder.decode(bytes, into: &swift) }
-            let c = Result { () throws(WireError) in try MarketDecoder.decode(bytes, into: &general, fastPath: false) }
+            guard let general = Self.decodeThreeWays(bytes, vector: &vector, swift: &swift) else { continue }
             let text = String(decoding: bytes, as: UTF8.self)
-            #expect(a == c && b == c, "\(text)")
-            guard case .success(.depthUpdate) = c, case .success(.depthUpdate) = a, case .success(.depthUpdate) = b else { continue }
             decoded += 1
             #expect(vector.depth.bids == general.depth.bids && vector.depth.asks == general.depth.asks, "\(text)")
             #expect(swift.depth.bids == general.depth.bids && swift.depth.asks == general.depth.asks, "\(text)")

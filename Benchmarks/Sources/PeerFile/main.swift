@@ -12,7 +12,7 @@ import Glibc
 // into a DepthUpdate (no Foundation, no allocation), sequenced (U/u/pu) and applied to the synced book.
 // The file is read into memory first; only decode + sequence + apply is timed. Prints one JSON line.
 // `decode` times the decoding alone (the book is not touched), to split the path's cost. With
-// SCALAR_LEVELS=1 in the environment, levels are read by the Swift readers, not the vector one.
+// SCALAR_LEVELS=1 in the environment, headers and levels are read by the Swift readers, not the vector ones.
 let args = CommandLine.arguments
 guard args.count > 1 else {
     print("usage: PeerFile <recording> [passes]")

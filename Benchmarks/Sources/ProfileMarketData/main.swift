@@ -9,7 +9,7 @@ import Glibc
 
 // Usage: ProfileMarketData [parse|apply|both|full|twelve] [passes] [recording]
 // `twelve` is `both` on the diffs of 10 to 14 levels alone (picked out of the stream, so not sequenced).
-// With SCALAR_LEVELS=1 in the environment, levels are read by the Swift readers, not the vector one.
+// With SCALAR_LEVELS=1 in the environment, headers and levels are read by the Swift readers, not the vector ones.
 let args = CommandLine.arguments
 let mode = args.count > 1 ? args[1] : "both"
 let passes = args.count > 2 ? Int(args[2]) ?? 20 : 20
