@@ -3,6 +3,7 @@ import MMBinanceAuth
 import MMBinanceWire
 import MMCore
 import MMExecution
+import MMNet
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
@@ -53,12 +54,16 @@ extension OrderGateway {
             deferredREST.removeAll()
             journalWriteFailed(journal)
         }
+        writeBatchFrames()
         let handedOver = nowNanos
         if batchHasWrites || warmPongWritten {
             webSocketAPI?.flush()
             batchHasWrites = false
             warmPongWritten = false
         }
+        // Cleared once flushed: the channel has let go of the frames then (unless the socket was full), so
+        // the buffer keeps its memory for the next batch.
+        batchFrames.clear()
         if !deferredREST.isEmpty {
             let calls = deferredREST
             deferredREST.removeAll(keepingCapacity: true)
@@ -98,9 +103,12 @@ extension OrderGateway {
         if let channel = webSocketAPI {
             nextRequestID &+= 1
             let rid = nextRequestID
-            let frame = webSocketFrame(request, id: rid, allocator: channel.allocator)
             pending[rid] = PendingRequest(clientOrderID: request.clientOrderID, kind: kind, sentNanos: sent)
-            channel.write(frame, promise: nil)
+            if encoderContext(of: channel) != nil {
+                appendFrame(request, id: rid)
+            } else {
+                channel.write(webSocketFrame(request, id: rid, allocator: channel.allocator), promise: nil)
+            }
             batchHasWrites = true
             return
         }
@@ -145,6 +153,37 @@ extension OrderGateway {
     /// One WebSocket API request, encoded, signed and framed (masked with a fresh key), in a buffer that
     /// leaves the frame header's room (at most 14 bytes) in front: the encoder writes the header there
     /// instead of into a buffer of its own, and the frame goes out as one piece.
+    /// The context of `channel`'s WebSocket frame encoder (looked up once a connection), or nil when it has none.
+    func encoderContext(of channel: Channel) -> ChannelHandlerContext? {
+        let id = ObjectIdentifier(channel)
+        if let known = framesContext, known.channel == id { return known.context }
+        guard let context = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self) else { return nil }
+        framesContext = (id, context)
+        return context
+    }
+
+    /// Appends `request` to the batch's frames: encoded, signed, framed and masked in place.
+    func appendFrame(_ request: OrderRequest, id rid: UInt64) {
+        encoder.encode(request, apiKey: configuration.credentials.apiKey, timestamp: venueMillis, recvWindow: configuration.recvWindowMillis)
+        withUnsafeTemporaryAllocation(byteCount: RequestSigner.maxSignatureLength + 24, alignment: 8) { scratch in
+            let sig = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<RequestSigner.maxSignatureLength])
+            let n = signer.sign(encoder.payload, into: sig, urlEncoded: false)
+            let idBytes = UnsafeMutableRawBufferPointer(rebasing: scratch[RequestSigner.maxSignatureLength...])
+            let idLength = Self.writeDecimal(rid, into: idBytes)
+            let json = encoder.webSocketJSON(
+                id: UnsafeRawBufferPointer(rebasing: idBytes[0..<idLength]), method: request.method, signature: UnsafeRawBufferPointer(rebasing: sig[0..<n]))
+            ClientFrames.appendText(json, key: maskingKeys.key(), to: &batchFrames)
+        }
+    }
+
+    /// Writes the batch's frames below the channel's frame encoder (they are framed already), in one buffer.
+    func writeBatchFrames() {
+        guard batchFrames.readableBytes > 0 else { return }
+        if let channel = webSocketAPI, let context = encoderContext(of: channel) {
+            context.write(NIOAny(batchFrames), promise: nil)
+        }
+    }
+
     func webSocketFrame(_ request: OrderRequest, id rid: UInt64, allocator: ByteBufferAllocator) -> WebSocketFrame {
         encoder.encode(request, apiKey: configuration.credentials.apiKey, timestamp: venueMillis, recvWindow: configuration.recvWindowMillis)
         return withUnsafeTemporaryAllocation(byteCount: RequestSigner.maxSignatureLength + 24, alignment: 8) { scratch in
@@ -171,7 +210,14 @@ extension OrderGateway {
     /// and the answers to the venue's.
     public func warmSendPath() {
         guard loop.inEventLoop, !configuration.dryRun, let channel = webSocketAPI else { return }
-        _ = webSocketFrame(OrderRequest(kind: .cancel, symbol: configuration.instrument.symbol, clientOrderID: warmUpID), id: 0, allocator: channel.allocator)
+        if encoderContext(of: channel) != nil {
+            // Framed into the batch's buffer and taken back out.
+            let mark = batchFrames.writerIndex
+            appendFrame(OrderRequest(kind: .cancel, symbol: configuration.instrument.symbol, clientOrderID: warmUpID), id: 0)
+            batchFrames.moveWriterIndex(to: mark)
+        } else {
+            _ = webSocketFrame(OrderRequest(kind: .cancel, symbol: configuration.instrument.symbol, clientOrderID: warmUpID), id: 0, allocator: channel.allocator)
+        }
         _ = pending[0]
         let now = nowNanos
         if !warmPongWritten && now - warmPongTimes[warmPongNext] >= 1_000_000_000 {

@@ -62,6 +62,12 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     var deferredREST: [() -> Void] = []
     /// Inside a batch: WebSocket API writes are flushed once at its end.
     var batchHasWrites = false
+    /// The batch's WebSocket API requests, framed and masked, written as one buffer at its end (kept and
+    /// reused from batch to batch).
+    var batchFrames = ByteBuffer()
+    /// The WebSocket API channel's frame encoder's context, below which `batchFrames` is written, and the
+    /// channel it belongs to.
+    var framesContext: (channel: ObjectIdentifier, context: ChannelHandlerContext)?
     /// `warmSendPath()` has written a pong that no flush has sent yet.
     var warmPongWritten = false
     /// When the last `warmPongsPerSecond` warm-up pongs were written (a ring; the oldest at `warmPongNext`).
