@@ -164,15 +164,19 @@ extension OrderGateway {
 
     /// Appends `request` to the batch's frames: encoded, signed, framed and masked in place.
     func appendFrame(_ request: OrderRequest, id rid: UInt64) {
+        withSignedJSON(request, id: rid) { json in ClientFrames.appendText(json, key: maskingKeys.key(), to: &batchFrames) }
+    }
+
+    /// Calls `body` with `request` as WebSocket API JSON, encoded and signed, with request id `rid`.
+    func withSignedJSON<R>(_ request: OrderRequest, id rid: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         encoder.encode(request, apiKey: configuration.credentials.apiKey, timestamp: venueMillis, recvWindow: configuration.recvWindowMillis)
-        withUnsafeTemporaryAllocation(byteCount: RequestSigner.maxSignatureLength + 24, alignment: 8) { scratch in
+        return withUnsafeTemporaryAllocation(byteCount: RequestSigner.maxSignatureLength + 24, alignment: 8) { scratch in
             let sig = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<RequestSigner.maxSignatureLength])
             let n = signer.sign(encoder.payload, into: sig, urlEncoded: false)
             let idBytes = UnsafeMutableRawBufferPointer(rebasing: scratch[RequestSigner.maxSignatureLength...])
             let idLength = Self.writeDecimal(rid, into: idBytes)
-            let json = encoder.webSocketJSON(
-                id: UnsafeRawBufferPointer(rebasing: idBytes[0..<idLength]), method: request.method, signature: UnsafeRawBufferPointer(rebasing: sig[0..<n]))
-            ClientFrames.appendText(json, key: maskingKeys.key(), to: &batchFrames)
+            return body(encoder.webSocketJSON(
+                id: UnsafeRawBufferPointer(rebasing: idBytes[0..<idLength]), method: request.method, signature: UnsafeRawBufferPointer(rebasing: sig[0..<n])))
         }
     }
 
@@ -184,15 +188,9 @@ extension OrderGateway {
         }
     }
 
+    /// `request` as a WebSocket frame for the channel's frame encoder (where its context cannot be found).
     func webSocketFrame(_ request: OrderRequest, id rid: UInt64, allocator: ByteBufferAllocator) -> WebSocketFrame {
-        encoder.encode(request, apiKey: configuration.credentials.apiKey, timestamp: venueMillis, recvWindow: configuration.recvWindowMillis)
-        return withUnsafeTemporaryAllocation(byteCount: RequestSigner.maxSignatureLength + 24, alignment: 8) { scratch in
-            let sig = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<RequestSigner.maxSignatureLength])
-            let n = signer.sign(encoder.payload, into: sig, urlEncoded: false)
-            let idBytes = UnsafeMutableRawBufferPointer(rebasing: scratch[RequestSigner.maxSignatureLength...])
-            let idLength = Self.writeDecimal(rid, into: idBytes)
-            let json = encoder.webSocketJSON(
-                id: UnsafeRawBufferPointer(rebasing: idBytes[0..<idLength]), method: request.method, signature: UnsafeRawBufferPointer(rebasing: sig[0..<n]))
+        withSignedJSON(request, id: rid) { json in
             var buffer = allocator.buffer(capacity: json.count + 14)
             buffer.moveWriterIndex(forwardBy: 14)
             buffer.moveReaderIndex(forwardBy: 14)
