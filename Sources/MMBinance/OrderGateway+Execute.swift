@@ -199,8 +199,9 @@ extension OrderGateway {
         }
     }
 
-    /// Runs the send path once without sending an order, so that the code and data of the next real send
-    /// are in the caches: a cancel of no order is encoded, signed and framed, then dropped; and an empty
+    /// Runs the tick's path once without trading, so that the code and data of the next tick are in the
+    /// caches: the manager rehearses the last tick's intent (`OrderManager.rehearse`, which changes
+    /// nothing); a cancel of no order is encoded, signed and framed, then dropped; and an empty
     /// unsolicited pong (RFC 6455 §5.5.3; Binance allows them and asks for an empty payload) goes down the
     /// channel's pipeline without a flush, so that it leaves with the next batch (or the next timer's
     /// flush if none comes). The venue takes at most 5 pings and pongs a second on the WebSocket API, so
@@ -208,6 +209,8 @@ extension OrderGateway {
     /// and the answers to the venue's.
     public func warmSendPath() {
         guard loop.inEventLoop, !configuration.dryRun, let channel = webSocketAPI else { return }
+        // The manager's part of the tick first, then the send path, in the order the tick runs them.
+        if let intent = lastIntent { session.manager.rehearse(intent, at: now) }
         if encoderContext(of: channel) != nil {
             // Framed into the batch's buffer and taken back out.
             let mark = batchFrames.writerIndex

@@ -90,6 +90,8 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     var socketWrite = LatencyHistogram()
     /// When the gateway picked up the tick of the current batch (monotonic).
     var batchPickedNanos: Int64 = 0
+    /// The last tick's intent, which the warm-up before the next tick rehearses.
+    var lastIntent: QuoteIntent?
     /// A halt came in this batch: the journal is synced after its writes are flushed.
     var journalSyncAfterBatch = false
     let logger = Logger(label: "mm.gateway")
@@ -384,6 +386,7 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
         batchPickedNanos = nowNanos
         tickToGateway.record(nanos: batchPickedNanos - tick.tickNanos)
         batchTickNanos = tick.tickNanos
+        lastIntent = tick.intent
         let m = marketState()
         input { $0.tick(tick.intent, market: m, at: self.now) }
         batchTickNanos = 0

@@ -135,6 +135,8 @@ public struct OrderManager: Sendable {
     // Scratch, reused each tick.
     var openScratch = FixedList<OpenOrder>()
     var commandScratch = FixedList<OrderCommand>()
+    /// Where `rehearse` leaves its result (never read).
+    var rehearsalSink: Int64 = 0
     var actions: [OrderAction] = []
     /// The risk context of the tick being handled, updated as its orders are sent (nil outside a tick).
     var tickContext: RiskContext?
@@ -372,6 +374,20 @@ public struct OrderManager: Sendable {
         }
         tickContext = nil
         flushWork(now)
+    }
+
+    /// Runs the part of a tick that changes nothing, with `intent`: the quotable orders listed, the intent
+    /// reconciled against them, the risk context built. Nothing of it is kept, and no later input, action or
+    /// reading can tell it ran; the next `tick` finds that code and data in the caches (a shell calls this
+    /// shortly before a tick, with the last tick's intent).
+    public mutating func rehearse(_ intent: QuoteIntent, at now: Moment) {
+        orders.quotable(into: &openScratch)
+        configuration.reconciler.reconcile(desired: intent, open: &openScratch, into: &commandScratch)
+        let context = riskContext(now)
+        // Kept so that the work is not optimized away; never read.
+        rehearsalSink = context.position.raw &+ context.openBuy.raw &+ Int64(truncatingIfNeeded: commandScratch.count)
+        commandScratch.removeAll()
+        openScratch.removeAll()
     }
 
     /// Time passes: deadlines, retries, the heartbeat, limits on the latest market.

@@ -7,6 +7,25 @@ import Testing
 
 @Suite("Order manager: orders, replies and reports")
 struct OrderManagerTests {
+    @Test func aRehearsalChangesNothingTheNextTickDoes() {
+        var a = Harness()
+        a.ready()
+        for spec in places(a.quoteBoth()) { _ = a.accept(spec) }
+        var b = a
+        // Rehearsed with another intent than the tick that follows, and with the one that follows.
+        b.m.rehearse(QuoteIntent(quotes: [Quote(side: .buy, price: Price("59900")!, quantity: Quantity("0.003")!)]), at: b.now)
+        b.m.rehearse(QuoteIntent(quotes: []), at: b.now)
+        #expect(b.m.drainActions().isEmpty)
+        a.advance(ms: 250)
+        b.advance(ms: 250)
+        let moved = (a.quoteBoth(bid: "59980", ask: "60030"), b.quoteBoth(bid: "59980", ask: "60030"))
+        #expect(moved.0 == moved.1)
+        #expect(places(moved.0).count == 2)
+        for spec in places(moved.0) { #expect(a.accept(spec) == b.accept(spec)) }
+        #expect(a.m.position == b.m.position && a.m.isReady == b.m.isReady)
+        #expect(a.quoteBoth(bid: "59970", ask: "60040") == b.quoteBoth(bid: "59970", ask: "60040"))
+    }
+
     @Test func quotesAreSentOnceAndKeptWhileTheyMatch() {
         var h = Harness()
         h.ready()
