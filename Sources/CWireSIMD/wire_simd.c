@@ -47,6 +47,22 @@ static inline WIRE_SIMD uint64_t quote_mask(const uint8_t *p) {
         | (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, quote)) << 32;
 }
 
+/// The values of the 16 digit bytes (0-9) in each half of `digits`, most significant first, into `out[0]`
+/// (low half) and `out[1]` (high half): digit pairs, then groups of four, then eight, then the two eights.
+static inline __attribute__((always_inline)) WIRE_SIMD void store_values(__m256i digits, int64_t *out) {
+    __m256i x = _mm256_madd_epi16(_mm256_maddubs_epi16(digits, _mm256_set1_epi16(0x010A)), _mm256_set1_epi32(0x00010064));
+    __m256i c = _mm256_madd_epi16(_mm256_packus_epi32(x, x), _mm256_set1_epi32(0x00012710));
+    __m128i pair = _mm256_castsi256_si128(_mm256_permute4x64_epi64(c, 0x08));
+    _mm_storeu_si128((__m128i *)out, _mm_add_epi64(_mm_mul_epu32(pair, _mm_set1_epi64x(100000000)), _mm_srli_epi64(pair, 32)));
+}
+
+/// `store_values` for one half: the value of the 16 digit bytes of `digits`.
+static inline __attribute__((always_inline)) WIRE_SIMD int64_t value_of(__m128i digits) {
+    __m128i x = _mm_madd_epi16(_mm_maddubs_epi16(digits, _mm_set1_epi16(0x010A)), _mm_set1_epi32(0x00010064));
+    uint64_t eights = (uint64_t)_mm_cvtsi128_si64(_mm_madd_epi16(_mm_packus_epi32(x, x), _mm_set1_epi32(0x00012710)));
+    return (int64_t)((eights & 0xFFFFFFFFu) * 100000000u + (eights >> 32));
+}
+
 /// One level at `q` with its separator, into `out`; its length, or 0 when it is not of the form. `quotes`
 /// is the quote mask of the bytes from `q`, of which `available` bits (up to 64) are known. `fp` and `fq`
 /// are the fraction digits, `control` the shuffle controls for them (price in the low half, quantity in
@@ -78,12 +94,7 @@ static inline __attribute__((always_inline)) WIRE_SIMD intptr_t level(
     __m256i digits = _mm256_shuffle_epi8(_mm256_sub_epi8(raw, _mm256_set1_epi8('0')), _mm256_or_si256(control, lead));
     // Every byte shuffled in is a digit (what it did not pick is zero).
     if ((uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(digits, _mm256_set1_epi8(9)), digits)) != 0xFFFFFFFFu) return 0;
-    // Digit pairs, then groups of four, then eight: in each half [integer, fraction, integer, fraction],
-    // each below 10^8; then the price's pair and the quantity's side by side.
-    __m256i x = _mm256_madd_epi16(_mm256_maddubs_epi16(digits, _mm256_set1_epi16(0x010A)), _mm256_set1_epi32(0x00010064));
-    __m256i c = _mm256_madd_epi16(_mm256_packus_epi32(x, x), _mm256_set1_epi32(0x00012710));
-    __m128i pq = _mm256_castsi256_si128(_mm256_permute4x64_epi64(c, 0x08));
-    _mm_storeu_si128((__m128i *)out, _mm_add_epi64(_mm_mul_epu32(pq, _mm_set1_epi64x(100000000)), _mm_srli_epi64(pq, 32)));
+    store_values(digits, out);
     return (intptr_t)p3 + 3;
 }
 
@@ -93,22 +104,22 @@ static const uint8_t tail_ones[32] = {
     255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 };
 
+/// The `n` (1 to 15) digits that end before `e` as digit values, right-aligned in 16 bytes (the bytes before
+/// them, inside the frame, cleared). Reads the 16 bytes before `e`.
+static inline __attribute__((always_inline)) WIRE_SIMD __m128i right_aligned(const uint8_t *e, uint64_t n) {
+    return _mm_and_si128(_mm_sub_epi8(_mm_loadu_si128((const __m128i *)(e - 16)), _mm_set1_epi8('0')),
+                         _mm_loadu_si128((const __m128i *)(tail_ones + n)));
+}
+
 /// The JSON integer of 1 to 15 digits at `p` into `value`; the byte after it, or NULL when `p` does not
 /// start with such an integer. Reads the 16 bytes from `p` and the 16 that end at its last digit.
 static inline __attribute__((always_inline)) WIRE_SIMD const uint8_t *header_integer(const uint8_t *p, const uint8_t *end, int64_t *value) {
     if (end - p < 16) return NULL;
-    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
-    __m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)p), zero);
-    uint32_t digits = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, nine), d));
+    __m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)p), _mm_set1_epi8('0'));
+    uint32_t digits = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
     uint32_t n = _tzcnt_u32(~digits);
     if (n - 1 >= 15) return NULL;
-    // The digits again, right-aligned: the bytes before them (inside the frame) cleared.
-    __m128i v = _mm_and_si128(_mm_sub_epi8(_mm_loadu_si128((const __m128i *)(p + n - 16)), zero),
-                              _mm_loadu_si128((const __m128i *)(tail_ones + n)));
-    const __m128i tens = _mm_set1_epi16(0x010A), hundreds = _mm_set1_epi32(0x00010064), tenThousands = _mm_set1_epi32(0x00012710);
-    __m128i x = _mm_madd_epi16(_mm_maddubs_epi16(v, tens), hundreds);
-    uint64_t eights = (uint64_t)_mm_cvtsi128_si64(_mm_madd_epi16(_mm_packus_epi32(x, x), tenThousands));
-    *value = (int64_t)((eights & 0xFFFFFFFFu) * 100000000u + (eights >> 32));
+    *value = value_of(right_aligned(p + n, n));
     return p + n;
 }
 
@@ -131,6 +142,10 @@ static inline WIRE_SIMD bool header_bytes(const uint8_t *a, const uint8_t *b, in
     return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
+// The header's literals as little-endian words: `,"T":`, `,"u":`, `,"pu":` and `,"b":[`.
+static const uint64_t literal_t = 0x3A2254222CULL, literal_u = 0x3A2275222CULL, literal_pu = 0x3A227570222CULL,
+                      literal_b = 0x5B3A2262222CULL;
+
 /// Bit i set when byte `p + i` is not a decimal digit, for 64 bytes.
 static inline __attribute__((always_inline)) WIRE_SIMD uint64_t non_digits(const uint8_t *p) {
     const __m256i zero = _mm256_set1_epi8('0'), nine = _mm256_set1_epi8(9);
@@ -142,18 +157,10 @@ static inline __attribute__((always_inline)) WIRE_SIMD uint64_t non_digits(const
 }
 
 /// The values of two integers of `n0` and `n1` (1 to 15) digits that end before `e0` and `e1`, into
-/// `out[0]` and `out[1]`: both loaded as the 16 bytes that end at their last digit, side by side.
+/// `out[0]` and `out[1]`, converted side by side.
 static inline __attribute__((always_inline)) WIRE_SIMD void two_integers(
     const uint8_t *e0, uint64_t n0, const uint8_t *e1, uint64_t n1, int64_t *out) {
-    __m256i raw = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(e0 - 16))), _mm_loadu_si128((const __m128i *)(e1 - 16)), 1);
-    __m256i keep = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(tail_ones + n0))), _mm_loadu_si128((const __m128i *)(tail_ones + n1)), 1);
-    __m256i v = _mm256_and_si256(_mm256_sub_epi8(raw, _mm256_set1_epi8('0')), keep);
-    __m256i x = _mm256_madd_epi16(_mm256_maddubs_epi16(v, _mm256_set1_epi16(0x010A)), _mm256_set1_epi32(0x00010064));
-    __m256i c = _mm256_madd_epi16(_mm256_packus_epi32(x, x), _mm256_set1_epi32(0x00012710));
-    __m128i pair = _mm256_castsi256_si128(_mm256_permute4x64_epi64(c, 0x08));
-    _mm_storeu_si128((__m128i *)out, _mm_add_epi64(_mm_mul_epu32(pair, _mm_set1_epi64x(100000000)), _mm_srli_epi64(pair, 32)));
+    store_values(_mm256_inserti128_si256(_mm256_castsi128_si256(right_aligned(e0, n0)), right_aligned(e1, n1), 1), out);
 }
 
 /// Digits in the run that starts at bit `s` of the 128-bit non-digit mask `nd`; 0 when `s` is past it.
@@ -161,20 +168,17 @@ static inline __attribute__((always_inline)) uint64_t digit_run(unsigned __int12
     return s < 128 ? (uint64_t)_tzcnt_u64((uint64_t)(nd >> s)) : 0;
 }
 
-/// `mm_depth_header` one integer at a time, for headers that do not fit the 128 bytes it reads at once.
+/// `mm_depth_header` one integer at a time, for headers that do not fit the 128 bytes it reads at once
+/// (arguments checked by it).
 static WIRE_SIMD const uint8_t *depth_header_short(
-    const uint8_t *frame, const uint8_t *q, const uint8_t *end, const uint8_t *symbol_part, intptr_t symbol_count,
+    const uint8_t *q, const uint8_t *end, const uint8_t *symbol_part, intptr_t symbol_count,
     int64_t *out) {
-    // Integers are read back from their last digit: 16 bytes before `q` cover the shortest one.
-    if (q - frame < 16 || symbol_count < 8 || symbol_count > 64) return NULL;
-    // Little-endian words of `,"T":`, `,"u":`, `,"pu":` and `,"b":[`.
-    const uint64_t t = 0x3A2254222CULL, u = 0x3A2275222CULL, pu = 0x3A227570222CULL, b = 0x5B3A2262222CULL;
-    if (!(q = header_integer(q, end, &out[0])) || !header_literal(q, end, t, 5)) return NULL;
+    if (!(q = header_integer(q, end, &out[0])) || !header_literal(q, end, literal_t, 5)) return NULL;
     if (!(q = header_integer(q + 5, end, &out[1]))) return NULL;
     if (end - q < symbol_count || !header_bytes(q, symbol_part, symbol_count)) return NULL;
-    if (!(q = header_integer(q + symbol_count, end, &out[2])) || !header_literal(q, end, u, 5)) return NULL;
-    if (!(q = header_integer(q + 5, end, &out[3])) || !header_literal(q, end, pu, 6)) return NULL;
-    if (!(q = header_integer(q + 6, end, &out[4])) || !header_literal(q, end, b, 6)) return NULL;
+    if (!(q = header_integer(q + symbol_count, end, &out[2])) || !header_literal(q, end, literal_u, 5)) return NULL;
+    if (!(q = header_integer(q + 5, end, &out[3])) || !header_literal(q, end, literal_pu, 6)) return NULL;
+    if (!(q = header_integer(q + 6, end, &out[4])) || !header_literal(q, end, literal_b, 6)) return NULL;
     return q + 6;
 }
 
@@ -183,9 +187,7 @@ WIRE_SIMD const uint8_t *mm_depth_header(
     int64_t *out) {
     // Integers are read back from their last digit: 16 bytes before `q` cover the shortest one.
     if (q - frame < 16 || symbol_count < 8 || symbol_count > 64) return NULL;
-    if (end - q < 128) return depth_header_short(frame, q, end, symbol_part, symbol_count, out);
-    // Little-endian words of `,"T":`, `,"u":`, `,"pu":` and `,"b":[`.
-    const uint64_t t = 0x3A2254222CULL, u = 0x3A2275222CULL, pu = 0x3A227570222CULL, b = 0x5B3A2262222CULL;
+    if (end - q < 128) return depth_header_short(q, end, symbol_part, symbol_count, out);
     // Where each integer ends comes from one mask of the 128 bytes from `q`, a shift and a count per
     // integer; reading them one after another would chain a load and a compare per integer.
     const unsigned __int128 nd = (unsigned __int128)non_digits(q + 64) << 64 | non_digits(q);
@@ -193,20 +195,17 @@ WIRE_SIMD const uint8_t *mm_depth_header(
     uint64_t n2 = digit_run(nd, s2), s3 = s2 + n2 + 5, n3 = digit_run(nd, s3), s4 = s3 + n3 + 6, n4 = digit_run(nd, s4);
     uint64_t last = s4 + n4;
     // Each of 1 to 15 digits, the last ending inside the mask (and so every other one).
-    if (last >= 128) return depth_header_short(frame, q, end, symbol_part, symbol_count, out);
+    if (last >= 128) return depth_header_short(q, end, symbol_part, symbol_count, out);
     if (n0 - 1 >= 15 || n1 - 1 >= 15 || n2 - 1 >= 15 || n3 - 1 >= 15 || n4 - 1 >= 15) return NULL;
-    if (!header_literal(q + n0, end, t, 5) || !header_bytes(q + s1 + n1, symbol_part, symbol_count)
-        || !header_literal(q + s2 + n2, end, u, 5) || !header_literal(q + s3 + n3, end, pu, 6)
-        || !header_literal(q + last, end, b, 6))
+    if (!header_literal(q + n0, end, literal_t, 5) || !header_bytes(q + s1 + n1, symbol_part, symbol_count)
+        || !header_literal(q + s2 + n2, end, literal_u, 5) || !header_literal(q + s3 + n3, end, literal_pu, 6)
+        || !header_literal(q + last, end, literal_b, 6))
         return NULL;
     two_integers(q + n0, n0, q + s1 + n1, n1, out);
     two_integers(q + s2 + n2, n2, q + s3 + n3, n3, out + 2);
-    int64_t pair[2];
-    two_integers(q + last, n4, q + last, n4, pair);
-    out[4] = pair[0];
+    out[4] = value_of(right_aligned(q + last, n4));
     return q + last + 6;
 }
-
 
 /// `mm_compact_levels` once its arguments are checked, with the shuffle controls of the fraction digits.
 static inline __attribute__((always_inline)) WIRE_SIMD mm_level_run level_run(
@@ -264,11 +263,16 @@ static inline __attribute__((always_inline)) WIRE_SIMD __m256i level_controls(in
         _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)controls[fp])), _mm_loadu_si128((const __m128i *)controls[fq]), 1);
 }
 
+/// Whether levels of `fp` and `fq` fraction digits can be read from `start` in `[frame, end)`: numbers are
+/// loaded from 16 bytes before their closing quote (at least 4 past a level's start), and masks near the
+/// end from the frame's last 64 bytes.
+static inline bool levels_readable(const uint8_t *frame, const uint8_t *start, const uint8_t *end, int fp, int fq) {
+    return (unsigned)(fp - 1) < 8 && (unsigned)(fq - 1) < 8 && start - frame >= 12 && end - frame >= 64;
+}
+
 WIRE_SIMD mm_level_run mm_compact_levels(
     const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *out, int fp, int fq) {
-    // Numbers are loaded from 16 bytes before their closing quote (at least 4 past a level's start), and
-    // masks near the end from the frame's last 64 bytes.
-    if ((unsigned)(fp - 1) >= 8 || (unsigned)(fq - 1) >= 8 || start - frame < 12 || end - frame < 64) {
+    if (!levels_readable(frame, start, end, fp, fq)) {
         mm_level_run none = {start, 0, false};
         return none;
     }
@@ -278,7 +282,7 @@ WIRE_SIMD mm_level_run mm_compact_levels(
 WIRE_SIMD mm_depth_lists mm_compact_depth_lists(
     const uint8_t *frame, const uint8_t *start, const uint8_t *end, int64_t *bids, int64_t *asks, int fp, int fq) {
     mm_depth_lists lists = {start, 0, 0, 0};
-    if ((unsigned)(fp - 1) >= 8 || (unsigned)(fq - 1) >= 8 || start - frame < 12 || end - frame < 64 || start >= end) return lists;
+    if (!levels_readable(frame, start, end, fp, fq) || start >= end) return lists;
     const __m256i control = level_controls(fp, fq);
     const uint8_t *q = start;
     if (*q == ']') {

@@ -150,9 +150,6 @@ extension OrderGateway {
         return BinanceReplies.reply(code: code, httpStatus: status, retryAfterMillis: retryAfterMillis)
     }
 
-    /// One WebSocket API request, encoded, signed and framed (masked with a fresh key), in a buffer that
-    /// leaves the frame header's room (at most 14 bytes) in front: the encoder writes the header there
-    /// instead of into a buffer of its own, and the frame goes out as one piece.
     /// The context of `channel`'s WebSocket frame encoder (looked up once a connection), or nil when it has none.
     func encoderContext(of channel: Channel) -> ChannelHandlerContext? {
         let id = ObjectIdentifier(channel)
@@ -188,7 +185,10 @@ extension OrderGateway {
         }
     }
 
-    /// `request` as a WebSocket frame for the channel's frame encoder (where its context cannot be found).
+    /// One WebSocket API request, encoded, signed and framed (masked with a fresh key), for the channel's
+    /// frame encoder (where its context cannot be found), in a buffer that leaves the frame header's room (at
+    /// most 14 bytes) in front: the encoder writes the header there instead of into a buffer of its own, and
+    /// the frame goes out as one piece.
     func webSocketFrame(_ request: OrderRequest, id rid: UInt64, allocator: ByteBufferAllocator) -> WebSocketFrame {
         withSignedJSON(request, id: rid) { json in
             var buffer = allocator.buffer(capacity: json.count + 14)

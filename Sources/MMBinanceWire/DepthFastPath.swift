@@ -93,7 +93,6 @@ extension MarketDecoder {
             consumeLiteral(&q, end, #","pu":"#), let previous = SWARDecimal.integer(&q, end),
             consumeLiteral(&q, end, #","b":["#)
         else { return false }
-        header = Header()
         header.eventTime = eventTime
         header.transactionTime = transactionTime
         header.first = first
@@ -197,10 +196,9 @@ extension MarketDecoder {
             switch run.state {
             case 3: return true
             case 2: return levels(&q, end, into: &depth.asks, &shapes, frame: frame)
-            case 1: break
-            default: guard levels(&q, end, into: &depth.bids, &shapes, frame: frame) else { return false }
+            case 1: return consumeLiteral(&q, end, #","a":["#) && levels(&q, end, into: &depth.asks, &shapes, frame: frame)
+            default: break  // inside the bids: on as below
             }
-            return consumeLiteral(&q, end, #","a":["#) && levels(&q, end, into: &depth.asks, &shapes, frame: frame)
         }
         return levels(&q, end, into: &depth.bids, &shapes, frame: frame) && consumeLiteral(&q, end, #","a":["#)
             && levels(&q, end, into: &depth.asks, &shapes, frame: frame)
