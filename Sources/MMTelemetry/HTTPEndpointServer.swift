@@ -129,12 +129,13 @@ private final class OpsHandler: ChannelInboundHandler, @unchecked Sendable {
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
             let handler = self.handler
-            loop.makeFutureWithTask { await handler(request) }.whenComplete { result in
+            let promise = loop.makePromise(of: OpsResponse.self)
+            // The handler runs on this server's own thread, not on the shared cooperative pool: a scrape or a
+            // health check must answer while that pool is busy (a CPU-bound task or a blocking call there).
+            Task(executorPreference: LoopTaskExecutor(loop)) { promise.succeed(await handler(request)) }
+            promise.futureResult.whenSuccess { response in
                 let (me, ctx) = bound.value
-                switch result {
-                case .success(let response): me.respond(context: ctx, response, keepAlive: keepAlive)
-                case .failure: me.respond(context: ctx, OpsResponse(status: 500, body: #"{"error":"internal"}"#), keepAlive: false)
-                }
+                me.respond(context: ctx, response, keepAlive: keepAlive)
             }
         }
     }
@@ -161,5 +162,18 @@ private final class OpsHandler: ChannelInboundHandler, @unchecked Sendable {
                 channel.close(promise: nil)
             }
         }
+    }
+}
+
+/// Runs a task's jobs on one event loop (a task's executor preference), so that the task does not depend on
+/// the shared cooperative pool.
+final class LoopTaskExecutor: TaskExecutor {
+    private let loop: EventLoop
+
+    init(_ loop: EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

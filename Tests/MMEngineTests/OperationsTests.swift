@@ -73,6 +73,35 @@ struct OperationsTests {
         _ = try await engine.stop()
     }
 
+    /// Every thread of the shared cooperative pool is held by a blocked task while `curl` scrapes `/metrics` and
+    /// `/health`; both must answer before the pool is let go (they run on the operations server's own thread).
+    @Test func scrapesAnswerWhileTheSharedPoolIsBlocked() async throws {
+        try Tools.require("curl", hint: "apt-get install curl; .ci/run installs it")
+        let engine = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: RunOptions())
+        try await engine.start()
+        let port = try #require(engine.metricsPort)
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(15) { gateway.state().openOrders == 2 })
+        let width = ProcessInfo.processInfo.activeProcessorCount
+        let gate = PoolGate()
+        Thread.detachNewThread {
+            let allHeld = gate.waitUntilHeld(by: width, seconds: 30)
+            var answers: [String] = []
+            for path in ["/metrics", "/health"] {
+                let r = try? run(["curl", "-s", "-m", "20", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)\(path)"])
+                answers.append(r?.output ?? "curl failed")
+            }
+            gate.release(answers: answers, allHeld: allHeld)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<width { group.addTask { gate.holdAThread() } }
+        }
+        let (answers, allHeld) = gate.outcome
+        #expect(allHeld, "all \(width) threads of the pool were held while scraping")
+        #expect(answers == ["200", "200"], "\(answers)")
+        _ = try await engine.stop()
+    }
+
     @Test func controlNeedsItsTokenAndHaltsAndResumes() async throws {
         var options = RunOptions()
         options.environment = ["MM_CONTROL_TOKEN": "s3cret-token"]
@@ -169,5 +198,46 @@ struct OperationsTests {
         #expect(status == 200, "the first engine is untouched and still answers")
         #expect(first.gatewayHandle?.state().openOrders == 2)
         _ = try await first.stop()
+    }
+}
+
+/// Holds threads of the cooperative pool until a scrape made from another thread has finished.
+private final class PoolGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var held = 0
+    private var released = false
+    private var answers: [String] = []
+    private var allHeld = false
+
+    /// Called on a pool thread: blocks it (on purpose) until `release`.
+    func holdAThread() {
+        condition.lock()
+        held += 1
+        condition.broadcast()
+        while !released { condition.wait() }
+        condition.unlock()
+    }
+
+    func waitUntilHeld(by count: Int, seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while held < count && condition.wait(until: deadline) {}
+        return held >= count
+    }
+
+    func release(answers: [String], allHeld: Bool) {
+        condition.lock()
+        self.answers = answers
+        self.allHeld = allHeld
+        released = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var outcome: ([String], Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (answers, allHeld)
     }
 }
