@@ -151,13 +151,7 @@ extension OrderGateway {
     }
 
     /// The context of `channel`'s WebSocket frame encoder (looked up once a connection), or nil when it has none.
-    func encoderContext(of channel: Channel) -> ChannelHandlerContext? {
-        let id = ObjectIdentifier(channel)
-        if let known = framesContext, known.channel == id { return known.context }
-        guard let context = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self) else { return nil }
-        framesContext = (id, context)
-        return context
-    }
+    func encoderContext(of channel: Channel) -> ChannelHandlerContext? { framesContext.of(channel) }
 
     /// Appends `request` to the batch's frames: encoded, signed, framed and masked in place.
     func appendFrame(_ request: OrderRequest, id rid: UInt64) {
@@ -284,6 +278,7 @@ extension OrderGateway {
     // MARK: WebSocket API answers
 
     func onWebSocketAPIFrame(_ bytes: UnsafeRawBufferPointer) {
+        webSocketAPIHeardNanos = nowNanos
         guard let doc = try? JSONValue.parse(bytes), let idText = doc["id"]?.text ?? doc["id"].map({ "\($0)" }),
             let rid = UInt64(idText), let p = pending.removeValue(forKey: rid)
         else { return }

@@ -97,6 +97,8 @@ extension OrderGateway {
             case .success(let channel):
                 let old = self.webSocketAPI
                 self.webSocketAPI = channel
+                self.framesContext.forget()
+                self.webSocketAPIHeardNanos = self.nowNanos
                 self.webSocketAPIBackoff = .milliseconds(200)
                 if let old {
                     // Make before break: requests now go to the new connection; the old one closes once its
@@ -110,6 +112,7 @@ extension OrderGateway {
                 channel.closeFuture.whenComplete { _ in
                     guard self.webSocketAPI === channel else { return }
                     self.webSocketAPI = nil
+                    self.framesContext.forget()
                     if !self.stopping { self.note(.warning, "reconnect", ["stream": "ws_api", "state": "lost"]) }
                     self.failPending()
                     self.flushLogs()

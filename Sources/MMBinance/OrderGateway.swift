@@ -65,9 +65,8 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     /// The batch's WebSocket API requests, framed and masked, written as one buffer at its end (kept and
     /// reused from batch to batch).
     var batchFrames = ByteBuffer()
-    /// The WebSocket API channel's frame encoder's context, below which `batchFrames` is written, and the
-    /// channel it belongs to.
-    var framesContext: (channel: ObjectIdentifier, context: ChannelHandlerContext)?
+    /// The WebSocket API channel's frame encoder's context, below which `batchFrames` is written.
+    var framesContext = FrameEncoderContext()
     /// `warmSendPath()` has written a pong that no flush has sent yet.
     var warmPongWritten = false
     /// When the last `warmPongsPerSecond` warm-up pongs were written (a ring; the oldest at `warmPongNext`).
@@ -105,6 +104,8 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     var restClockSyncNanos: Int64 = .min / 2
     var incomeFetchedNanos: Int64 = .min / 2
     var watchdogCloses = 0
+    /// When the WebSocket API connection last sent an answer (or connected).
+    var webSocketAPIHeardNanos: Int64 = 0
     var rotations = 0
     var haltCount = 0
     /// Orders the journal shows sent and never closed when the engine started, and how many of them the
@@ -370,6 +371,23 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
         // Replies that never came: the manager has made them unknown outcomes already.
         let stale = nowNanos - 4 * session.manager.configuration.requestTimeoutNanos
         if pending.count > 64 { pending = pending.filter { $0.value.sentNanos > stale } }
+        closeWebSocketAPIIfUnresponsive()
+    }
+
+    /// A WebSocket API connection that answers pings but no request is of no use: the manager's queries of
+    /// the outcomes it lost would go unanswered too, and quoting would stall. Once a request has waited twice
+    /// the request timeout with nothing heard on the connection since it was sent, the connection is closed;
+    /// what was in flight becomes unknown, is queried over REST meanwhile, and a new connection is made.
+    func closeWebSocketAPIIfUnresponsive() {
+        guard let channel = webSocketAPI, !pending.isEmpty else { return }
+        let heard = webSocketAPIHeardNanos
+        var oldestUnanswered = Int64.max
+        for p in pending.values where p.sentNanos > heard && p.sentNanos < oldestUnanswered { oldestUnanswered = p.sentNanos }
+        guard oldestUnanswered != .max, nowNanos - oldestUnanswered > 2 * session.manager.configuration.requestTimeoutNanos else { return }
+        watchdogCloses += 1
+        note(.warning, "reconnect", ["stream": "ws_api", "state": "unresponsive", "silent_ms": "\((nowNanos - oldestUnanswered) / 1_000_000)"])
+        flushLogs()
+        channel.close(promise: nil)
     }
 
     func marketState() -> MarketState {

@@ -38,3 +38,27 @@ public enum ClientFrames {
         }
     }
 }
+
+/// The context of one channel's `WebSocketFrameEncoder`, looked up once a connection: the place below the
+/// encoder where framed batches are written. The channel is held, not just its address: a closed channel's
+/// memory can be reused by the next connection's, and a cache keyed by address would then hand out the dead
+/// connection's context, into which writes vanish.
+public struct FrameEncoderContext {
+    private var known: (channel: Channel, context: ChannelHandlerContext)?
+
+    public init() {}
+
+    /// The encoder's context in `channel`'s pipeline, or nil when it has no encoder. Call on the channel's loop.
+    public mutating func of(_ channel: Channel) -> ChannelHandlerContext? {
+        if let known, known.channel === channel { return known.context }
+        guard let context = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self) else {
+            known = nil
+            return nil
+        }
+        known = (channel, context)
+        return context
+    }
+
+    /// Lets go of the channel (it closed or was replaced).
+    public mutating func forget() { known = nil }
+}

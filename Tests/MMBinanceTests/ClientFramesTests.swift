@@ -30,4 +30,32 @@ struct ClientFramesTests {
         buffer.moveReaderIndex(forwardBy: 3)
         #expect(buffer.readBytes(length: buffer.readableBytes) == (try Self.encodedByNIO(payload, key: key)))
     }
+
+    /// Connections replace one another as they close (the next one often at the closed one's address): each
+    /// must get its own encoder's context, and bytes written there must leave on it.
+    @Test func eachConnectionGetsItsOwnEncoderContext() throws {
+        var contexts = FrameEncoderContext()
+        var previous: ObjectIdentifier?
+        var sameAddress = 0
+        for round in 0..<64 {
+            let channel = EmbeddedChannel(handler: WebSocketFrameEncoder())
+            if previous == ObjectIdentifier(channel) { sameAddress += 1 }
+            previous = ObjectIdentifier(channel)
+            for _ in 0..<2 {
+                let found = contexts.of(channel)
+                let context = try #require(found)
+                var bytes = channel.allocator.buffer(capacity: 1)
+                bytes.writeInteger(UInt8(truncatingIfNeeded: round))
+                context.write(NIOAny(bytes), promise: nil)
+                context.flush()
+                var out = try #require(try channel.readOutbound(as: ByteBuffer.self), "round \(round): the write did not leave on this connection")
+                #expect(out.readInteger(as: UInt8.self) == UInt8(truncatingIfNeeded: round))
+            }
+            _ = try channel.finish()
+            if round % 2 == 1 { contexts.forget() }
+        }
+        let none = contexts.of(EmbeddedChannel())
+        #expect(none == nil, "no encoder, no context")
+        print("encoder contexts: \(sameAddress) of 64 connections at the address of the one before")
+    }
 }

@@ -151,6 +151,31 @@ struct OrderSafetyTests {
         _ = try await engine.stop()
     }
 
+    /// A WebSocket API connection that carries requests out but answers none for long (pings still answered)
+    /// is closed once a request has waited twice the request timeout (here 4 s) with nothing heard, and a new
+    /// one made; the engine and the venue agree while the fault still lasts (the user stream silent too).
+    @Test func aWebSocketAPIThatAnswersNothingIsReplaced() async throws {
+        let engine = try quotingFour("gateway:\n  orderTimeoutMs: 2000\n  recvWindowMs: 1000\n")
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "four orders resting")
+        #expect(try await t.eventually(20) { gateway.state().webSocketAPIUp }, "the WebSocket API is up")
+        let start = MonotonicInstant.now().nanos
+        try await engine.simHandle!.inject(FaultRule(kind: .wsAPIDrop, durationSeconds: 60))
+        try await engine.simHandle!.inject(FaultRule(kind: .userSilent, durationSeconds: 60))
+        try await gateway.cancelAll()
+        #expect(try await t.eventually(30) { try await gateway.report().watchdogCloses > 0 }, "the silent connection closed")
+        #expect(try await t.eventually(10) { gateway.state().webSocketAPIUp }, "and replaced")
+        #expect(try await t.eventually(30) {
+            let venue = Set(try await atVenue(engine))
+            let tracked = Set(try await gateway.report().openOrderIDs)
+            return venue == tracked && venue.count == 4
+        }, "every order the venue holds is tracked")
+        let seconds = Double(MonotonicInstant.now().nanos - start) / 1e9
+        #expect(seconds < 60, "all of it within the fault (\(seconds) s)")
+        _ = try await engine.stop()
+    }
+
     @Test func aUserStreamConnectedButSilentIsFoundAndQuotesPulled() async throws {
         let engine = try quotingFour()
         try await engine.start()
