@@ -91,6 +91,15 @@ extension OrderGateway {
 
     func connectWebSocketAPI(rotation: Bool = false) {
         guard let endpoint = configuration.webSocketAPI, !stopping, rotation || webSocketAPI == nil else { return }
+        // A handshake costs request weight like a REST call: none inside the venue's wait after a 429 or 418
+        // (more than a few there earn an IP ban). Tried again once the wait is over.
+        let closed = configuration.budget.closedUntilNanos
+        if closed > nowNanos {
+            loop.scheduleTask(in: .nanoseconds(closed - nowNanos + Int64.random(in: 1_000_000...50_000_000))) {
+                self.connectWebSocketAPI(rotation: rotation)
+            }
+            return
+        }
         let handler = NIOLoopBound(TextFrameHandler { [unowned self] bytes in self.onWebSocketAPIFrame(bytes) }, eventLoop: loop)
         WebSocketConnector.connect(endpoint, path: "", on: loop, watchdog: watchdog) { handler.value }.whenComplete { result in
             switch result {
@@ -429,11 +438,13 @@ extension OrderGateway {
         return restRaw(method, path, query: q, essential: essential)
     }
 
-    /// `essential`: a request the manager decided on (it honours the venue's waits itself); others wait
-    /// while the shared budget is closed, answered at once with the venue's 429.
+    /// While the shared budget is closed (the venue answered 429 or 418 and said how long to wait), every
+    /// request is answered at once with a 429 of our own, and its sender retries after the wait: the venue
+    /// refuses them all then anyway, and bans an IP that keeps sending. `essential` requests (cancels,
+    /// queries, reconciliation: they reduce risk) may use the last tenth of the minute's weight.
     func restRaw(_ method: HTTPMethod, _ path: String, query: String, essential: Bool) -> EventLoopFuture<HTTPReply> {
         let budget = configuration.budget
-        if !essential && !budget.allows(weight: 1) {
+        if !budget.allows(weight: 1, essential: essential) {
             var headers = HTTPHeaders()
             headers.add(name: "Retry-After", value: String(max(1, (budget.closedUntilNanos - nowNanos) / 1_000_000_000)))
             return loop.makeSucceededFuture(HTTPReply(status: 429, headers: headers, body: Array(#"{"code":-1003,"msg":"held back: the request-weight budget is spent"}"#.utf8)))

@@ -69,6 +69,14 @@ final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler {
         let query = Query(parts.count > 1 ? String(parts[1]) : "")
         if path.hasPrefix("/sim/") { return control(head.method, path, query) }
         let wall = UnixNanos.now().millis
+        if path.hasPrefix("/ws-fapi/") {
+            // A WebSocket API handshake the upgrader refused: it was counted and weighed there already.
+            if let ban = hub.limits.activeBan(nowMillis: wall) {
+                retryAfter = ban.retryAfterSeconds
+                return ban.error.reply
+            }
+            return VenueError.invalidPath(path, head.method.rawValue).reply
+        }
         if let ban = hub.limits.admit(nowMillis: wall) {
             retryAfter = ban.retryAfterSeconds
             return ban.error.reply

@@ -21,7 +21,14 @@ struct RateLimits: Sendable {
 
     /// Checks a request at `now` against a ban, and counts it when it ignores a 429's back-off.
     mutating func admit(nowMillis now: Int64) -> Ban? {
-        guard let until = bans.check(nowMillis: now) else { return nil }
+        _ = bans.check(nowMillis: now)
+        return activeBan(nowMillis: now)
+    }
+
+    /// The ban in force at `now`, if any, without counting a request.
+    func activeBan(nowMillis now: Int64) -> Ban? {
+        let until = bans.bannedUntil
+        guard now < until else { return nil }
         let error = VenueError(
             .imATeapot, -1003, "Way too many requests; IP banned until \(until). Please use the websocket for live updates to avoid bans.")
         return Ban(error: error, retryAfterSeconds: Int((until - now + 999) / 1000))

@@ -281,6 +281,12 @@ public final class SimServer: Sendable {
         try await hub.eventLoop.submit { hub.stop() }.get()
     }
 
+    /// IP bans (418) the venue has imposed for requests sent inside a 429's back-off window.
+    public func bans() async throws -> Int {
+        let hub = self.hub
+        return try await hub.eventLoop.submit { hub.limits.bans.count }.get()
+    }
+
     /// How often each fault has been injected.
     public func faultCounts() async throws -> [FaultKind: Int] {
         let hub = self.hub

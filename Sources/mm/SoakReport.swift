@@ -23,6 +23,8 @@ struct SoakReport {
     let secretLeaks: [String]
     let malformedMarketFrames: Int
     let malformedUserEvents: Int
+    /// IP bans (418) the venue imposed: requests kept coming inside a 429's wait.
+    let ipBans: Int
 
     /// Every broken rule: the auditor's, plus faults never recovered, secrets seen, exits and a hung shutdown.
     var violationsByRule: [String: Int] {
@@ -32,6 +34,7 @@ struct SoakReport {
         if !secretLeaks.isEmpty { v["secret_in_output"] = secretLeaks.count }
         if unexpectedExits > 0 { v["engine_exited_unexpectedly"] = unexpectedExits }
         if !cleanShutdown { v["unclean_shutdown"] = 1 }
+        if ipBans > 0 { v["ip_banned"] = ipBans }
         return v
     }
 
@@ -95,6 +98,7 @@ struct SoakReport {
         o.add("engine_malformed_market_frames", malformedMarketFrames)
         o.add("engine_malformed_user_events", malformedUserEvents)
         o.add("secret_leaks", secretLeaks.count)
+        o.add("venue_ip_bans", ipBans)
         return o.text
     }
 }

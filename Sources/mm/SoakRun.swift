@@ -168,6 +168,7 @@ final class SoakRun {
         let left = try await sim.sample(apiKey: credentials.apiKey)?.openOrders ?? 0
         auditor.finished(openOrders: left)
         let faultCounts = try await sim.faultCounts()
+        let bans = try await sim.bans()
         let leaks = try secretLeaks(extra: [("metrics", metrics), ("health", health)])
         let malformed = malformedCounted()
         return SoakReport(
@@ -175,7 +176,7 @@ final class SoakRun {
             faultCounts: faultCounts, restarts: launches - 1 - unexpectedExits, unexpectedExits: unexpectedExits,
             engineExitCodes: engineExitCodes, cleanShutdown: clean, openAfterShutdown: left, lossResumes: lossResumes,
             finalDailyMax: dailyMax, finalStopLoss: stopLoss, netMax: netMax, secretLeaks: leaks, malformedMarketFrames: malformed.market,
-            malformedUserEvents: malformed.user)
+            malformedUserEvents: malformed.user, ipBans: bans)
     }
 
     private func auditLimits() -> SoakAuditor.Limits {

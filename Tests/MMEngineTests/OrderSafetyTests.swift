@@ -89,6 +89,33 @@ struct OrderSafetyTests {
         try await t.ticks(engine, 4)
         let still = try await atVenue(engine)
         #expect(gateway.state().ordersSent == sent && still.isEmpty, "nothing new while halted")
+        #expect(try await engine.simHandle!.bans() == 0, "no request sent into the window beyond what the venue tolerates")
+        let summary = try await engine.stop()
+        #expect(summary.openOrdersAtExit == 0)
+    }
+
+    /// The WebSocket API goes down with requests in flight just as the venue starts answering REST with 429
+    /// for 10 s, and the operator halts: the lost outcomes' queries, the cancels and the reconciliation all
+    /// need REST, and reconnecting the WebSocket API costs request weight too. All of it waits out the
+    /// venue's `Retry-After` instead of earning an IP ban (more than 5 requests inside the wait), and nothing
+    /// is left resting.
+    @Test func lostOutcomesAndAHaltInsideA429WindowEarnNoBan() async throws {
+        let engine = try quotingFour()
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        let sim = try #require(engine.simHandle)
+        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "four orders resting")
+        #expect(try await t.eventually(20) { gateway.state().webSocketAPIUp }, "the WebSocket API is up")
+        // Requests go out and get no answer; then the connection goes, with them in flight, into a 429 window.
+        try await sim.inject(FaultRule(kind: .wsAPIDrop, durationSeconds: 3))
+        try await sim.inject(FaultRule(kind: .userSilent, durationSeconds: 3))
+        try await gateway.cancelAll()
+        try await sim.inject(FaultRule(kind: .rateLimit, durationSeconds: 10))
+        try await sim.inject(FaultRule(kind: .wsAPIDown, durationSeconds: 10))
+        try await gateway.halt()
+        #expect(try await t.eventually(30) { try await atVenue(engine).isEmpty }, "nothing of ours resting")
+        #expect(try await t.eventually(15) { gateway.state().haltConfirmed }, "the venue confirmed the halt")
+        #expect(try await sim.bans() == 0, "no IP ban")
         let summary = try await engine.stop()
         #expect(summary.openOrdersAtExit == 0)
     }
