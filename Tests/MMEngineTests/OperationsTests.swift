@@ -24,13 +24,19 @@ struct OperationsTests {
         return nil
     }
 
-    @Test func metricsMoveAndHealthReports() async throws {
-        try Tools.require("promtool", hint: "apt-get install prometheus; .ci/run installs it")
+    /// An engine on the embedded venue, started, once its two quotes are out; and its metrics port.
+    func quoting() async throws -> (Engine, Int) {
         let engine = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: RunOptions())
         try await engine.start()
         let port = try #require(engine.metricsPort)
         let gateway = try #require(engine.gatewayHandle)
         #expect(try await t.eventually(15) { gateway.state().openOrders == 2 })
+        return (engine, port)
+    }
+
+    @Test func metricsMoveAndHealthReports() async throws {
+        try Tools.require("promtool", hint: "apt-get install prometheus; .ci/run installs it")
+        let (engine, port) = try await quoting()
         let (s1, first) = try await get(port, "/metrics")
         #expect(s1 == 200)
         try await t.ticks(engine, 2)
@@ -77,11 +83,7 @@ struct OperationsTests {
     /// `/health`; both must answer before the pool is let go (they run on the operations server's own thread).
     @Test func scrapesAnswerWhileTheSharedPoolIsBlocked() async throws {
         try Tools.require("curl", hint: "apt-get install curl; .ci/run installs it")
-        let engine = Engine(config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\n"), options: RunOptions())
-        try await engine.start()
-        let port = try #require(engine.metricsPort)
-        let gateway = try #require(engine.gatewayHandle)
-        #expect(try await t.eventually(15) { gateway.state().openOrders == 2 })
+        let (engine, port) = try await quoting()
         let width = ProcessInfo.processInfo.activeProcessorCount
         let gate = PoolGate()
         Thread.detachNewThread {

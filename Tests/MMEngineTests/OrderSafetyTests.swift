@@ -25,16 +25,22 @@ struct OrderSafetyTests {
         try await engine.simHandle!.sample(apiKey: engine.credentialsInUse!.apiKey)?.openOrderIDs ?? []
     }
 
+    /// `quotingFour(extra)` started, once its four orders rest at the venue and its WebSocket API is up.
+    func startedQuotingFour(_ extra: String = "") async throws -> (Engine, OrderGateway) {
+        let engine = try quotingFour(extra)
+        try await engine.start()
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "four orders resting")
+        #expect(try await t.eventually(20) { gateway.state().webSocketAPIUp }, "the WebSocket API is up")
+        return (engine, gateway)
+    }
+
     /// Before each tick the gateway warms its send path, an unsolicited empty pong included. However
     /// often it is asked, the WebSocket API receives at most 3 of those a second, within the venue's 5 pings
     /// and pongs a second (which the simulated venue enforces by closing the connection), and quoting goes on.
     @Test func warmUpPongsStayWithinTheWebSocketAPIsLimit() async throws {
-        let engine = try quotingFour()
-        try await engine.start()
-        let gateway = try #require(engine.gatewayHandle)
+        let (engine, gateway) = try await startedQuotingFour()
         let sim = try #require(engine.simHandle)
-        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "four orders resting")
-        #expect(try await t.eventually(20) { gateway.state().webSocketAPIUp }, "the WebSocket API is up")
         let start = MonotonicInstant.now().nanos
         let before = try await sim.connectionCounts()
         // Asked 40 times a second for about a second (the strategy's own ticks ask too).
@@ -100,12 +106,8 @@ struct OrderSafetyTests {
     /// venue's `Retry-After` instead of earning an IP ban (more than 5 requests inside the wait), and nothing
     /// is left resting.
     @Test func lostOutcomesAndAHaltInsideA429WindowEarnNoBan() async throws {
-        let engine = try quotingFour()
-        try await engine.start()
-        let gateway = try #require(engine.gatewayHandle)
+        let (engine, gateway) = try await startedQuotingFour()
         let sim = try #require(engine.simHandle)
-        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "four orders resting")
-        #expect(try await t.eventually(20) { gateway.state().webSocketAPIUp }, "the WebSocket API is up")
         // Requests go out and get no answer; then the connection goes, with them in flight, into a 429 window.
         try await sim.inject(FaultRule(kind: .wsAPIDrop, durationSeconds: 3))
         try await sim.inject(FaultRule(kind: .userSilent, durationSeconds: 3))
@@ -182,11 +184,7 @@ struct OrderSafetyTests {
     /// is closed once a request has waited twice the request timeout (here 4 s) with nothing heard, and a new
     /// one made; the engine and the venue agree while the fault still lasts (the user stream silent too).
     @Test func aWebSocketAPIThatAnswersNothingIsReplaced() async throws {
-        let engine = try quotingFour("gateway:\n  orderTimeoutMs: 2000\n  recvWindowMs: 1000\n")
-        try await engine.start()
-        let gateway = try #require(engine.gatewayHandle)
-        #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "four orders resting")
-        #expect(try await t.eventually(20) { gateway.state().webSocketAPIUp }, "the WebSocket API is up")
+        let (engine, gateway) = try await startedQuotingFour("gateway:\n  orderTimeoutMs: 2000\n  recvWindowMs: 1000\n")
         let start = MonotonicInstant.now().nanos
         try await engine.simHandle!.inject(FaultRule(kind: .wsAPIDrop, durationSeconds: 60))
         try await engine.simHandle!.inject(FaultRule(kind: .userSilent, durationSeconds: 60))
