@@ -15,11 +15,13 @@
 #   KEEP=1 scripts/tick_to_wire.sh               keeps the configuration, logs and summary (path printed)
 #   ENGINE_WRAP="perf record -g -o /tmp/engine.perf" scripts/tick_to_wire.sh   the engine under a profiler
 #   FLOOR_SENDS=0 scripts/tick_to_wire.sh        skips the machine's floor (below)
+#   CPU_LATENCY_US=0 scripts/tick_to_wire.sh     the engine holds the CPU wake-up latency at 0 µs
+#                                                (tuning.cpuDmaLatencyUs; needs root)
 #
 # Last, the floor this machine sets: a plain Python sender on the engine's core writing a batch the size of
 # a tick's (four frames, 1,389 bytes, one sendmsg) every 250 ms over loopback TCP to a reader on the
-# venue's core, FLOOR_SENDS times (default 40), and the time that one system call takes. No engine can
-# put a batch on the wire faster than that here.
+# venue's core, FLOOR_SENDS times (default 40), and the time that one system call takes; then the same
+# send back to back. No engine can put a batch on the wire faster than the first here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-60s}"
@@ -28,6 +30,7 @@ ENGINE_CPU="${ENGINE_CPU:-0}"
 VENUE_CPU="${VENUE_CPU:-1}"
 JOURNAL_SYNC="${JOURNAL_SYNC:-batch}"
 STRATEGY_THREAD="${STRATEGY_THREAD:-own}"
+CPU_LATENCY_US="${CPU_LATENCY_US:--1}"
 FLOOR_SENDS="${FLOOR_SENDS:-40}"
 MM="${MM:-}"
 if [ -z "$MM" ]; then
@@ -65,6 +68,8 @@ risk:
 journal:
   path: $work/journal.jsonl
   sync: $JOURNAL_SYNC
+tuning:
+  cpuDmaLatencyUs: $CPU_LATENCY_US
 metrics:
   enabled: false
 control:

@@ -62,6 +62,11 @@ public final class Engine: @unchecked Sendable {
     private var restEndpoint: Endpoint?
     private var credentials: Credentials?
     private var statusTask: Task<Void, Never>?
+    private var latencyHold: CPULatencyHold?
+    /// Whether the engine holds the CPU wake-up latency request of `tuning.cpuDmaLatencyUs`.
+    public var holdsCPULatency: Bool { latencyHold != nil }
+    /// The CPU wake-up latency the kernel allows now (µs, `/dev/cpu_dma_latency`); nil when unreadable.
+    public static var cpuLatencyMicros: Int32? { CPULatencyHold.current() }
 
     public init(config: EngineConfig, options: RunOptions, configPath: String? = nil) {
         self.config = config
@@ -217,6 +222,16 @@ public final class Engine: @unchecked Sendable {
             self.market = nil
             throw EngineError("\(error)")
         }
+        // Last, so that a start that fails leaves no request behind.
+        if config.cpuDmaLatencyMicros >= 0 {
+            let hold = CPULatencyHold(micros: Int32(config.cpuDmaLatencyMicros))
+            if let failure = hold.failure {
+                logger.warning("cpu_latency.not_held", metadata: ["wanted_us": "\(config.cpuDmaLatencyMicros)", "reason": "\(failure)"])
+            } else {
+                latencyHold = hold
+                logger.info("cpu_latency.held", metadata: ["us": "\(config.cpuDmaLatencyMicros)"])
+            }
+        }
         loop.start()
         logger.info("engine.started", metadata: [
             "venue": "\(config.venue.rawValue)", "symbol": "\(instrument.symbol)", "dry_run": "\(config.dryRun)",
@@ -292,6 +307,8 @@ public final class Engine: @unchecked Sendable {
         try await sim?.shutdown()
         await metricsServer?.shutdown()
         await controlServer?.shutdown()
+        latencyHold?.release()
+        latencyHold = nil
         logger.info("engine.stopped", metadata: ["open_orders_at_exit": "\(openAtExit)"])
         return RunSummary.make(
             config: config, seconds: Double(MonotonicInstant.now().nanos - startedNanos) / 1e9, report: report, market: md,

@@ -31,6 +31,9 @@ public struct EngineConfig: Sendable {
     /// When the journal reaches the disk: right after each batch's requests are written (`batch`), before
     /// they leave (`write-ahead`), or at halts and shutdown (`halt`).
     public var journalSync = JournalSync.batch
+    /// Held as the CPU wake-up latency (µs) while the engine runs (Linux `/dev/cpu_dma_latency`, needs root);
+    /// -1: left as it is.
+    public var cpuDmaLatencyMicros = -1
     /// Seconds between status lines.
     public var statusIntervalSeconds = 5.0
     /// `/metrics` and `/health` (port 0: any free port; `enabled: false`: none).
@@ -176,7 +179,7 @@ public struct EngineConfig: Sendable {
             "requoteOnMoveBps": "\(requoteOnMoveBps)", "statusIntervalSeconds": "\(statusIntervalSeconds)", "metrics.enabled": "\(metricsEnabled)",
             "metrics.host": metricsHost, "metrics.port": "\(metricsPort)", "control.enabled": "\(controlEnabled)", "control.host": controlHost,
             "control.port": "\(controlPort)", "logging.level": logLevel, "logging.errorFile": errorLogPath, "journal.path": journalPath ?? "",
-            "journal.sync": journalSync.rawValue,
+            "journal.sync": journalSync.rawValue, "tuning.cpuDmaLatencyUs": "\(cpuDmaLatencyMicros)",
             "strategy.model": s.model, "strategy.baseSize": s.baseSize.description, "strategy.levels": "\(s.levels)",
             "strategy.levelSpacingTicks": "\(s.levelSpacingTicks)", "strategy.halfSpreadBps": "\(s.halfSpreadBps)", "strategy.skewBps": "\(s.skewBps)",
             "strategy.gamma": "\(s.gamma)", "strategy.kappa": "\(s.kappa)", "strategy.arrivalRate": "\(s.arrivalRate)",
@@ -261,6 +264,7 @@ public struct EngineConfig: Sendable {
         let journal = r.string("journal.path", "state/journal.jsonl")
         c.journalPath = journal.isEmpty ? nil : journal
         c.journalSync = JournalSync(rawValue: r.string("journal.sync", "batch") { JournalSync(rawValue: $0) == nil ? "expected batch, write-ahead or halt" : nil }) ?? .batch
+        c.cpuDmaLatencyMicros = r.int("tuning.cpuDmaLatencyUs", -1, -1...10_000)
 
         var s = StrategySettings()
         s.model = r.string("strategy.model", "fixed") { ["fixed", "avellaneda-stoikov", "glft", "alpha"].contains($0) ? nil : "expected fixed, avellaneda-stoikov, glft or alpha" }

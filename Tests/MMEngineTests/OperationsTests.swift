@@ -104,6 +104,26 @@ struct OperationsTests {
         _ = try await engine.stop()
     }
 
+    /// `tuning.cpuDmaLatencyUs: 0` holds the machine's CPU wake-up latency at 0 µs while the engine runs and
+    /// lets it go at stop. Where `/dev/cpu_dma_latency` cannot be written, the engine runs without it.
+    @Test func theCPULatencyRequestIsHeldWhileRunningOnly() async throws {
+        let writable = access("/dev/cpu_dma_latency", W_OK) == 0
+        let before = Engine.cpuLatencyMicros
+        let engine = Engine(
+            config: try t.config("venue: sim\nsim:\n  recording: \(EngineTests.recording)\ntuning:\n  cpuDmaLatencyUs: 0\n"), options: RunOptions())
+        try await engine.start()
+        #expect(engine.holdsCPULatency == writable)
+        if writable {
+            #expect(Engine.cpuLatencyMicros == 0, "held at 0 µs while running")
+        }
+        let gateway = try #require(engine.gatewayHandle)
+        #expect(try await t.eventually(15) { gateway.state().openOrders == 2 }, "quoting either way")
+        _ = try await engine.stop()
+        #expect(!engine.holdsCPULatency)
+        #expect(Engine.cpuLatencyMicros == before, "let go at stop")
+        #expect(throws: ConfigError.self) { try EngineConfig.parse(yaml: "tuning:\n  cpuDmaLatencyUs: 20000\n", environment: [:]) }
+    }
+
     @Test func controlNeedsItsTokenAndHaltsAndResumes() async throws {
         var options = RunOptions()
         options.environment = ["MM_CONTROL_TOKEN": "s3cret-token"]
