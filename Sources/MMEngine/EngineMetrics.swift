@@ -43,7 +43,8 @@ final class EngineMetrics: @unchecked Sendable {
     private func count(_ name: String, _ help: String, _ value: Int, labels: [(String, String)] = []) {
         let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
         let counter = counters[key] ?? {
-            let c = labels.isEmpty ? registry.makeCounter(name: name, help: help) : registry.makeCounter(name: name, labels: labels, help: help)
+            let d = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+            let c = labels.isEmpty ? registry.makeCounter(descriptor: d) : registry.makeCounter(descriptor: d, labels: labels)
             counters[key] = c
             return c
         }()
@@ -55,7 +56,8 @@ final class EngineMetrics: @unchecked Sendable {
     private func gauge(_ name: String, _ help: String, _ value: Double, labels: [(String, String)] = []) {
         let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
         let g = gauges[key] ?? {
-            let g = labels.isEmpty ? registry.makeGauge(name: name, help: help) : registry.makeGauge(name: name, labels: labels, help: help)
+            let d = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+            let g = labels.isEmpty ? registry.makeGauge(descriptor: d) : registry.makeGauge(descriptor: d, labels: labels)
             gauges[key] = g
             return g
         }()

@@ -144,9 +144,10 @@ final class WatchdogHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         quietPeriods = 0
-        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        task = context.eventLoop.scheduleRepeatedTask(initialDelay: watchdog.pingEvery, delay: watchdog.pingEvery) { [self] _ in
-            tick(bound.value)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        task = context.eventLoop.scheduleRepeatedTask(initialDelay: watchdog.pingEvery, delay: watchdog.pingEvery) { _ in
+            let (handler, context) = bound.value
+            handler.tick(context)
         }
     }
 

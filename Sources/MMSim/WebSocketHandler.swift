@@ -24,8 +24,9 @@ enum WebSocketControl {
     static func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
+        let channel = context.channel
         context.writeAndFlush(NIOAny(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-            .whenComplete { _ in context.close(promise: nil) }
+            .whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// A request `id` echoed back: numbers as sent, strings as JSON strings.

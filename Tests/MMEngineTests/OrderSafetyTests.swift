@@ -61,7 +61,7 @@ struct OrderSafetyTests {
         #expect(received >= 1 && Double(received) <= 3 * seconds.rounded(.up) + 1, "\(received) pongs in \(seconds) s")
         #expect(gateway.state().webSocketAPIUp)
         #expect(try await t.eventually(20) { try await atVenue(engine).count == 4 }, "still quoting")
-        try await engine.stop()
+        _ = try await engine.stop()
     }
 
     /// The case that once left four orders resting: the venue answers REST with 429 for 4 s and the operator

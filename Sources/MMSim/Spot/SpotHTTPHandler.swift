@@ -80,9 +80,10 @@ final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 if let rule = venue.faults.roll(.delay, path: Substring(request.path)) {
                     venue.faults.count(.delay)
                     let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    let held = headers
                     context.eventLoop.scheduleTask(in: .milliseconds(rule.milliseconds ?? 0)) {
                         let (handler, ctx) = bound.value
-                        handler.respond(context: ctx, head: head, status: status, headers: headers, payload: payload)
+                        handler.respond(context: ctx, head: head, status: status, headers: held, payload: payload)
                     }
                     return
                 }
@@ -142,6 +143,7 @@ final class SpotHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: payload)))), promise: nil)
         let keepAlive = head.isKeepAlive
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in if !keepAlive { context.close(promise: nil) } }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in if !keepAlive { channel.close(promise: nil) } }
     }
 }
