@@ -205,14 +205,11 @@ extension OrderGateway {
         guard loop.inEventLoop, !configuration.dryRun, let channel = webSocketAPI else { return }
         // The manager's part of the tick first, then the send path, in the order the tick runs them.
         if let intent = lastIntent { session.manager.rehearse(intent, at: now) }
-        if encoderContext(of: channel) != nil {
-            // Framed into the batch's buffer and taken back out.
-            let mark = batchFrames.writerIndex
-            appendFrame(OrderRequest(kind: .cancel, symbol: configuration.instrument.symbol, clientOrderID: warmUpID), id: 0)
-            batchFrames.moveWriterIndex(to: mark)
-        } else {
-            _ = webSocketFrame(OrderRequest(kind: .cancel, symbol: configuration.instrument.symbol, clientOrderID: warmUpID), id: 0, allocator: channel.allocator)
-        }
+        // Framed into the batch's buffer and taken back out; the encoder's context looked up as a send does.
+        _ = encoderContext(of: channel)
+        let mark = batchFrames.writerIndex
+        appendFrame(OrderRequest(kind: .cancel, symbol: configuration.instrument.symbol, clientOrderID: warmUpID), id: 0)
+        batchFrames.moveWriterIndex(to: mark)
         _ = pending[0]
         let now = nowNanos
         if !warmPongWritten && now - warmPongTimes[warmPongNext] >= 1_000_000_000 {

@@ -106,7 +106,6 @@ extension OrderGateway {
             case .success(let channel):
                 let old = self.webSocketAPI
                 self.webSocketAPI = channel
-                self.framesContext.forget()
                 self.webSocketAPIHeardNanos = self.nowNanos
                 self.webSocketAPIBackoff = .milliseconds(200)
                 if let old {

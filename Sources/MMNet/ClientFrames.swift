@@ -59,6 +59,6 @@ public struct FrameEncoderContext {
         return context
     }
 
-    /// Lets go of the channel (it closed or was replaced).
+    /// Lets go of the channel once it has closed (a new one is looked up when it comes).
     public mutating func forget() { known = nil }
 }
