@@ -2,12 +2,15 @@
 # Tick → wire with the venue in another process: `mm sim` pinned to one core, `mm run` to the other,
 # talking over loopback as they would to Binance. Prints the engine's own latency figures from its run
 # summary: tick → gateway (the strategy thread's hand-over), the gateway's work per tick (taking the tick
-# to handing its batch's writes to the kernel), the socket write (the kernel's send of them, which on
-# loopback also runs the receiving side's TCP work), tick → wire (the strategy's tick to its orders
-# written to the socket: all of the above), and the order round trip (written → the venue's answer read).
+# to handing its batch's writes to the kernel; in two: the decision, up to the order manager's first
+# action, and the send, those actions carried out and written down the channel), the socket write (the
+# kernel's send of them, which on loopback also runs the receiving side's TCP work), tick → wire (the
+# strategy's tick to its orders written to the socket: all of the above), and the order round trip
+# (written → the venue's answer read). `scripts/cache_floor.sh` shows what memory costs after such a gap.
 #
 #   scripts/tick_to_wire.sh                      60 s, the shipped recording at real time (release build)
 #   DURATION=120s SPEED=5 scripts/tick_to_wire.sh
+#   INTERVAL_MS=10 scripts/tick_to_wire.sh      ticks every 10 ms instead of the default 250 (quoteIntervalMs)
 #   JOURNAL_SYNC=halt scripts/tick_to_wire.sh    the journal synced only at halts (default: batch; or write-ahead)
 #   STRATEGY_THREAD=gateway scripts/tick_to_wire.sh   ticks on the gateway's loop (default: own thread)
 #   SIM_ARGS=--synthetic scripts/tick_to_wire.sh  a seeded random-walk market instead of the recording
@@ -56,6 +59,7 @@ cat > "$work/config.yaml" <<EOF
 venue: binance-testnet
 dryRun: false
 symbol: BTCUSDT
+quoteIntervalMs: ${INTERVAL_MS:-250}
 statusIntervalSeconds: 3600
 strategy:
   model: fixed
@@ -98,6 +102,8 @@ print(f"{sys.argv[2]}; orders sent {orders.get('sent', '?')}, fills {s.get('fill
 rows = [
     ("tick → gateway", "tick_to_gateway"),
     ("gateway work per tick", "gateway_work"),
+    ("  decision", "gateway_decision"),
+    ("  send", "gateway_send"),
     ("socket write (kernel)", "socket_write"),
     ("tick → wire", "tick_to_send"),
     ("order round trip", "order_round_trip"),

@@ -12,6 +12,7 @@ extension OrderGateway {
     // MARK: Carrying out the manager's actions (on `loop`)
 
     public func execute(_ action: OrderAction, at now: Moment) {
+        if batchTickNanos != 0 && batchDecidedNanos == 0 { batchDecidedNanos = nowNanos }
         switch action {
         case .place(let s):
             batchOrders += 1
@@ -73,9 +74,12 @@ extension OrderGateway {
             let flushed = nowNanos
             for _ in 0..<batchOrders { tickToSend.record(nanos: flushed - batchTickNanos) }
             gatewayWork.record(nanos: handedOver - batchPickedNanos)
+            gatewayDecision.record(nanos: batchDecidedNanos - batchPickedNanos)
+            gatewaySend.record(nanos: handedOver - batchDecidedNanos)
             socketWrite.record(nanos: flushed - handedOver)
         }
         batchOrders = 0
+        batchDecidedNanos = 0
         if configuration.journalSync != .writeAhead, let journal, !journal.commit() { journalWriteFailed(journal) }
         if journalSyncAfterBatch {
             journalSyncAfterBatch = false

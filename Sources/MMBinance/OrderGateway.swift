@@ -87,8 +87,15 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
     /// That flush: the kernel's send of the batch's writes (on loopback it also runs the receiving side's
     /// TCP work).
     var socketWrite = LatencyHistogram()
-    /// When the gateway picked up the tick of the current batch (monotonic).
+    /// The two parts of `gatewayWork`: the decision (the market read, the manager's tick and risk checks, up
+    /// to its first action) and the send (the actions carried out: encoded, signed, framed, journaled, and
+    /// written down the channel's pipeline).
+    var gatewayDecision = LatencyHistogram()
+    var gatewaySend = LatencyHistogram()
+    /// When the gateway picked up the tick of the current batch, and when it began carrying out the tick's
+    /// actions (monotonic; 0 outside a tick's batch).
     var batchPickedNanos: Int64 = 0
+    var batchDecidedNanos: Int64 = 0
     /// The last tick's intent, which the warm-up before the next tick rehearses.
     var lastIntent: QuoteIntent?
     /// A halt came in this batch: the journal is synced after its writes are flushed.
@@ -454,7 +461,8 @@ public final class OrderGateway: VenueGateway, @unchecked Sendable {
             tickToSendP50Nanos: tickToSend.quantile(0.5), tickToGatewayP50Nanos: tickToGateway.quantile(0.5),
             tickToGatewayP99Nanos: tickToGateway.quantile(0.99), listenKeyRenewals: listenKeyRenewals, clockResyncs: clockResyncs,
             reconciliations: m.counters.reconciliations, adoptedOrders: m.counters.adopted, halts: m.counters.halts,
-            haltReason: m.haltReason?.code, tickToSend: tickToSend, roundTrip: roundTrip, tickToGateway: tickToGateway, gatewayWork: gatewayWork, socketWrite: socketWrite, peakPnL: m.gate.peakPnL,
+            haltReason: m.haltReason?.code, tickToSend: tickToSend, roundTrip: roundTrip, tickToGateway: tickToGateway, gatewayWork: gatewayWork, socketWrite: socketWrite,
+            gatewayDecision: gatewayDecision, gatewaySend: gatewaySend, peakPnL: m.gate.peakPnL,
             listenKeyAgeSeconds: listenKeySince.map { Double(nowNanos - $0) / 1e9 } ?? 0, tickRingDepth: ticks.approximateCount,
             openOrderIDs: m.orders.ids.map(\.description).sorted(), journalOpenAtStart: journalOpenAtStart.count,
             journalResolvedWhileDown: journalResolvedWhileDown, counters: m.counters, figures: m.figures, haltConfirmed: m.haltConfirmed,
@@ -485,6 +493,10 @@ public struct GatewayReport: Sendable, Equatable {
     public var gatewayWork: LatencyHistogram
     /// The kernel's send of those writes (the flush's system call).
     public var socketWrite: LatencyHistogram
+    /// `gatewayWork` in two: picking the tick up → the manager's first action (the decision), and that →
+    /// the writes handed to the kernel (the send).
+    public var gatewayDecision: LatencyHistogram
+    public var gatewaySend: LatencyHistogram
     /// Today's highest PnL (drawdown is measured from it), seconds since the listen key was created or kept
     /// alive, and strategy ticks waiting in the ring.
     public var peakPnL: Notional

@@ -92,9 +92,14 @@ struct EngineTests {
         let report = try await gateway.report()
         #expect(report.tickToGateway.total > 0 && report.gatewayWork.total > 0, "ticks reached the gateway and sent orders")
         #expect(report.socketWrite.total == report.gatewayWork.total, "each batch that sent timed its socket write")
+        #expect(report.gatewayDecision.total == report.gatewayWork.total && report.gatewaySend.total == report.gatewayWork.total,
+                "each batch that sent timed its decision and its send")
+        #expect(report.gatewayDecision.quantile(1) <= report.gatewayWork.quantile(1) && report.gatewaySend.quantile(1) <= report.gatewayWork.quantile(1),
+                "the parts are within the whole")
         let summary = try await engine.stop()
         #expect(summary.openOrdersAtExit == 0 && summary.isClean)
         #expect(summary.strategyTicks > 0)
+        #expect(summary.json.contains(#""gateway_decision_p50_us":"#) && summary.json.contains(#""gateway_send_p50_us":"#))
     }
 
     @Test func fallsBackToRESTWhileTheWebSocketAPIIsDown() async throws {
