@@ -2,7 +2,7 @@
 # What memory costs on this machine after the CPU has slept between ticks (scripts/cache_floor.c): the
 # median cost of one load after gaps from 0.1 to 250 ms, from a cache line in a page used a moment ago and
 # from a line in a page of its own. A quoting loop that ticks every 250 ms pays this for every line of
-# code and data its tick touches.
+# code and data its tick touches. Takes about 30 s.
 #
 #   scripts/cache_floor.sh              pinned to core 0
 #   CPU=1 scripts/cache_floor.sh
