@@ -497,6 +497,12 @@ public struct GatewayReport: Sendable, Equatable {
     /// the writes handed to the kernel (the send).
     public var gatewayDecision: LatencyHistogram
     public var gatewaySend: LatencyHistogram
+    /// The gateway's own work and the kernel's send, by the path names of the summary and the metrics, in
+    /// their order.
+    public var gatewayPhases: [(String, LatencyHistogram)] {
+        zip(Self.gatewayPhaseNames, [gatewayWork, gatewayDecision, gatewaySend, socketWrite]).map { ($0, $1) }
+    }
+    public static let gatewayPhaseNames = ["gateway_work", "gateway_decision", "gateway_send", "socket_write"]
     /// Today's highest PnL (drawdown is measured from it), seconds since the listen key was created or kept
     /// alive, and strategy ticks waiting in the ring.
     public var peakPnL: Notional

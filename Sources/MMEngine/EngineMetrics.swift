@@ -82,9 +82,8 @@ final class EngineMetrics: @unchecked Sendable {
         lock.withLock {
             histograms = [
                 ("frame_to_book", market.frameToBook), ("tick_to_gateway", report.tickToGateway), ("tick_to_send", report.tickToSend),
-                ("order_round_trip", report.roundTrip), ("gateway_work", report.gatewayWork),
-                ("gateway_decision", report.gatewayDecision), ("gateway_send", report.gatewaySend), ("socket_write", report.socketWrite),
-            ]
+                ("order_round_trip", report.roundTrip),
+            ] + report.gatewayPhases
             let g = report.snapshot
             count("mm_market_frames_total", "Market-data frames received.", market.frames)
             count("mm_market_diffs_applied_total", "Depth diffs applied to the book.", market.diffsApplied)
@@ -150,14 +149,10 @@ final class EngineMetrics: @unchecked Sendable {
             gauge("mm_latency_p99_seconds", "99th-percentile latency by path (engine-side histogram).", Double(report.tickToGatewayP99Nanos) / 1e9, labels: [("path", "tick_to_gateway")])
             gauge("mm_latency_p50_seconds", "Median latency by path (engine-side histogram).", Double(report.tickToSendP50Nanos) / 1e9, labels: [("path", "tick_to_send")])
             gauge("mm_latency_p99_seconds", "99th-percentile latency by path (engine-side histogram).", Double(g.tickToSendP99Nanos) / 1e9, labels: [("path", "tick_to_send")])
-            gauge("mm_latency_p50_seconds", "Median latency by path (engine-side histogram).", Double(report.gatewayWork.quantile(0.5)) / 1e9, labels: [("path", "gateway_work")])
-            gauge("mm_latency_p99_seconds", "99th-percentile latency by path (engine-side histogram).", Double(report.gatewayWork.quantile(0.99)) / 1e9, labels: [("path", "gateway_work")])
-            for (path, h) in [("gateway_decision", report.gatewayDecision), ("gateway_send", report.gatewaySend)] {
+            for (path, h) in report.gatewayPhases {
                 gauge("mm_latency_p50_seconds", "Median latency by path (engine-side histogram).", Double(h.quantile(0.5)) / 1e9, labels: [("path", path)])
                 gauge("mm_latency_p99_seconds", "99th-percentile latency by path (engine-side histogram).", Double(h.quantile(0.99)) / 1e9, labels: [("path", path)])
             }
-            gauge("mm_latency_p50_seconds", "Median latency by path (engine-side histogram).", Double(report.socketWrite.quantile(0.5)) / 1e9, labels: [("path", "socket_write")])
-            gauge("mm_latency_p99_seconds", "99th-percentile latency by path (engine-side histogram).", Double(report.socketWrite.quantile(0.99)) / 1e9, labels: [("path", "socket_write")])
             gauge("mm_latency_p50_seconds", "Median latency by path (engine-side histogram).", Double(g.roundTripP50Nanos) / 1e9, labels: [("path", "order_round_trip")])
             gauge("mm_latency_p99_seconds", "99th-percentile latency by path (engine-side histogram).", Double(g.roundTripP99Nanos) / 1e9, labels: [("path", "order_round_trip")])
         }

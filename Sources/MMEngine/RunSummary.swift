@@ -95,14 +95,10 @@ public struct RunSummary: Sendable {
         lat.add("tick_to_gateway_p99_us", Double(report?.tickToGatewayP99Nanos ?? 0) / 1000)
         lat.add("tick_to_send_p50_us", Double(report?.tickToSendP50Nanos ?? 0) / 1000)
         lat.add("tick_to_send_p99_us", Double(g.tickToSendP99Nanos) / 1000)
-        lat.add("gateway_work_p50_us", Double(report?.gatewayWork.quantile(0.5) ?? 0) / 1000)
-        lat.add("gateway_work_p99_us", Double(report?.gatewayWork.quantile(0.99) ?? 0) / 1000)
-        lat.add("gateway_decision_p50_us", Double(report?.gatewayDecision.quantile(0.5) ?? 0) / 1000)
-        lat.add("gateway_decision_p99_us", Double(report?.gatewayDecision.quantile(0.99) ?? 0) / 1000)
-        lat.add("gateway_send_p50_us", Double(report?.gatewaySend.quantile(0.5) ?? 0) / 1000)
-        lat.add("gateway_send_p99_us", Double(report?.gatewaySend.quantile(0.99) ?? 0) / 1000)
-        lat.add("socket_write_p50_us", Double(report?.socketWrite.quantile(0.5) ?? 0) / 1000)
-        lat.add("socket_write_p99_us", Double(report?.socketWrite.quantile(0.99) ?? 0) / 1000)
+        for (path, h) in report?.gatewayPhases ?? GatewayReport.gatewayPhaseNames.map({ ($0, LatencyHistogram()) }) {
+            lat.add("\(path)_p50_us", Double(h.quantile(0.5)) / 1000)
+            lat.add("\(path)_p99_us", Double(h.quantile(0.99)) / 1000)
+        }
         lat.add("order_round_trip_p50_us", Double(g.roundTripP50Nanos) / 1000)
         lat.add("order_round_trip_p99_us", Double(g.roundTripP99Nanos) / 1000)
         o.add("latency", raw: lat.text)
